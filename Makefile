@@ -1,0 +1,47 @@
+# Two commands a newcomer needs: `make run` (the app on the demo database) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     := data/warehouse.duckdb
+
+.PHONY: run test lint demo check bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test: requirements-test.txt requirements.txt scripts/install_system_deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	bash scripts/install_system_deps.sh
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $(VENV)/.runtime $@
+
+$(DB): | $(VENV)/.runtime
+	$(PY) -m analytics demo
+
+run: $(VENV)/.runtime $(DB)
+	$(PY) -m streamlit run dashboard.py
+
+test: $(VENV)/.test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+lint: $(VENV)/.test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+demo: $(VENV)/.runtime
+	$(PY) -m analytics demo
+
+check: $(VENV)/.runtime
+	$(PY) -m analytics check
+
+bench: $(VENV)/.test
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB).wal test-artifacts .pytest_cache .ruff_cache

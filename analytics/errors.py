@@ -1,0 +1,23 @@
+"""Errors a user can act on, carried as a catalogue key so they reach the user in their language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserError(Exception):
+    """Bad input or state the user can fix. ``key`` names a message in the i18n catalogue.
+
+    ``str(error)`` gives the English text (for logs and tracebacks); interfaces call
+    :meth:`message` with the user's language.
+    """
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from analytics.i18n import t
+
+        return t(self.key, lang, **self.params)

@@ -1,0 +1,100 @@
+"""Translation catalogue (ru, uk, en) and locale formatting of numbers, dates and quarters.
+
+Messages live in ``catalog/*.yml``, one file per part of the product, each key
+holding its ``ru``, ``uk`` and ``en`` text with ``{placeholders}`` for values.
+Values are formatted by the caller with :func:`fmt_number`, :func:`fmt_date` or
+:func:`fmt_quarter` so that every number reaches the user in their locale.
+The OS has no ru/uk locales; Babel carries its own CLDR data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES: tuple[str, ...] = ("ru", "uk", "en")
+DEFAULT_LANGUAGE = "ru"
+BABEL_LOCALES = {"ru": "ru_RU", "uk": "uk_UA", "en": "en_GB"}
+CATALOG_DIR = Path(__file__).with_name("catalog")
+ROMAN_QUARTERS = ("I", "II", "III", "IV")
+
+
+@cache
+def catalog() -> dict[str, dict[str, str]]:
+    """All messages, merged from every catalogue file; a key defined twice is an error."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOG_DIR.glob("*.yml")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, texts in entries.items():
+            if key in merged:
+                raise ValueError(f"message key {key!r} is defined twice (again in {path.name})")
+            merged[key] = texts
+    return merged
+
+
+def check_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+    return lang
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """The message ``key`` in ``lang`` with ``params`` substituted. Unknown keys raise KeyError."""
+    check_language(lang)
+    text = catalog()[key][lang]
+    return text.format(**params) if params else text
+
+
+def has_key(key: str) -> bool:
+    return key in catalog()
+
+
+def language_from_env(default: str = "en") -> str:
+    """Language for command-line output: PARKS_LANG, else the locale in LANG, else ``default``."""
+    for var in ("PARKS_LANG", "LANG"):
+        value = os.environ.get(var, "")[:2].lower()
+        if value in LANGUAGES:
+            return value
+    return default
+
+
+def fmt_number(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    """A number with the locale's grouping and decimal signs; missing values as an en dash."""
+    if value is None or value != value:  # NaN
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALES[check_language(lang)])
+
+
+def fmt_percent(share: float | None, lang: str, decimals: int = 1) -> str:
+    """A share (0.25) as a percentage in the locale (25,0 %)."""
+    if share is None or share != share:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
+    return format_percent(share, format=pattern, locale=BABEL_LOCALES[check_language(lang)])
+
+
+def fmt_date(value: dt.date | None, lang: str, style: str = "medium") -> str:
+    if value is None:
+        return "–"
+    return format_date(value, format=style, locale=BABEL_LOCALES[check_language(lang)])
+
+
+def fmt_quarter(value: dt.date | tuple[int, int], lang: str) -> str:
+    """A quarter as users write it: "III кв. 2024" in ru/uk, "Q3 2024" in en.
+
+    ``value`` is the first day of the quarter (how the warehouse stores quarters)
+    or a ``(year, quarter)`` pair.
+    """
+    if isinstance(value, tuple):
+        year, quarter = value
+    else:
+        year, quarter = value.year, (value.month - 1) // 3 + 1
+    return t("quarter.label", lang, roman=ROMAN_QUARTERS[quarter - 1], q=quarter, year=year)
