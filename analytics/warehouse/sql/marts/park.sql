@@ -1,0 +1,26 @@
+-- park: the park registry. Grain: one row per park (industrial park, technopark, special
+-- economic zone or industrial site). Areas in hectares. opened_on is when the first
+-- resident started operating, the date the effects engine treats as the park's opening.
+CREATE OR REPLACE TABLE park AS
+SELECT
+    park_id,
+    trim(name_ru) AS name_ru,
+    trim(name_uk) AS name_uk,
+    trim(name_en) AS name_en,
+    park_type,
+    status,
+    ownership,
+    region_code,
+    municipality_code,
+    latitude,
+    longitude,
+    total_area_ha,
+    leasable_area_ha,
+    founded_on,
+    registered_on,
+    first_resident_on,
+    first_resident_on AS opened_on,
+    closed_on,
+    source_id
+FROM stg_park
+ORDER BY park_id;
