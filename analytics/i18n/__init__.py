@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -77,8 +78,11 @@ def fmt_percent(share: float | None, lang: str, decimals: int = 1) -> str:
     """A share (0.25) as a percentage in the locale (25,0 %)."""
     if share is None or share != share:
         return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
-    return format_percent(share, format=pattern, locale=BABEL_LOCALES[check_language(lang)])
+    locale = BABEL_LOCALES[check_language(lang)]
+    # Keep the locale's own pattern (ru/uk put a no-break space before %), set the decimals.
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    pattern = pattern.replace("#,##0", "#,##0" + ("." + "0" * decimals if decimals > 0 else ""), 1)
+    return format_percent(share, format=pattern, locale=locale)
 
 
 def fmt_date(value: dt.date | None, lang: str, style: str = "medium") -> str:

@@ -88,7 +88,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return len(pending)
 
 
-def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, upgrading an older schema first.
 
     A read-only open of an outdated file upgrades it through a short read-write

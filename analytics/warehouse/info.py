@@ -1,0 +1,67 @@
+"""What is in a warehouse: schema version, sources, periods covered and row counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analytics.warehouse.connection import schema_version
+
+MARTS = (
+    "region",
+    "municipality",
+    "park",
+    "park_quarter",
+    "park_target",
+    "region_quarter",
+    "municipality_quarter",
+)
+_PERIOD_COLUMN = {
+    "park_quarter": "quarter",
+    "region_quarter": "quarter",
+    "municipality_quarter": "quarter",
+    "park_target": "period_start",
+}
+
+
+@dataclass(frozen=True)
+class WarehouseInfo:
+    schema_version: int
+    sources: pd.DataFrame  # one row per source: id, kind, producer, title, loaded_at, simulated
+    tables: pd.DataFrame  # one row per mart: table, rows, first_period, last_period
+
+    @property
+    def simulated(self) -> bool:
+        """True when any loaded batch is simulated (the app then shows the demo banner)."""
+        return bool(self.sources["simulated"].any()) if len(self.sources) else False
+
+
+def _mart_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def warehouse_info(con: duckdb.DuckDBPyConnection) -> WarehouseInfo:
+    sources = con.execute(
+        "SELECT source_id, kind, producer, title, licence, loaded_at, simulated"
+        " FROM source ORDER BY source_id"
+    ).df()
+    rows = []
+    for mart in MARTS:
+        if not _mart_exists(con, mart):
+            rows.append({"table": mart, "rows": 0, "first_period": None, "last_period": None})
+            continue
+        period = _PERIOD_COLUMN.get(mart)
+        if period:
+            n, first, last = con.execute(
+                f"SELECT count(*), min({period}), max({period}) FROM {mart}"
+            ).fetchone()
+        else:
+            n, first, last = con.execute(f"SELECT count(*), NULL, NULL FROM {mart}").fetchone()
+        rows.append({"table": mart, "rows": n, "first_period": first, "last_period": last})
+    return WarehouseInfo(schema_version(con), sources, pd.DataFrame(rows))

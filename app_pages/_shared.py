@@ -1,0 +1,90 @@
+"""What every page shares: the cached warehouse connection, cached queries, language and banner.
+
+Caching lives here and only here: ``st.cache_resource`` for the DuckDB connection and
+``st.cache_data`` for query results keyed by their parameters and the database file's stamp,
+so loading new data invalidates them. Pages call these and draw; analytics computes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from analytics.errors import UserError
+from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from analytics.kpi.overview import Overview, overview
+from analytics.warehouse.connection import connect, default_db_path
+
+LANGUAGE_NAMES = {"ru": "Русский", "uk": "Українська", "en": "English"}
+
+
+def language() -> str:
+    """The language from the URL (?lang=uk), so a link reproduces the view; Russian by default."""
+    lang = st.query_params.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def sidebar_language_switch(lang: str) -> None:
+    def _changed() -> None:
+        st.query_params["lang"] = st.session_state["lang_select"]
+
+    st.sidebar.selectbox(
+        t("app.language", lang),
+        LANGUAGES,
+        index=LANGUAGES.index(lang),
+        format_func=LANGUAGE_NAMES.__getitem__,
+        key="lang_select",
+        on_change=_changed,
+    )
+
+
+def _db_stamp() -> tuple[str, float]:
+    path = Path(default_db_path())
+    return str(path), path.stat().st_mtime if path.exists() else 0.0
+
+
+@st.cache_resource
+def _connection(path: str, _stamp: float) -> duckdb.DuckDBPyConnection:
+    return connect(path, read_only=True)
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on the shared read-only connection (one per call: DuckDB cursors are per thread)."""
+    path, stamp = _db_stamp()
+    return _connection(path, stamp).cursor()
+
+
+def require_database(lang: str) -> None:
+    """Stop the page with a translated explanation when the warehouse cannot be opened."""
+    try:
+        cursor().close()
+    except UserError as exc:
+        st.error(exc.message(lang))
+        st.stop()
+
+
+@st.cache_data(show_spinner=False)
+def _overview(path: str, stamp: float) -> Overview:
+    with _connection(path, stamp).cursor() as cur:
+        return overview(cur)
+
+
+def load_overview() -> Overview:
+    return _overview(*_db_stamp())
+
+
+def data_banner(lang: str) -> None:
+    """The simulated-data notice, on every page while demo data are loaded."""
+    try:
+        simulated = load_overview().simulated
+    except UserError:
+        return
+    if simulated:
+        st.warning(t("app.simulated_banner", lang), icon="⚠️")
+
+
+def plotly_separators(lang: str) -> str:
+    """Plotly's decimal and thousands separators for the language."""
+    return ".," if lang == "en" else ", "

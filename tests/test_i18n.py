@@ -1,0 +1,79 @@
+"""The translation catalogue is complete and values are formatted for each locale."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analytics import i18n
+from analytics.i18n import LANGUAGES, catalog, fmt_date, fmt_number, fmt_percent, fmt_quarter, t
+
+PLACEHOLDER = re.compile(r"\{(\w+)")
+# Keys whose languages legitimately use different values: quarters are Roman in ru/uk, Q3 in en.
+DIFFERENT_PLACEHOLDERS_ALLOWED = {"quarter.label"}
+
+
+def test_every_key_has_every_language_with_the_same_placeholders():
+    problems = []
+    for key, texts in catalog().items():
+        missing = [lang for lang in LANGUAGES if not (texts or {}).get(lang)]
+        if missing:
+            problems.append(f"{key}: missing {missing}")
+            continue
+        fields = {lang: set(PLACEHOLDER.findall(texts[lang])) for lang in LANGUAGES}
+        if (
+            len({frozenset(v) for v in fields.values()}) != 1
+            and key not in DIFFERENT_PLACEHOLDERS_ALLOWED
+        ):
+            problems.append(f"{key}: placeholders differ {fields}")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_key_is_defined_in_two_catalogue_files():
+    seen: dict[str, str] = {}
+    for path in sorted(i18n.CATALOG_DIR.glob("*.yml")):
+        for key in yaml.safe_load(path.read_text(encoding="utf-8")) or {}:
+            assert key not in seen, f"{key} in both {seen[key]} and {path.name}"
+            seen[key] = path.name
+
+
+def test_every_key_used_in_code_exists():
+    """Literal t("...") calls in the code name keys that exist in the catalogue."""
+    root = Path(__file__).resolve().parents[1]
+    used = set()
+    for path in [
+        *root.glob("analytics/**/*.py"),
+        *root.glob("app_pages/*.py"),
+        root / "dashboard.py",
+    ]:
+        used |= set(re.findall(r"\bt\(\s*\"([a-z0-9_.]+)\"", path.read_text(encoding="utf-8")))
+        used |= set(
+            re.findall(r"UserError\(\s*\"([a-z0-9_.]+)\"", path.read_text(encoding="utf-8"))
+        )
+    missing = sorted(k for k in used if k not in catalog())
+    assert not missing, missing
+
+
+def test_numbers_follow_the_locale():
+    # CLDR (via Babel): ru/uk group with a no-break space and use a decimal comma.
+    assert fmt_number(1234567.891, "ru", 2) == "1\xa0234\xa0567,89"
+    assert fmt_number(1234567.891, "uk", 2) == "1\xa0234\xa0567,89"
+    assert fmt_number(1234567.891, "en", 2) == "1,234,567.89"
+    assert fmt_number(float("nan"), "en") == "–"
+    assert fmt_percent(0.2534, "en") == "25.3%"
+    assert fmt_percent(0.2534, "ru") == "25,3\xa0%"
+
+
+def test_dates_and_quarters_follow_the_locale():
+    assert fmt_date(dt.date(2024, 12, 31), "en") == "31 Dec 2024"
+    assert "дек" in fmt_date(dt.date(2024, 12, 31), "ru")
+    assert "груд" in fmt_date(dt.date(2024, 12, 31), "uk")
+    assert fmt_quarter(dt.date(2024, 7, 1), "ru") == "III кв. 2024"
+    assert fmt_quarter((2024, 3), "en") == "Q3 2024"
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="ru, uk, en"):
+        t("app.title", "de")
