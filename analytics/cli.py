@@ -20,6 +20,9 @@ COMMAND_MODULES = (
     "analytics.warehouse.commands",
     "analytics.demo.commands",
     "analytics.effects.commands",
+    "analytics.intake.commands",
+    "analytics.kpi.commands",
+    "analytics.reports.commands",
 )
 
 
