@@ -19,6 +19,7 @@ def indicator_catalogue() -> pd.DataFrame:
     """The indicator seed as a frame with one row per (entity, code).
 
     Area statistics (``area`` in the seed) apply to both regions and municipalities.
+    Derived indicators (KPIs) carry ``kind: derived`` and a ``formula`` in ru/uk/en.
     """
     seed = yaml.safe_load((SEEDS_DIR / "indicators.yml").read_text(encoding="utf-8"))
     rows = []
@@ -29,9 +30,11 @@ def indicator_catalogue() -> pd.DataFrame:
                 row: dict[str, Any] = {"entity": entity, "code": code}
                 for key in ("unit", "scale", "frequency", "direction", "aggregation"):
                     row[key] = spec[key]
+                row["kind"] = spec.get("kind", "reported")
                 for lang in LANG_SUFFIXES:
                     row[f"name_{lang}"] = spec["name"][lang]
                     row[f"description_{lang}"] = spec["description"][lang]
+                    row[f"formula_{lang}"] = spec.get("formula", {}).get(lang)
                 rows.append(row)
     return pd.DataFrame(rows)
 
