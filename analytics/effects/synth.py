@@ -318,7 +318,7 @@ def synthetic_control(
     ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else math.inf
     estimate = float(np.mean(main.gaps[engine.post]))
 
-    codes = _warnings(engine, main, pre_rmspe)
+    codes = list(panel.notes) + _warnings(engine, main, pre_rmspe)
     p_value, ci_low, ci_high, ci_status = math.nan, math.nan, math.nan, "none"
     placebo_gaps, placebo_table = pd.DataFrame(), pd.DataFrame()
     n_placebos = n_excluded = 0

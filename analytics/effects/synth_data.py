@@ -42,6 +42,7 @@ class SynthPanel:
     post_periods: tuple[Any, ...]
     fit_periods: tuple[Any, ...]
     treatment_start: Any
+    notes: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 def _label(value: Any) -> str:
@@ -195,8 +196,12 @@ def build_predictors(
     start: Any,
     times: pd.Index,
     predictors: Sequence[PredictorSpec],
+    notes: list[tuple[str, dict[str, Any]]],
 ) -> pd.DataFrame:
-    """Predictor values (rows) per unit (columns), aggregated over their periods like pysyncon."""
+    """Predictor values (rows) per unit (columns), aggregated over their periods like pysyncon.
+
+    Warnings for the result are appended to ``notes`` as (catalogue key, params).
+    """
     rows: dict[str, pd.Series] = {}
     sub = df.loc[df[unit].isin(units)]
     for spec in predictors:
@@ -208,7 +213,9 @@ def build_predictors(
         if not present:
             raise UserError("synth.predictor_periods_missing", column=column)
         if any(p >= start for p in present):
-            raise UserError("synth.predictor_after_start", column=column, start=start)
+            # ADH 2015 average West German predictors over 1981-1990 with the treatment in
+            # 1990, so this is allowed, but the user hears about it.
+            notes.append(("synth.warn.predictor_after_start", {"column": column, "start": start}))
         window = sub.loc[sub[time].isin(present), [unit, column]]
         # pandas' aggregation skips missing values, as pysyncon's Dataprep does.
         values = window.groupby(unit)[column].agg(agg).reindex(units).astype(float)
@@ -256,6 +263,7 @@ def prepare(
         if not fit:
             raise UserError("synth.too_few_pre_periods", n=0, minimum=1)
     x = None
+    notes: list[tuple[str, dict[str, Any]]] = []
     if predictors:
         if isinstance(predictors, str):
             predictors = [predictors]
@@ -268,6 +276,7 @@ def prepare(
             start=start,
             times=times,
             predictors=predictors,
+            notes=notes,
         )
     return SynthPanel(
         outcome=wide,
@@ -278,4 +287,5 @@ def prepare(
         post_periods=tuple(post),
         fit_periods=tuple(fit),
         treatment_start=start,
+        notes=tuple(notes),
     )
