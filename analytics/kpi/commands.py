@@ -1,0 +1,48 @@
+"""`review`: print the quarterly review of a region (or all parks) as text."""
+
+from __future__ import annotations
+
+import argparse
+
+from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
+from analytics.kpi.review import Review, quarterly_review
+from analytics.warehouse.connection import connect, default_db_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    review = sub.add_parser(
+        "review", help="the quarterly review: park statuses, late reports and findings"
+    )
+    review.add_argument("--quarter", required=True, help="quarter such as 2025Q2")
+    review.add_argument("--region", default=None, help="region code (default: all parks)")
+    review.add_argument(
+        "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
+    )
+    review.set_defaults(handler=run_review)
+
+
+def review_text(review: Review) -> str:
+    """The review as plain text lines in its language."""
+    lang = review.lang
+    lines = [t("review.heading", lang, quarter=fmt_quarter(review.quarter, lang))]
+    if review.simulated:
+        lines.append(t("app.simulated_banner", lang))
+    lines.append("")
+    lines.extend(f"- {finding.text}" for finding in review.findings)
+    lines.append("")
+    for row in review.parks.itertuples():
+        reported = fmt_date(row.reported_on, lang) if row.reported else "–"
+        lines.append(
+            f"{row.park_id:<10} {row.name[:40]:<40} {t(f'review.status.{row.status}', lang):<14}"
+            f" {t(f'review.report_state.{row.report_state}', lang):<16} {reported}"
+            f"  {fmt_number(row.targets_missed, lang)}/{fmt_number(row.targets_checked, lang)}"
+        )
+    lines.extend(["", review.status_rule, review.report_rule])
+    return "\n".join(lines)
+
+
+def run_review(args: argparse.Namespace, lang: str) -> int:
+    with connect(args.db or default_db_path(), read_only=True) as con:
+        review = quarterly_review(con, args.quarter, args.region, lang)
+    print(review_text(review))
+    return 0
