@@ -1,21 +1,32 @@
 """The Streamlit app's router: language, the demo-data banner and navigation over app_pages/."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from analytics.i18n import t
 from app_pages import _shared
 
-st.set_page_config(page_title="Parks impact", page_icon="🏭", layout="wide")
+# Pages in menu order: (file stem in app_pages/, icon). A page whose part of the product has
+# not landed has no file yet and is simply not shown.
+PAGES = (
+    ("overview", "📊"),
+    ("explore", "🔎"),
+)
+PAGES_DIR = Path(__file__).with_name("app_pages")
 
 lang = _shared.language()
+st.set_page_config(page_title=t("app.title", lang), page_icon="🏭", layout="wide")
 pages = [
     st.Page(
-        "app_pages/overview.py",
-        title=t("nav.overview", lang),
-        icon="📊",
-        url_path="overview",
-        default=True,
-    ),
+        f"app_pages/{stem}.py",
+        title=t(f"nav.{stem}", lang),
+        icon=icon,
+        url_path=stem,
+        default=index == 0,
+    )
+    for index, (stem, icon) in enumerate(PAGES)
+    if (PAGES_DIR / f"{stem}.py").exists()
 ]
 navigation = st.navigation(pages)
 _shared.sidebar_language_switch(lang)

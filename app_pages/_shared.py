@@ -7,13 +7,17 @@ so loading new data invalidates them. Pages call these and draw; analytics compu
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
+from analytics import explore
 from analytics.errors import UserError
 from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from analytics.i18n import unit_label as _unit_label
 from analytics.kpi.overview import Overview, overview
 from analytics.warehouse.connection import connect, default_db_path
 
@@ -88,3 +92,49 @@ def data_banner(lang: str) -> None:
 def plotly_separators(lang: str) -> str:
     """Plotly's decimal and thousands separators for the language."""
     return ".," if lang == "en" else ", "
+
+
+@st.cache_data(show_spinner=False)
+def _cached(name: str, stamp: tuple[str, float], *args):
+    """One cache for the read-only queries pages use, keyed by function, database and arguments."""
+    with _connection(*stamp).cursor() as cur:
+        return _QUERIES[name](cur, *args)
+
+
+_QUERIES = {
+    "indicators": explore.indicators,
+    "quarters": explore.quarters,
+    "currency": explore.currency,
+    "group_labels": explore.group_labels,
+    "series": lambda cur, *a: explore.series(
+        cur, a[0], a[1], group_by=a[2], start=a[3], end=a[4], region=a[5]
+    ),
+    "regions": lambda cur, lang: dict(
+        cur.execute(f"SELECT code, name_{lang} FROM region ORDER BY name_{lang}").fetchall()
+    ),
+}
+
+
+def indicators(level: str) -> pd.DataFrame:
+    return _cached("indicators", _db_stamp(), level)
+
+
+def quarters() -> list[dt.date]:
+    return _cached("quarters", _db_stamp())
+
+
+def regions(lang: str) -> dict[str, str]:
+    """Region code -> name in the language, sorted by name."""
+    return _cached("regions", _db_stamp(), lang)
+
+
+def group_labels(group_by: str, lang: str) -> dict[str, str]:
+    return _cached("group_labels", _db_stamp(), group_by, lang)
+
+
+def explore_series(level, indicator, group_by, start, end, region) -> explore.Series:
+    return _cached("series", _db_stamp(), level, indicator, group_by, start, end, region)
+
+
+def unit_label(unit: str, lang: str) -> str:
+    return _unit_label(unit, lang, _cached("currency", _db_stamp()))

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_currency_symbol
 
 LANGUAGES: tuple[str, ...] = ("ru", "uk", "en")
 DEFAULT_LANGUAGE = "ru"
@@ -102,3 +102,16 @@ def fmt_quarter(value: dt.date | tuple[int, int], lang: str) -> str:
     else:
         year, quarter = value.year, (value.month - 1) // 3 + 1
     return t("quarter.label", lang, roman=ROMAN_QUARTERS[quarter - 1], q=quarter, year=year)
+
+
+def unit_label(unit: str, lang: str, currency: str | None = None) -> str:
+    """A unit code from the indicator catalogue in words ("млн ₽", "persons", "га").
+
+    ``currency`` is an ISO 4217 code; without one, money units say "currency units".
+    """
+    symbol = (
+        get_currency_symbol(currency, locale=BABEL_LOCALES[check_language(lang)])
+        if currency
+        else t("unit.currency_units", lang)
+    )
+    return t(f"unit.{unit}", lang, currency=symbol)

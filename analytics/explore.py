@@ -1,0 +1,163 @@
+"""Any indicator by any dimension and period, for analysts (the app's Explore page and notebooks).
+
+Park indicators come from the ``park_quarter`` mart, area statistics from ``region_quarter``
+and ``municipality_quarter``. Values are aggregated across the units of a group with the
+indicator's own rule from the catalogue (sums for flows and stocks; an unweighted mean for
+rates and wages), and every result keeps the number of units behind each value so gaps in
+reporting stay visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import UserError
+
+Level = Literal["park", "municipality", "region"]
+LEVELS: tuple[str, ...] = ("park", "municipality", "region")
+PARK_GROUPS = ("park", "park_type", "status", "ownership", "region")
+AREA_GROUPS = {"municipality": ("municipality", "region"), "region": ("region", "district")}
+_SQL_AGGREGATE = {"sum": "sum", "mean": "avg", "last": "sum"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """A tidy indicator series: one row per group x quarter with ``value`` and ``units``."""
+
+    level: str
+    indicator: str
+    group_by: str
+    aggregation: str
+    data: pd.DataFrame  # group, quarter, value, units
+
+
+def indicators(con: duckdb.DuckDBPyConnection, level: Level) -> pd.DataFrame:
+    """The catalogue entries available at a level (code, unit, names, descriptions)."""
+    _check_level(level)
+    return con.execute("SELECT * FROM indicator WHERE entity = ? ORDER BY kind, code", [level]).df()
+
+
+def group_options(level: Level) -> tuple[str, ...]:
+    _check_level(level)
+    return PARK_GROUPS if level == "park" else AREA_GROUPS[level]
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise UserError("explore.bad_level", level=level, allowed=", ".join(LEVELS))
+
+
+def _aggregation(con: duckdb.DuckDBPyConnection, level: str, indicator: str) -> str:
+    row = con.execute(
+        "SELECT aggregation FROM indicator WHERE entity = ? AND code = ?", [level, indicator]
+    ).fetchone()
+    if row is None:
+        raise UserError("explore.unknown_indicator", indicator=indicator, level=level)
+    return row[0]
+
+
+def _park_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("DESCRIBE park_quarter").fetchall()}
+
+
+def series(
+    con: duckdb.DuckDBPyConnection,
+    level: Level,
+    indicator: str,
+    *,
+    group_by: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    region: str | None = None,
+) -> Series:
+    """Indicator values per group and quarter between ``start`` and ``end`` (inclusive).
+
+    ``group_by`` defaults to the level itself (one line per park, municipality or region).
+    ``region`` restricts to one region's parks or areas.
+    """
+    _check_level(level)
+    group_by = group_by or level
+    if group_by not in group_options(level):
+        raise UserError(
+            "explore.bad_group", group=group_by, allowed=", ".join(group_options(level))
+        )
+    aggregation = _aggregation(con, level, indicator)
+    fn = _SQL_AGGREGATE[aggregation]
+    params: list[object] = []
+    if level == "park":
+        if indicator not in _park_columns(con):
+            raise UserError("explore.not_stored", indicator=indicator)
+        group_sql = {"park": "p.park_id", "region": "p.region_code"}.get(group_by, f"p.{group_by}")
+        sql = (
+            f"SELECT {group_sql} AS group_key, pq.quarter, {fn}(pq.{indicator}) AS value,"
+            f" count(pq.{indicator}) AS units"
+            " FROM park_quarter pq JOIN park p USING (park_id) WHERE true"
+        )
+        if region:
+            sql += " AND p.region_code = ?"
+            params.append(region)
+    else:
+        table = f"{level}_quarter"
+        if level == "municipality":
+            group_sql = {"municipality": "s.municipality_code", "region": "a.region_code"}[group_by]
+            join = "JOIN municipality a ON a.code = s.municipality_code"
+            region_filter = "a.region_code"
+        else:
+            group_sql = {"region": "s.region_code", "district": "a.district_code"}[group_by]
+            join = "JOIN region a ON a.code = s.region_code"
+            region_filter = "s.region_code"
+        sql = (
+            f"SELECT {group_sql} AS group_key, s.quarter, {fn}(s.value) AS value,"
+            f" count(s.value) AS units FROM {table} s {join} WHERE s.indicator = ?"
+        )
+        params.append(indicator)
+        if region:
+            sql += f" AND {region_filter} = ?"
+            params.append(region)
+    quarter_col = "pq.quarter" if level == "park" else "s.quarter"
+    if start:
+        sql += f" AND {quarter_col} >= ?"
+        params.append(start)
+    if end:
+        sql += f" AND {quarter_col} <= ?"
+        params.append(end)
+    sql += " GROUP BY ALL ORDER BY group_key, quarter"
+    data = con.execute(sql, params).df().rename(columns={"group_key": "group"})
+    return Series(level, indicator, group_by, aggregation, data)
+
+
+def group_labels(con: duckdb.DuckDBPyConnection, group_by: str, lang: str) -> dict[str, str]:
+    """Display names for group keys that are registry entities (park, municipality, region, district)."""
+    table = {
+        "park": ("park", "park_id"),
+        "municipality": ("municipality", "code"),
+        "region": ("region", "code"),
+        "district": ("district", "code"),
+    }.get(group_by)
+    if table is None:
+        return {}
+    name, key = table
+    rows = con.execute(f"SELECT {key}, name_{lang} FROM {name}").fetchall()
+    return dict(rows)
+
+
+def currency(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The currency money values are in, when the warehouse holds one country; else None
+    (money of several countries is then labelled in generic currency units)."""
+    rows = con.execute("SELECT DISTINCT currency FROM country").fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Every quarter that has park reports or area statistics, in order."""
+    rows = con.execute(
+        "SELECT DISTINCT quarter FROM (SELECT quarter FROM park_quarter"
+        " UNION SELECT quarter FROM region_quarter UNION SELECT quarter FROM municipality_quarter)"
+        " ORDER BY quarter"
+    ).fetchall()
+    return [r[0] for r in rows]
