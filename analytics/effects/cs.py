@@ -327,6 +327,10 @@ def att_gt(
         "alpha": float(alpha),
         "anticipation": int(anticipation),
     }
+    if treat_time == FIRST_TREATED:
+        # prepare_panel writes its own column of that name; hand it the input under another.
+        df = df.rename(columns={FIRST_TREATED: "first_treated_input"})
+        treat_time = "first_treated_input"
     panel = prepare_panel(
         df,
         unit=unit,

@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import special
 
 # Propensity scores are capped below one and control units with a score above this level are
 # trimmed, as in R DRDID (trim.level = 0.995).
@@ -280,15 +281,21 @@ def _propensity(d: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _logit_fit(d: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Newton-Raphson logit MLE. Collinear covariates are an error; (quasi-)separation, where
+    the information matrix degenerates as scores run to 0 or 1, stops the iterations and is
+    then caught as an overlap violation, as R did's preliminary logit would catch it."""
+    _check_rank(x.T @ x, "propensity")
     beta = np.zeros(x.shape[1])
     # Start from the treated share so the first Newton step is well scaled.
     share = np.clip(d.mean(), 1e-6, 1 - 1e-6)
     beta[0] = np.log(share / (1 - share))
     for _ in range(LOGIT_MAX_ITER):
         p = _expit(x @ beta)
-        w = p * (1 - p)
-        info = x.T @ (x * w[:, None])
-        _check_rank(info, "propensity")
+        info = x.T @ (x * (p * (1 - p))[:, None])
+        try:
+            _check_rank(info, "propensity")
+        except _Singular:
+            break
         step = np.linalg.solve(info, x.T @ (d - p))
         beta = beta + step
         if np.max(np.abs(step)) < 1e-10 * (1 + np.max(np.abs(beta))):
@@ -297,7 +304,7 @@ def _logit_fit(d: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    return special.expit(z)
 
 
 def _ps_parts(d: np.ndarray, x: np.ndarray, ps: np.ndarray):
