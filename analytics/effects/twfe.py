@@ -1,0 +1,396 @@
+"""Two-way fixed effects (TWFE) difference-in-differences with cluster-robust standard errors.
+
+``y_it = a_i + b_t + tau * D_it + X_it' gamma + e_it``. Unit and time effects are removed by
+the exact within transformation (Frisch-Waugh-Lovell), never by dummy matrices: outcomes and
+regressors are demeaned by unit, and the time effects of the unit-demeaned data are solved
+from a T x T system, so balanced and unbalanced panels alike are exact and fast (T is the
+number of periods, small for quarters or years).
+
+Standard errors are CRV1, clustered by unit unless another column is given, with the same
+small-sample factor as pyfixest's default ``ssc()`` (``k_fixef="nonnested"``):
+``G / (G - 1) * (N - 1) / (N - df_k)``, where fixed effects nested in the clusters do not
+count in ``df_k`` (so clustering by unit gives ``df_k = k + T``). Intervals and p-values use
+Student t with ``G - 1`` degrees of freedom, as pyfixest and fixest do.
+
+With staggered timing TWFE is a weighted average of all 2x2 comparisons, including
+"forbidden" ones that use already-treated units as controls (Goodman-Bacon 2021): see
+:mod:`analytics.effects.bacon`; the result carries the decomposition and warns when the
+weight on forbidden comparisons is material.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analytics.effects.panel import TREATED, Panel, prepare_panel
+from analytics.effects.results import TIDY_COLUMNS, EffectResult, json_safe
+from analytics.errors import UserError
+from analytics.i18n import fmt_percent, t
+
+METHOD = "twfe"
+# Share of TWFE weight on later-vs-earlier ("forbidden") comparisons above which we warn.
+FORBIDDEN_SHARE_WARNING = 0.10
+
+
+@dataclass(frozen=True)
+class OLSFit:
+    """Coefficients of a within-transformed regression with their CRV1 covariance."""
+
+    names: tuple[str, ...]
+    coef: np.ndarray
+    vcov: np.ndarray
+    df_t: int
+    n_obs: int
+    n_clusters: int
+
+
+def within_two_way(unit_codes: np.ndarray, time_codes: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Columns of ``z`` with unit and time effects removed exactly (the residual of the
+    projection on both sets of dummies), for any pattern of missing unit x time cells.
+
+    ``unit_codes`` and ``time_codes`` are 0-based integer codes, one per row.
+    """
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 1:
+        return within_two_way(unit_codes, time_codes, z[:, None])[:, 0]
+    n_units = int(unit_codes.max()) + 1
+    n_times = int(time_codes.max()) + 1
+    unit_size = np.bincount(unit_codes, minlength=n_units).astype(float)
+    unit_mean = _group_sums(unit_codes, z, n_units) / unit_size[:, None]
+    z_unit = z - unit_mean[unit_codes]
+
+    # Time effects b of the unit-demeaned data solve (D' M_unit D) b = D' M_unit z, with
+    # D' M_unit D = diag(n_t) - A' diag(1/n_i) A for the unit x time incidence matrix A.
+    incidence = np.zeros((n_units, n_times))
+    incidence[unit_codes, time_codes] = 1.0
+    gram = np.diag(incidence.sum(axis=0)) - (incidence / unit_size[:, None]).T @ incidence
+    rhs = _group_sums(time_codes, z_unit, n_times)
+    # The system is singular (a constant shift of b is absorbed by the unit effects); the
+    # minimum-norm solution gives the same fitted values.
+    effects = np.linalg.lstsq(gram, rhs, rcond=None)[0]
+    effects_unit_mean = (incidence @ effects) / unit_size[:, None]
+    return z_unit - (effects[time_codes] - effects_unit_mean[unit_codes])
+
+
+def _group_sums(codes: np.ndarray, z: np.ndarray, n_groups: int) -> np.ndarray:
+    if z.shape[1] == 0:
+        return np.zeros((n_groups, 0))
+    return np.column_stack(
+        [np.bincount(codes, weights=z[:, j], minlength=n_groups) for j in range(z.shape[1])]
+    )
+
+
+def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
+    """True when every level of ``inner`` sits inside one level of ``outer``."""
+    pairs = pd.DataFrame({"inner": inner, "outer": outer}).drop_duplicates()
+    return not pairs["inner"].duplicated().any()
+
+
+def crv1_fit(
+    y: np.ndarray,
+    x: np.ndarray,
+    names: Sequence[str],
+    cluster_codes: np.ndarray,
+    fixed_effects: Sequence[np.ndarray],
+) -> OLSFit:
+    """OLS of within-transformed ``y`` on within-transformed ``x`` with CRV1 covariance.
+
+    ``fixed_effects``: the integer codes of each absorbed effect (for the degrees-of-freedom
+    count, as pyfixest's ``ssc(k_fixef="nonnested")``).
+    """
+    n_obs, k = x.shape
+    xtx = x.T @ x
+    if np.linalg.matrix_rank(xtx) < k:
+        raise UserError("effects.collinear", terms=", ".join(names))
+    bread = np.linalg.inv(xtx)
+    coef = bread @ (x.T @ y)
+    resid = y - x @ coef
+    n_clusters = int(cluster_codes.max()) + 1
+    scores = _group_sums(cluster_codes, x * resid[:, None], n_clusters)
+    vcov = crv1_vcov(bread, scores, n_obs, cluster_codes, fixed_effects)
+    return OLSFit(tuple(names), coef, vcov, n_clusters - 1, n_obs, n_clusters)
+
+
+def crv1_vcov(
+    bread: np.ndarray,
+    scores: np.ndarray,
+    n_obs: int,
+    cluster_codes: np.ndarray,
+    fixed_effects: Sequence[np.ndarray],
+) -> np.ndarray:
+    """``bread @ S'S @ bread`` times pyfixest's default small-sample factor.
+
+    ``scores``: per-cluster sums of regressor x residual (clusters x k). The factor is
+    ``G/(G-1) * (N-1)/(N-df_k)``; absorbed effects count in ``df_k`` except those nested in
+    the clusters (pyfixest ``ssc(k_adj=True, k_fixef="nonnested", G_adj=True)``).
+    """
+    k = bread.shape[0]
+    n_clusters = scores.shape[0]
+    fe_levels = [int(codes.max()) + 1 for codes in fixed_effects]
+    nested = [_nested(codes, cluster_codes) for codes in fixed_effects]
+    k_fe_adj = sum(fe_levels) - (len(fe_levels) - 1) if len(fe_levels) > 1 else sum(fe_levels)
+    n_nested = sum(nested)
+    k_nested = sum(level for level, flag in zip(fe_levels, nested, strict=True) if flag)
+    df_k = k + k_fe_adj - k_nested + n_nested if n_nested else k + k_fe_adj
+    factor = (n_clusters / (n_clusters - 1)) * (n_obs - 1) / (n_obs - df_k)
+    return factor * bread @ (scores.T @ scores) @ bread
+
+
+def fit_two_way(panel: Panel, regressors: pd.DataFrame) -> OLSFit:
+    """Within regression of the panel's outcome on ``regressors`` (rows aligned with the
+    panel's data) plus its covariates, clustered by unit or the panel's cluster column."""
+    data = panel.data
+    unit_codes = pd.factorize(data[panel.unit])[0]
+    time_codes = ((data[panel.time].to_numpy() - panel.times[0]) // panel.step).astype(np.int64)
+    columns = [*regressors.columns, *panel.covariates]
+    z = np.column_stack(
+        [
+            data[panel.outcome].to_numpy(dtype=float),
+            regressors.to_numpy(dtype=float),
+            *[data[c].to_numpy(dtype=float)[:, None] for c in panel.covariates],
+        ]
+    )
+    demeaned = within_two_way(unit_codes, time_codes, z)
+    cluster = panel.unit if panel.cluster is None else panel.cluster
+    cluster_codes = pd.factorize(data[cluster])[0]
+    if cluster_codes.max() < 1:
+        raise UserError("effects.too_few_clusters", column=cluster)
+    return crv1_fit(
+        demeaned[:, 0], demeaned[:, 1:], columns, cluster_codes, [unit_codes, time_codes]
+    )
+
+
+@dataclass(frozen=True)
+class TWFEResult(EffectResult):
+    """TWFE estimate of the effect of ``treated`` (in outcome units per treated unit-period).
+
+    ``coefficients``: tidy table of the treatment and covariates; ``vcov``: their CRV1
+    covariance; ``df_resid``: t degrees of freedom (clusters - 1). ``bacon``: Goodman-Bacon
+    decomposition table (staggered timing, no covariates, balanced) with ``forbidden_share``
+    the weight on later-vs-earlier comparisons and ``negative_weight_share`` the share of
+    treated cells with a negative de Chaisemartin-D'Haultfoeuille weight.
+    """
+
+    coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)
+    vcov: np.ndarray | None = None
+    df_resid: int = 0
+    n_clusters: int = 0
+    n_treated_units: int = 0
+    cohorts: tuple[int, ...] = ()
+    bacon: pd.DataFrame | None = None
+    bacon_summary: pd.DataFrame | None = None
+    forbidden_share: float = math.nan
+    negative_weight_share: float = math.nan
+    dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warning_codes: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+    @property
+    def p_value(self) -> float:
+        if not self.se or not np.isfinite(self.se):
+            return float("nan")
+        return float(2 * stats.t.sf(abs(self.estimate / self.se), self.df_resid))
+
+    def warnings_in(self, lang: str) -> list[str]:
+        return [render_warning(key, params, lang) for key, params in self.warning_codes]
+
+    def tidy(self) -> pd.DataFrame:
+        return self.coefficients.loc[:, TIDY_COLUMNS].copy()
+
+    def glance(self) -> pd.DataFrame:
+        out = super().glance()
+        out["n_clusters"] = self.n_clusters
+        out["n_treated_units"] = self.n_treated_units
+        out["forbidden_share"] = self.forbidden_share
+        out["negative_weight_share"] = self.negative_weight_share
+        return out
+
+    def summary(self) -> str:
+        text = super().summary()
+        if self.bacon_summary is not None:
+            rows = [
+                f"    {r.comparison:<22} weight {r.weight:.4f}  avg 2x2 {r.estimate:.6g}"
+                for r in self.bacon_summary.itertuples()
+            ]
+            text += "\n  Goodman-Bacon decomposition:\n" + "\n".join(rows)
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        for name in ("coefficients", "bacon", "bacon_summary", "dropped", "vcov", "cohorts"):
+            out.pop(name, None)
+        out.pop("warning_codes", None)
+        out["coefficients"] = json_safe(self.coefficients)
+        if self.bacon_summary is not None:
+            out["bacon"] = json_safe(self.bacon_summary)
+        out["p_value"] = json_safe(self.p_value)
+        return out
+
+
+def twfe(
+    df: pd.DataFrame,
+    *,
+    unit: str,
+    time: str,
+    outcome: str,
+    treated: str | None = None,
+    treat_time: str | None = None,
+    covariates: Sequence[str] = (),
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> TWFEResult:
+    """TWFE DiD of ``outcome`` on the treatment indicator with unit and time fixed effects.
+
+    The treatment is ``treated`` (0/1, never switching off) or derived from ``treat_time``
+    (first treated period, 0/empty = never). SEs are clustered by ``cluster`` (default: unit).
+    """
+    call = _call(locals(), df)
+    _check_alpha(alpha)
+    panel = prepare_panel(
+        df,
+        unit=unit,
+        time=time,
+        outcome=outcome,
+        treat_time=treat_time,
+        treated=treated,
+        covariates=covariates,
+        cluster=cluster,
+    )
+    return twfe_panel(panel, alpha=alpha, call=call)
+
+
+def twfe_panel(
+    panel: Panel, *, alpha: float = 0.05, call: dict[str, Any] | None = None
+) -> TWFEResult:
+    """TWFE on an already prepared panel (see :func:`twfe`)."""
+    from analytics.effects.bacon import bacon_decomposition, dcdh_weights
+
+    fit = fit_two_way(panel, panel.data[[TREATED]])
+    table = coefficient_table(fit, alpha)
+    head = table.iloc[0]
+    codes: list[tuple[str, dict[str, Any]]] = []
+    bacon = summary = None
+    forbidden = math.nan
+    if len(panel.cohorts) > 1 and not panel.covariates and panel.balanced:
+        bacon = bacon_decomposition(panel)
+        summary = bacon_summary_table(bacon)
+        forbidden = float(bacon.loc[bacon["comparison"] == "later_vs_earlier", "weight"].sum())
+        if forbidden > FORBIDDEN_SHARE_WARNING:
+            codes.append(("effects.warn.forbidden_comparisons", {"share": forbidden}))
+    negative = math.nan
+    if not panel.covariates:
+        weights = dcdh_weights(panel)
+        negative = float((weights["weight"] < 0).mean())
+        if negative > 0:
+            codes.append(
+                (
+                    "effects.warn.negative_weights",
+                    {
+                        "n": int((weights["weight"] < 0).sum()),
+                        "total": len(weights),
+                    },
+                )
+            )
+    codes += panel_warnings(panel)
+    return TWFEResult(
+        method=METHOD,
+        estimate=float(head["estimate"]),
+        se=float(head["se"]),
+        ci_low=float(head["ci_low"]),
+        ci_high=float(head["ci_high"]),
+        n_units=panel.n_units,
+        n_obs=panel.n_obs,
+        alpha=alpha,
+        outcome=panel.outcome,
+        call=call or {},
+        warnings=tuple(render_warning(key, params, "en") for key, params in codes),
+        coefficients=table,
+        vcov=fit.vcov,
+        df_resid=fit.df_t,
+        n_clusters=fit.n_clusters,
+        n_treated_units=panel.n_treated_units,
+        cohorts=tuple(int(c) for c in panel.cohorts),
+        bacon=bacon,
+        bacon_summary=summary,
+        forbidden_share=forbidden,
+        negative_weight_share=negative,
+        dropped=panel.dropped,
+        warning_codes=tuple(codes),
+    )
+
+
+def coefficient_table(fit: OLSFit, alpha: float) -> pd.DataFrame:
+    """Tidy coefficients with t-based p-values and intervals (``df_t`` degrees of freedom)."""
+    se = np.sqrt(np.diag(fit.vcov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_stat = fit.coef / se
+    crit = stats.t.ppf(1 - alpha / 2, fit.df_t)
+    table = pd.DataFrame(
+        {
+            "term": list(fit.names),
+            "estimate": fit.coef,
+            "se": se,
+            "t": t_stat,
+            "p_value": 2 * stats.t.sf(np.abs(t_stat), fit.df_t),
+            "ci_low": fit.coef - crit * se,
+            "ci_high": fit.coef + crit * se,
+        }
+    )
+    table.loc[table["term"] == TREATED, "term"] = "ATT"
+    return table
+
+
+def bacon_summary_table(bacon: pd.DataFrame) -> pd.DataFrame:
+    """Total weight and weighted-average 2x2 estimate by comparison type."""
+    grouped = bacon.assign(product=bacon["weight"] * bacon["estimate"]).groupby(
+        "comparison", sort=False
+    )
+    out = grouped[["weight", "product"]].sum()
+    out["estimate"] = out["product"] / out["weight"]
+    return out.drop(columns="product").reset_index()
+
+
+def panel_warnings(panel: Panel) -> list[tuple[str, dict[str, Any]]]:
+    """Warnings about the data every DiD estimator shares: drops and few treated units."""
+    codes: list[tuple[str, dict[str, Any]]] = []
+    if not panel.dropped.empty:
+        reasons = panel.dropped.groupby("reason").size()
+        for reason, n in reasons.items():
+            codes.append((f"effects.warn.dropped_{reason}", {"n": int(n)}))
+    if panel.treated_after_sample:
+        codes.append(("effects.warn.treated_after_sample", {"n": len(panel.treated_after_sample)}))
+    n_treated = panel.n_treated_units
+    if n_treated < FEW_TREATED_UNITS:
+        codes.append(("effects.warn.few_treated", {"n": n_treated}))
+    return codes
+
+
+def render_warning(key: str, params: dict[str, Any], lang: str) -> str:
+    """A coded warning in ``lang``; a ``share`` parameter is shown as a locale percentage."""
+    shown = dict(params)
+    if "share" in shown:
+        shown["share"] = fmt_percent(shown["share"], lang, 0)
+    return t(key, lang, **shown)
+
+
+# Cluster-robust inference is unreliable with few treated clusters (MacKinnon & Webb 2017).
+FEW_TREATED_UNITS = 10
+
+
+def _check_alpha(alpha: float) -> None:
+    if not 0 < float(alpha) < 1:
+        raise ValueError(f"alpha must lie strictly between 0 and 1; got {alpha}")
+
+
+def _call(arguments: dict[str, Any], df: pd.DataFrame) -> dict[str, Any]:
+    """The call as data (without the data frame itself), so a result remembers its origin."""
+    call = {k: v for k, v in arguments.items() if k != "df" and not isinstance(v, pd.DataFrame)}
+    call["covariates"] = list(call.get("covariates", ()))
+    call["n_rows_in"] = len(df)
+    return call
