@@ -319,10 +319,13 @@ def region_kpis(
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
     region: str | None = None,
+    kpis_all: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Region x quarter totals of the parks and their shares of regional jobs and investment."""
+    """Region x quarter totals of the parks and their shares of regional jobs and investment.
+
+    ``kpis_all``: ``park_kpis(con, region=region)`` when the caller already has it."""
     lo, hi = _date_range(start, end)
-    kpis = park_kpis(con, None, None, region)
+    kpis = park_kpis(con, None, None, region) if kpis_all is None else kpis_all
     employment = _area_indicator(con, "region_quarter", "region_code", "employment")
     investment = _area_indicator(con, "region_quarter", "region_code", "fixed_investment")
     stats = employment.merge(investment, on=["region_code", "quarter"], how="outer")

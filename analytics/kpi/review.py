@@ -333,8 +333,11 @@ def quarterly_review(
     quarter: str | dt.date,
     region: str | None = None,
     lang: str = "ru",
+    kpis_all: pd.DataFrame | None = None,
 ) -> Review:
-    """The review of ``quarter`` for one region (or all parks) in ``lang``."""
+    """The review of ``quarter`` for one region (or all parks) in ``lang``.
+
+    ``kpis_all``: ``park_kpis(con, region=region)`` when the caller already has it."""
     check_language(lang)
     q = parse_quarter(quarter)
     parks_all = formulas.load_parks(con, region)
@@ -342,7 +345,8 @@ def quarterly_review(
         from analytics.errors import UserError
 
         raise UserError("kpi.unknown_region", region=region)
-    kpis_all = formulas.park_kpis(con, None, None, region)
+    if kpis_all is None:
+        kpis_all = formulas.park_kpis(con, None, None, region)
     parks = expected_parks(parks_all, kpis_all, q)
     parks = parks.assign(name=parks[f"name_{lang}"])
     now = kpis_all[kpis_all["quarter"] == pd.Timestamp(q)].set_index("park_id")

@@ -1,0 +1,60 @@
+"""`report`: write the quarterly report as PDF, DOCX or XLSX."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Literal
+
+from analytics.errors import UserError
+from analytics.i18n import LANGUAGES, t
+from analytics.warehouse.connection import connect, default_db_path
+
+Format = Literal["pdf", "docx", "xlsx"]
+FORMATS: tuple[str, ...] = ("pdf", "docx", "xlsx")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser("report", help="write the quarterly report (PDF, DOCX or XLSX)")
+    report.add_argument("--quarter", required=True, help="quarter such as 2025Q2")
+    report.add_argument("--region", default=None, help="region code (default: all parks)")
+    report.add_argument("--park", default=None, help="one park's scorecard (park id)")
+    report.add_argument("--format", dest="report_format", choices=FORMATS, default=None)
+    # dest differs from the global --lang so a value given before the command is kept
+    report.add_argument("--lang", dest="report_lang", choices=LANGUAGES, default=None)
+    report.add_argument("-o", "--output", required=True, help="file to write")
+    report.add_argument(
+        "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
+    )
+    report.set_defaults(handler=run_report)
+
+
+def write_report(
+    content, fmt: Format, path: Path | str
+) -> None:  # content: analytics.reports.document.ReportContent
+    """Write ``content`` in ``fmt`` to ``path``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    if fmt == "pdf":
+        from analytics.reports.pdf import write_pdf as writer
+    elif fmt == "docx":
+        from analytics.reports.docx import write_docx as writer
+    else:
+        from analytics.reports.xlsx import write_xlsx as writer
+    writer(content, path)
+
+
+def run_report(args: argparse.Namespace, lang: str) -> int:
+    from analytics.reports.document import build_report
+
+    lang = args.report_lang or lang
+    output = Path(args.output)
+    fmt = args.report_format or output.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise UserError("report.bad_format", value=fmt, allowed=", ".join(FORMATS))
+    with connect(args.db or default_db_path(), read_only=True) as con:
+        content = build_report(con, args.quarter, args.region, args.park, lang)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_report(content, fmt, output)
+    print(t("report.written", lang, path=str(output)))
+    return 0

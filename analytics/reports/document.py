@@ -1,0 +1,435 @@
+"""What a quarterly report says, independent of the file format.
+
+``build_report`` reads the warehouse once (review, ranking, recommendations support, region
+totals, catalogue, sources) and returns a ``ReportContent``: sections made of paragraphs,
+typed tables and charts. The PDF, DOCX and XLSX writers only lay that content out, so the
+three formats always carry the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import UserError
+from analytics.i18n import check_language, fmt_date, fmt_number, fmt_percent, fmt_quarter, t
+from analytics.kpi import formulas
+from analytics.kpi.formulas import parse_quarter, shift_quarter
+from analytics.kpi.ranking import DEFAULT_WEIGHTS, rank_parks
+from analytics.kpi.recommendations import recommendations_support
+from analytics.kpi.review import REPORT_DUE_DAYS, quarterly_review
+from analytics.reports import charts
+
+CellKind = Literal["text", "int", "num1", "num2", "pct", "date", "signed", "pct_change"]
+HISTORY_QUARTERS = 8  # quarters shown in trend charts
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with typed values: ``frame`` columns in order, ``kinds`` says how each is
+    formatted (text, int, num1, num2, pct, date, signed, pct_change)."""
+
+    key: str  # short identifier (sheet names, tests)
+    title: str
+    headers: tuple[str, ...]
+    kinds: tuple[CellKind, ...]
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    png: bytes
+    data: pd.DataFrame  # the plotted numbers: first column the category, then series
+    kind: Literal["bar", "line"]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    charts: tuple[Chart, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    lang: str
+    title: str
+    subtitle: str
+    scope: str
+    generated_on: dt.date
+    simulated_notice: str | None
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    def tables(self) -> list[Table]:
+        return [table for section in self.sections for table in section.tables]
+
+    def charts(self) -> list[Chart]:
+        return [chart for section in self.sections for chart in section.charts]
+
+
+def _missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA (scalars only)."""
+    return value is None or bool(pd.isna(value))
+
+
+def format_cell(value: Any, kind: CellKind, lang: str) -> str:
+    """A typed value as text for PDF and DOCX (XLSX keeps the number and a number format)."""
+    if _missing(value):
+        return "–"
+    if kind == "text":
+        return str(value)
+    if kind == "date":
+        return fmt_date(pd.Timestamp(value).date(), lang)
+    if kind == "int":
+        return fmt_number(float(value), lang, 0)
+    if kind == "num1":
+        return fmt_number(float(value), lang, 1)
+    if kind == "num2":
+        return fmt_number(float(value), lang, 2)
+    if kind == "pct":
+        return fmt_percent(float(value), lang, 1)
+    if kind == "signed":
+        sign = "+" if float(value) > 0 else ""
+        return sign + fmt_number(float(value), lang, 0)
+    if kind == "pct_change":
+        sign = "+" if float(value) > 0 else ""
+        return sign + fmt_percent(float(value), lang, 1)
+    raise ValueError(f"unknown cell kind {kind!r}")
+
+
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    con: duckdb.DuckDBPyConnection
+    lang: str
+    currency: str
+    catalogue: pd.DataFrame  # park-level indicators indexed by code
+
+    def header(self, code: str) -> str:
+        row = self.catalogue.loc[code]
+        unit = t(f"unit.{row['unit']}", self.lang, currency=self.currency)
+        return f"{row[f'name_{self.lang}']}, {unit}"
+
+    def name(self, code: str) -> str:
+        return str(self.catalogue.loc[code, f"name_{self.lang}"])
+
+
+def _currency(con: duckdb.DuckDBPyConnection, region: str | None, lang: str) -> str:
+    sql = "SELECT DISTINCT c.currency FROM region r JOIN country c ON c.code = r.country_code"
+    rows = con.execute(sql + (" WHERE r.code = ?" if region else ""), [region] if region else [])
+    found = [r[0] for r in rows.fetchall()]
+    return found[0] if len(found) == 1 else t("unit.currency_units", lang)
+
+
+def _scope(con, region: str | None, park: str | None, lang: str) -> str:
+    if park is not None:
+        name = con.execute(f"SELECT name_{lang} FROM park WHERE park_id = ?", [park]).fetchone()
+        return t("report.scope_park", lang, park=name[0])
+    if region is not None:
+        name = con.execute(f"SELECT name_{lang} FROM region WHERE code = ?", [region]).fetchone()
+        return t("report.scope_region", lang, region=name[0] if name else region)
+    return t("report.scope_all", lang)
+
+
+def _table(key, title, columns: Sequence[tuple[str, str, CellKind]], frame) -> Table:
+    """columns: (frame column, header, kind)."""
+    data = frame[[c for c, _, _ in columns]].reset_index(drop=True)
+    return Table(key, title, tuple(h for _, h, _ in columns), tuple(k for *_, k in columns), data)
+
+
+def _status_table(review, ctx: _Context) -> Table:
+    lang = ctx.lang
+    parks = review.parks.assign(
+        status_text=[t(f"review.status.{s}", lang) for s in review.parks["status"]],
+        report_text=[t(f"review.report_state.{s}", lang) for s in review.parks["report_state"]],
+    )
+    columns = [
+        ("park_id", t("report.col.park_id", lang), "text"),
+        ("name", t("report.col.park", lang), "text"),
+        ("status_text", t("report.col.status", lang), "text"),
+        ("report_text", t("report.col.report", lang), "text"),
+        ("reported_on", t("report.col.reported_on", lang), "date"),
+        ("days_late", t("report.col.days_late", lang), "int"),
+        ("targets_missed", t("report.col.targets_missed", lang), "int"),
+        ("targets_checked", t("report.col.targets_checked", lang), "int"),
+    ]
+    return _table("status", t("report.table.status", lang), columns, parks)
+
+
+KPI_COLUMNS: tuple[tuple[str, CellKind], ...] = (
+    ("occupancy_rate", "pct"),
+    ("area_free_ha", "num1"),
+    ("residents_count", "int"),
+    ("net_new_residents", "int"),
+    ("jobs_total", "int"),
+    ("jobs_per_ha", "num1"),
+    ("investment_total", "num1"),
+    ("investment_cumulative", "num1"),
+    ("investment_per_ha", "num2"),
+    ("avg_wage", "int"),
+    ("wage_to_regional", "num2"),
+    ("taxes_total", "num1"),
+)
+
+
+def _kpi_table(review, ctx: _Context) -> Table:
+    frame = review.kpis.merge(review.parks[["park_id", "name"]], on="park_id", how="left")
+    frame = frame.sort_values("park_id")
+    columns = [("name", t("report.col.park", ctx.lang), "text")]
+    columns += [(code, ctx.header(code), kind) for code, kind in KPI_COLUMNS]
+    return _table("kpis", t("report.table.kpis", ctx.lang), columns, frame)
+
+
+def _change_table(review, ctx: _Context) -> Table:
+    lang = ctx.lang
+    comp = review.comparison
+    wide = comp.pivot(index="park_id", columns="indicator")
+    frame = pd.DataFrame(index=wide.index)
+    for code in ("jobs_total", "residents_count", "investment_cumulative"):
+        frame[f"{code}_value"] = wide[("value", code)]
+        frame[f"{code}_prev"] = wide[("change_previous", code)]
+        frame[f"{code}_year"] = wide[("change_year_pct", code)]
+    frame = frame.reset_index().merge(review.parks[["park_id", "name"]], on="park_id")
+    columns = [("name", t("report.col.park", lang), "text")]
+    for code, kind in (("jobs_total", "int"), ("residents_count", "int")):
+        columns += [
+            (f"{code}_value", ctx.name(code), kind),
+            (f"{code}_prev", t("report.col.vs_previous", lang), "signed"),
+            (f"{code}_year", t("report.col.vs_year", lang), "pct_change"),
+        ]
+    code = "investment_cumulative"
+    columns += [
+        (f"{code}_value", ctx.header(code), "num1"),
+        (f"{code}_year", t("report.col.vs_year", lang), "pct_change"),
+    ]
+    return _table("changes", t("report.table.changes", lang), columns, frame)
+
+
+def _target_table(review, ctx: _Context) -> Table:
+    lang = ctx.lang
+    targets = review.targets.merge(review.parks[["park_id", "name"]], on="park_id")
+    targets = targets.sort_values(["park_id", "indicator"])
+    targets["indicator_name"] = [
+        ctx.name(c) if c in ctx.catalogue.index else c for c in targets["indicator"]
+    ]
+    targets["met_text"] = [
+        "–" if pd.isna(m) else t("report.yes" if m else "report.no", lang) for m in targets["met"]
+    ]
+    columns = [
+        ("name", t("report.col.park", lang), "text"),
+        ("indicator_name", t("report.col.indicator", lang), "text"),
+        ("target_value", t("report.col.target", lang), "num1"),
+        ("expected", t("report.col.expected", lang), "num1"),
+        ("value", t("report.col.value", lang), "num1"),
+        ("met_text", t("report.col.met", lang), "text"),
+    ]
+    return _table("targets", t("report.table.targets", lang), columns, targets)
+
+
+def _ranking_table(ranking, review, ctx: _Context) -> Table:
+    lang = ctx.lang
+    frame = ranking.table.merge(review.parks[["park_id", "name"]], on="park_id", how="left")
+    frame["thin_text"] = [t("report.yes", lang) if x else "" for x in frame["thin"]]
+    columns = [
+        ("rank", t("report.col.rank", lang), "int"),
+        ("name", t("report.col.park", lang), "text"),
+        ("index", t("report.col.index", lang), "num1"),
+        ("rank_change", t("report.col.rank_change", lang), "signed"),
+        ("components_used", t("report.col.components", lang), "int"),
+        ("thin_text", t("report.col.thin", lang), "text"),
+    ]
+    return _table("ranking", t("report.table.ranking", lang), columns, frame)
+
+
+def _budget_table(support, ctx: _Context) -> Table:
+    lang = ctx.lang
+    columns = [
+        ("name", t("report.col.park", lang), "text"),
+        ("public_money_cumulative", ctx.header("public_money_cumulative"), "num1"),
+        ("taxes_cumulative", ctx.header("taxes_cumulative"), "num1"),
+        ("budget_efficiency", ctx.header("budget_efficiency"), "num2"),
+        ("payback_year", ctx.name("payback_year"), "text"),
+    ]
+    frame = support.budget.assign(
+        payback_year=["–" if pd.isna(y) else str(int(y)) for y in support.budget["payback_year"]]
+    )
+    return _table("budget", t("report.table.budget", lang), columns, frame)
+
+
+def _region_table(con, region_totals: pd.DataFrame, ctx: _Context) -> Table:
+    lang = ctx.lang
+    names = dict(con.execute(f"SELECT code, name_{lang} FROM region").fetchall())
+    frame = region_totals.assign(
+        region_name=region_totals["region_code"].map(names),
+        quarter_text=[fmt_quarter(pd.Timestamp(q).date(), lang) for q in region_totals["quarter"]],
+    )
+    share = t("unit.share", lang)
+    columns = [
+        ("region_name", t("report.col.region", lang), "text"),
+        ("quarter_text", t("report.col.quarter", lang), "text"),
+        ("parks_reporting", t("report.col.parks_reporting", lang), "int"),
+        ("jobs_total", ctx.header("jobs_total"), "int"),
+        ("investment_total", ctx.header("investment_total"), "num1"),
+        ("park_jobs_share", t("report.col.jobs_share", lang, unit=share), "pct"),
+        ("park_investment_share", t("report.col.investment_share", lang, unit=share), "pct"),
+    ]
+    return _table("regions", t("report.table.regions", lang), columns, frame)
+
+
+def _effects_table(support, lang: str) -> Table:
+    columns = [
+        ("outcome", t("report.col.outcome", lang), "text"),
+        ("method", t("report.col.method", lang), "text"),
+        ("estimate", t("report.col.estimate", lang), "num2"),
+        ("ci_low", t("report.col.ci_low", lang), "num2"),
+        ("ci_high", t("report.col.ci_high", lang), "num2"),
+        ("reading", t("report.col.reading", lang), "text"),
+    ]
+    return _table("effects", t("report.table.effects", lang), columns, support.effects)
+
+
+def _methodology(con, ctx: _Context) -> tuple[str, ...]:
+    lang = ctx.lang
+    derived = ctx.catalogue[ctx.catalogue["kind"] == "derived"]
+    lines = [
+        t(
+            "report.kpi_definition",
+            lang,
+            name=row[f"name_{lang}"],
+            unit=t(f"unit.{row['unit']}", lang, currency=ctx.currency),
+            formula=row[f"formula_{lang}"],
+        )
+        for _, row in derived.iterrows()
+    ]
+    weights = ", ".join(
+        f"{ctx.name(code)} {fmt_percent(w, lang, 0)}" for code, w in DEFAULT_WEIGHTS.items()
+    )
+    lines.append(t("ranking.method", lang, weights=weights))
+    return tuple(lines)
+
+
+def _sources(con, lang: str) -> tuple[str, ...]:
+    rows = con.execute(
+        "SELECT title, producer, published, licence, simulated FROM source ORDER BY source_id"
+    ).fetchall()
+    lines = []
+    for title, producer, published, licence, simulated in rows:
+        parts = [f"{title} — {producer}"]
+        if published:
+            parts.append(fmt_date(published, lang))
+        if licence:
+            parts.append(licence)
+        if simulated:
+            parts.append(t("info.simulated", lang))
+        lines.append(", ".join(parts))
+    return tuple(lines)
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    quarter: str | dt.date,
+    region: str | None = None,
+    park: str | None = None,
+    lang: str = "ru",
+    effects: Sequence[Any] | None = None,
+) -> ReportContent:
+    """The report's content for ``quarter`` and one region, one park or all parks."""
+    check_language(lang)
+    q = parse_quarter(quarter)
+    if park is not None:
+        found = con.execute("SELECT region_code FROM park WHERE park_id = ?", [park]).fetchone()
+        if found is None:
+            raise UserError("report.unknown_park", park=park)
+        region = region or found[0]
+    kpis_all = formulas.park_kpis(con, None, None, region)
+    review = quarterly_review(con, q, region, lang, kpis_all)
+    catalogue = con.execute("SELECT * FROM indicator WHERE entity = 'park'").df().set_index("code")
+    ctx = _Context(con, lang, _currency(con, region, lang), catalogue)
+    first = pd.Timestamp(shift_quarter(q, -HISTORY_QUARTERS + 1))
+    history = kpis_all[kpis_all["quarter"].between(first, pd.Timestamp(q))]
+    ranking = rank_parks(history, q)
+    support = recommendations_support(review, effects)
+    region_totals = formulas.region_kpis(con, shift_quarter(q, -4), q, region, kpis_all)
+    if park is not None:
+        review = _only_park(review, park)
+        history = history[history["park_id"] == park]
+        support = recommendations_support(review, effects)
+    q_label = fmt_quarter(q, lang)
+    summary = Section(
+        t("report.section.summary", lang),
+        paragraphs=(t("report.summary_intro", lang, quarter=q_label, n=len(review.parks)),),
+        bullets=tuple(f.text for f in review.findings),
+    )
+    status = Section(
+        t("report.section.status", lang),
+        paragraphs=(review.status_rule,),
+        tables=(_status_table(review, ctx), _target_table(review, ctx)),
+    )
+    kpis = Section(
+        t("report.section.kpis", lang),
+        tables=(_kpi_table(review, ctx), _change_table(review, ctx)),
+        charts=tuple(charts.quarter_charts(review, history, ctx.name, lang)),
+    )
+    ranking_section = Section(
+        t("report.section.ranking", lang),
+        paragraphs=(t("report.ranking_intro", lang),),
+        tables=(_ranking_table(ranking, review, ctx),),
+    )
+    chamber_tables = [_budget_table(support, ctx)]
+    if len(support.effects):
+        chamber_tables.append(_effects_table(support, lang))
+    chamber = Section(
+        t("report.section.recommendations", lang),
+        paragraphs=(t("report.recommendations_intro", lang),),
+        bullets=tuple(f"{s.addressee}: {s.text}" for s in support.suggestions),
+        tables=tuple(chamber_tables),
+    )
+    regions = Section(
+        t("report.section.regions", lang), tables=(_region_table(con, region_totals, ctx),)
+    )
+    method = Section(
+        t("report.section.methodology", lang),
+        paragraphs=(review.status_rule, t("review.rule.reports", lang, days=REPORT_DUE_DAYS)),
+        bullets=_methodology(con, ctx),
+    )
+    sources = Section(t("report.section.sources", lang), bullets=_sources(con, lang))
+    sections = [summary, status, kpis]
+    if park is None:
+        sections.append(ranking_section)
+    sections += [chamber, regions, method, sources]
+    return ReportContent(
+        lang=lang,
+        title=t("report.title", lang),
+        subtitle=t("report.subtitle", lang, quarter=q_label),
+        scope=_scope(con, region if park is None else None, park, lang),
+        generated_on=dt.date.today(),
+        simulated_notice=t("app.simulated_banner", lang) if review.simulated else None,
+        sections=tuple(sections),
+    )
+
+
+def _only_park(review, park: str):
+    """The review narrowed to one park: its rows and the findings that name it."""
+    from dataclasses import replace
+
+    keep = review.parks["park_id"] == park
+    return replace(
+        review,
+        parks=review.parks[keep].reset_index(drop=True),
+        comparison=review.comparison[review.comparison["park_id"] == park],
+        targets=review.targets[review.targets["park_id"] == park],
+        late_reports=review.late_reports[review.late_reports["park_id"] == park],
+        kpis=review.kpis[review.kpis["park_id"] == park],
+        findings=tuple(f for f in review.findings if park in f.parks),
+    )

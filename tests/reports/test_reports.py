@@ -1,0 +1,134 @@
+"""Reports in every format and language from a hand-made warehouse: PDF text (pdftotext),
+DOCX tables (python-docx), XLSX typed cells (openpyxl), and one PDF page as a PNG artifact."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from docx import Document
+
+from analytics.reports.commands import write_report
+from analytics.reports.document import build_report
+from analytics.warehouse import connect
+from tests.kpi.test_review import warehouse  # noqa: F401  (module-scoped fixture)
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TITLES = {
+    "ru": "Индустриальные парки: квартальный отчёт",
+    "uk": "Індустріальні парки: квартальний звіт",
+    "en": "Industrial parks: quarterly report",
+}
+# Park F's occupancy: 1 ha occupied of 10 ha leasable = 10 % (formatted per locale).
+OCCUPANCY_F = {"ru": "10,0\xa0%", "uk": "10,0%", "en": "10.0%"}  # CLDR: uk has no space
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils")
+
+
+@pytest.fixture(scope="module")
+def documents(warehouse, tmp_path_factory):  # noqa: F811
+    """Every format x language, written once for the module."""
+    out = tmp_path_factory.mktemp("reports")
+    written = {}
+    with connect(warehouse, read_only=True) as con:
+        for lang in ("ru", "uk", "en"):
+            content = build_report(con, "2024Q4", region="R1", lang=lang)
+            for fmt in ("pdf", "docx", "xlsx"):
+                path = out / f"report_{lang}.{fmt}"
+                write_report(content, fmt, path)
+                written[lang, fmt] = (content, path)
+    return written
+
+
+def _pdf_text(path: Path) -> str:
+    proc = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+def test_pdf_has_the_title_a_kpi_value_and_the_demo_notice(documents, lang):
+    _, path = documents[lang, "pdf"]
+    text = _pdf_text(path)
+    assert TITLES[lang] in text
+    assert OCCUPANCY_F[lang].replace("\xa0", " ") in text.replace("\xa0", " ")
+    assert "Park F" in text or "Парк F" in text
+    notice = {"ru": "Демонстрационные данные", "uk": "Демонстраційні дані", "en": "Demo data"}
+    assert notice[lang] in text
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+def test_docx_opens_and_has_the_tables(documents, lang):
+    content, path = documents[lang, "docx"]
+    document = Document(str(path))
+    assert len(document.tables) == len(content.tables())
+    kpi_index = [t.key for t in content.tables()].index("kpis")
+    kpi_table = document.tables[kpi_index]
+    assert kpi_table.rows[0].cells[0].text == content.tables()[kpi_index].headers[0]
+    rows = {row.cells[0].text: [c.text for c in row.cells] for row in kpi_table.rows[1:]}
+    assert OCCUPANCY_F[lang] in rows[("Park F" if lang == "en" else "Парк F")]
+    assert TITLES[lang] in [p.text for p in document.paragraphs]
+    assert len(document.inline_shapes) == len(content.charts())
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk", "en"])
+def test_xlsx_numbers_are_typed_cells_with_formats(documents, lang):
+    content, path = documents[lang, "xlsx"]
+    book = openpyxl.load_workbook(path)
+    kpi_table = next(t for t in content.tables() if t.key == "kpis")
+    sheet = book[next(n for n in book.sheetnames if kpi_table.title.startswith(n[:20]))]
+    headers = [c.value for c in sheet[3]]
+    assert headers == list(kpi_table.headers)
+    occupancy_col = list(kpi_table.frame.columns).index("occupancy_rate") + 1
+    jobs_col = list(kpi_table.frame.columns).index("jobs_total") + 1
+    by_name = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
+    row = by_name["Park F" if lang == "en" else "Парк F"]
+    occupancy = sheet.cell(row, occupancy_col)
+    assert occupancy.data_type == "n" and occupancy.value == pytest.approx(0.1)
+    assert occupancy.number_format == "0.0%"
+    jobs = sheet.cell(by_name["Park A" if lang == "en" else "Парк A"], jobs_col)
+    assert jobs.value == 120 and jobs.number_format == "#,##0"
+    # charts travel as native charts over a data sheet
+    assert sum(len(ws._charts) for ws in book.worksheets) == len(content.charts())
+
+
+@needs_poppler
+def test_report_command_and_a_page_rendered_for_a_person(warehouse, tmp_path):  # noqa: F811
+    pdf = tmp_path / "report.pdf"
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics", "report", "--quarter", "2024Q4", "--region", "R1"]
+        + ["--format", "pdf", "--lang", "ru", "-o", str(pdf), "--db", str(warehouse)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert TITLES["ru"] in _pdf_text(pdf)
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-f", "2", "-l", "2", str(pdf), str(ARTIFACTS / "report")],
+        check=True,
+    )
+    assert list(ARTIFACTS.glob("report*.png"))
+
+
+def test_one_park_scorecard_and_bad_input(warehouse, tmp_path):  # noqa: F811
+    from analytics.errors import UserError
+
+    with connect(warehouse, read_only=True) as con:
+        content = build_report(con, "2024Q4", park="B", lang="en")
+        with pytest.raises(UserError) as err:
+            build_report(con, "2024Q4", park="NOPE", lang="en")
+    assert err.value.key == "report.unknown_park"
+    assert content.scope == "Park: Park B"
+    status = next(t for t in content.tables() if t.key == "status")
+    assert status.frame["park_id"].tolist() == ["B"]
+    assert "ranking" not in [t.key for t in content.tables()]
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics", "report", "--quarter", "2024Q4"]
+        + ["-o", str(tmp_path / "x.odt"), "--db", str(warehouse)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "odt" in proc.stderr
