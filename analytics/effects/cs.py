@@ -500,15 +500,35 @@ def _fit(
 
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
+    fit = CSFit(
+        influence=core.influence,
+        unit_group=arrays.first_treated,
+        clusters=arrays.clusters,
+        cell_group=cell_group,
+        cell_time=cell_time,
+        att=core.att,
+        periods=arrays.times,
+        step=panel.step,
+        groups=arrays.groups,
+        bootstrap=bootstrap,
+        seed=int(seed),
+        weights=weights,
+    )
+    simple = _aggregate_parts(fit, "simple", min_e=None, max_e=None, balance_e=None)
+    codes += simple.codes
+    # One pass of bootstrap draws serves the cells (uniform band) and the headline.
     inference = infer(
-        core.influence,
+        np.column_stack([core.influence, simple.overall_inf]),
         arrays.clusters,
         alpha=alpha,
         bootstrap=bootstrap,
         seed=int(seed),
         weights=weights,
+        band_columns=len(plan.cells),
     )
-    se = np.where(np.isfinite(core.att), inference.se, np.nan)
+    se = np.where(np.isfinite(core.att), inference.se[:-1], np.nan)
+    simple_se = float(inference.se[-1])
+    z = float(norm.ppf(1 - alpha / 2))
     if inference.uniform and inference.crit_val >= LARGE_CRIT_VAL:
         codes.append(("effects_cs.warn_large_crit", {"crit": round(inference.crit_val, 2)}))
     table = pd.DataFrame(
@@ -524,28 +544,12 @@ def _fit(
             "post": [c.post for c in plan.cells],
         }
     )
-    fit = CSFit(
-        influence=core.influence,
-        unit_group=arrays.first_treated,
-        clusters=arrays.clusters,
-        cell_group=cell_group,
-        cell_time=cell_time,
-        att=core.att,
-        periods=arrays.times,
-        step=panel.step,
-        groups=arrays.groups,
-        bootstrap=bootstrap,
-        seed=int(seed),
-        weights=weights,
-    )
-    simple = _aggregate(fit, "simple", alpha=alpha, min_e=None, max_e=None, balance_e=None)
-    codes += simple.codes
     return ATTGTResult(
         method="cs",
         estimate=simple.overall,
-        se=simple.overall_se,
-        ci_low=simple.overall - simple.z * simple.overall_se,
-        ci_high=simple.overall + simple.z * simple.overall_se,
+        se=simple_se,
+        ci_low=simple.overall - z * simple_se,
+        ci_high=simple.overall + z * simple_se,
         n_units=len(arrays.first_treated),
         n_obs=arrays.n_obs,
         alpha=alpha,
@@ -678,6 +682,18 @@ def aggte(
     )
 
 
+@dataclass
+class _Parts:
+    """An aggregation before inference: estimates and their influence functions."""
+
+    overall: float
+    overall_inf: np.ndarray  # (n,)
+    keys: list[int]
+    estimates: np.ndarray
+    item_inf: np.ndarray  # (n, len(keys))
+    codes: list[WarningCode]
+
+
 def _aggregate(
     fit: CSFit,
     kind: str,
@@ -687,6 +703,46 @@ def _aggregate(
     max_e: int | None,
     balance_e: int | None,
 ) -> _Aggregation:
+    parts = _aggregate_parts(fit, kind, min_e=min_e, max_e=max_e, balance_e=balance_e)
+    codes = list(parts.codes)
+    n_items = len(parts.keys)
+    inference = infer(
+        np.column_stack([parts.item_inf, parts.overall_inf]),
+        fit.clusters,
+        alpha=alpha,
+        bootstrap=fit.bootstrap,
+        seed=fit.seed,
+        weights=fit.weights,
+        band_columns=n_items,
+        vcov_columns=n_items if kind == "dynamic" else 0,
+    )
+    z = float(norm.ppf(1 - alpha / 2))
+    crit = inference.crit_val if n_items else z
+    uniform = inference.uniform and n_items > 0
+    if uniform and crit >= LARGE_CRIT_VAL:
+        codes.append(("effects_cs.warn_large_crit", {"crit": round(crit, 2)}))
+    return _Aggregation(
+        overall=parts.overall,
+        overall_se=float(inference.se[-1]),
+        keys=np.array(parts.keys, dtype=np.int64),
+        estimates=parts.estimates,
+        se=inference.se[:-1],
+        vcov=inference.vcov,
+        crit_val=crit,
+        uniform=uniform,
+        z=z,
+        codes=codes,
+    )
+
+
+def _aggregate_parts(
+    fit: CSFit,
+    kind: str,
+    *,
+    min_e: int | None,
+    max_e: int | None,
+    balance_e: int | None,
+) -> _Parts:
     codes: list[WarningCode] = []
     finite = np.isfinite(fit.att)
     if not finite.all() and kind != "calendar":
@@ -760,32 +816,13 @@ def _aggregate(
         overall = float(np.mean([a for a, _ in items]))
         overall_inf = np.column_stack([i for _, i in items]).mean(axis=1)
 
-    settings = {
-        "alpha": alpha,
-        "bootstrap": fit.bootstrap,
-        "seed": fit.seed,
-        "weights": fit.weights,
-    }
-    head = infer(overall_inf[:, None], fit.clusters, **settings)
-    z = float(norm.ppf(1 - alpha / 2))
-    estimates = np.array([a for a, _ in items])
-    if items:
-        detail = infer(np.column_stack([i for _, i in items]), fit.clusters, **settings)
-        se, vcov, crit, uniform = detail.se, detail.vcov, detail.crit_val, detail.uniform
-        if uniform and crit >= LARGE_CRIT_VAL:
-            codes.append(("effects_cs.warn_large_crit", {"crit": round(crit, 2)}))
-    else:
-        se, vcov, crit, uniform = np.empty(0), np.empty((0, 0)), z, False
-    return _Aggregation(
+    item_inf = np.column_stack([i for _, i in items]) if items else np.empty((len(psi), 0))
+    return _Parts(
         overall=overall,
-        overall_se=float(head.se[0]),
-        keys=np.array(keys, dtype=np.int64),
-        estimates=estimates,
-        se=se,
-        vcov=vcov,
-        crit_val=crit,
-        uniform=uniform,
-        z=z,
+        overall_inf=overall_inf,
+        keys=keys,
+        estimates=np.array([a for a, _ in items]),
+        item_inf=item_inf,
         codes=codes,
     )
 

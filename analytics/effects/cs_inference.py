@@ -73,7 +73,13 @@ def multiplier_draws(
 
 def _weights(rng: np.random.Generator, shape: tuple[int, int], kind: str) -> np.ndarray:
     if kind == "rademacher":
-        return rng.integers(0, 2, size=shape).astype(float) * 2.0 - 1.0
+        # One random bit per weight: eight weights from each random byte.
+        size = shape[0] * shape[1]
+        bits = np.unpackbits(rng.integers(0, 256, size=(size + 7) // 8, dtype=np.uint8))
+        out = bits[:size].astype(np.float64).reshape(shape)
+        out *= 2.0
+        out -= 1.0
+        return out
     # Mammen (1993): mean 0, variance 1, third moment 1.
     root5 = np.sqrt(5.0)
     low, high = (1 - root5) / 2, (1 + root5) / 2
@@ -129,26 +135,31 @@ def infer(
     bootstrap: int,
     seed: int,
     weights: str,
+    band_columns: int | None = None,
+    vcov_columns: int = 0,
 ) -> Inference:
     """SEs and a critical value for the columns of ``influence`` (n x k).
 
     Without bootstrap: analytic SEs and the pointwise normal critical value. With bootstrap:
-    IQR-based bootstrap SEs and the sup-t critical value of a uniform band (never below the
-    pointwise one, as R did falls back when it would be). The variance matrix is the analytic
-    one rescaled to the reported SEs, so its diagonal always matches ``se``.
+    IQR-based bootstrap SEs and the sup-t critical value of a uniform band over the first
+    ``band_columns`` columns (all by default), never below the pointwise one, as R did falls
+    back when it would be. ``vcov`` covers the first ``vcov_columns`` columns: the analytic
+    covariance rescaled to the reported SEs, so that its diagonal always matches ``se``.
     """
     n = influence.shape[0]
     sums = clusters.sums(influence)
-    vcov = analytic_vcov(sums, n)
+    vcov = analytic_vcov(sums[:, :vcov_columns], n)
     z = float(norm.ppf(1 - alpha / 2))
     if bootstrap <= 0:
         se = analytic_se(sums, n)
-        return Inference(se, _zero_degenerate(vcov, se), z, False)
-    summary = summarise_draws(multiplier_draws(sums, n, bootstrap, seed, weights), alpha)
-    se = summary.se
+        return Inference(se, _zero_degenerate(vcov, se[:vcov_columns]), z, False)
+    draws = multiplier_draws(sums, n, bootstrap, seed, weights)
+    band = draws.shape[1] if band_columns is None else band_columns
+    summary = summarise_draws(draws[:, :band], alpha)
+    se = np.concatenate([summary.se, summarise_draws(draws[:, band:], alpha).se])
     crit = summary.crit_val
     uniform = bool(np.isfinite(crit) and crit >= z)
-    return Inference(se, _rescale(vcov, se), crit if uniform else z, uniform)
+    return Inference(se, _rescale(vcov, se[:vcov_columns]), crit if uniform else z, uniform)
 
 
 def _zero_degenerate(vcov: np.ndarray, se: np.ndarray) -> np.ndarray:

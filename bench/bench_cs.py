@@ -1,0 +1,195 @@
+"""Benchmark: Callaway & Sant'Anna ATT(g,t) with a 999-draw multiplier bootstrap, ours vs peers.
+
+Balanced panel of 2,500 units x 80 quarters, 4 treated cohorts plus never-treated units,
+doubly robust estimator without covariates, never-treated comparisons, varying base period
+(316 group-time cells). Timed in the same run: analytics.effects.cs.att_gt, csdid 0.4.3
+(``ATTgt(..., cband=True, biters=999).fit(est_method="dr", bstrap=True)``) and differences 0.3.0
+(``ATTgt(df, cohort_column).fit("y", est_method="dr", boot_iterations=999)``). A peer that
+would take longer than ``--peer-budget`` seconds on the full panel is also measured on a subset
+of units, with both figures printed.
+
+Then ours alone on 20,000 units x 80 quarters, in a fresh process, reporting its peak resident
+memory (target < 4 GB).
+
+    .venv/bin/python bench/bench_cs.py [--units 2500] [--periods 80] [--draws 999]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics.effects.cs import aggte, att_gt  # noqa: E402
+
+
+def simulate(n_units: int, n_periods: int, seed: int = 0) -> pd.DataFrame:
+    """Balanced staggered panel: unit and period effects, 4 cohorts, dynamic effects, noise."""
+    rng = np.random.default_rng(seed)
+    cohorts = np.array([0] + [round(n_periods * f) + 1 for f in (0.25, 0.4, 0.55, 0.7)])
+    unit_cohort = rng.choice(cohorts, size=n_units, p=[0.3, 0.175, 0.175, 0.175, 0.175])
+    periods = np.arange(1, n_periods + 1)
+    unit_effect = rng.normal(0, 1, n_units)[:, None]
+    period_effect = np.cumsum(rng.normal(0.05, 0.1, n_periods))[None, :]
+    since = periods[None, :] - unit_cohort[:, None]
+    treated = (unit_cohort[:, None] > 0) & (since >= 0)
+    effect = np.where(treated, 1.0 + 0.05 * since, 0.0)
+    y = unit_effect + period_effect + effect + rng.normal(0, 1, (n_units, n_periods))
+    return pd.DataFrame(
+        {
+            "unit": np.repeat(np.arange(1, n_units + 1), n_periods),
+            "time": np.tile(periods, n_units),
+            "y": y.ravel(),
+            "cohort": np.repeat(unit_cohort, n_periods),
+        }
+    )
+
+
+def time_ours(df: pd.DataFrame, draws: int) -> tuple[float, float]:
+    start = time.perf_counter()
+    result = att_gt(
+        df, unit="unit", time="time", outcome="y", treat_time="cohort", bootstrap=draws, seed=1
+    )
+    elapsed = time.perf_counter() - start
+    return elapsed, result.estimate
+
+
+def time_csdid(df: pd.DataFrame, draws: int) -> tuple[float, float]:
+    from csdid.att_gt import ATTgt
+
+    start = time.perf_counter()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        model = ATTgt(
+            yname="y",
+            tname="time",
+            idname="unit",
+            gname="cohort",
+            data=df,
+            control_group="nevertreated",
+            cband=True,
+            biters=draws,
+        ).fit(est_method="dr", bstrap=True)
+        model.aggte(typec="simple")
+    return time.perf_counter() - start, float(model.atte["overall_att"])
+
+
+def time_differences(df: pd.DataFrame, draws: int) -> tuple[float, float]:
+    from differences import ATTgt
+
+    data = df.assign(cohort=df["cohort"].where(df["cohort"] > 0)).set_index(["unit", "time"])
+    start = time.perf_counter()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        model = ATTgt(data=data, cohort_column="cohort")
+        model.fit(
+            "y",
+            est_method="dr",
+            control_group="never_treated",
+            boot_iterations=draws,
+            random_state=1,
+            progress_bar=False,
+        )
+        overall = model.aggregate("simple")
+    return time.perf_counter() - start, float(np.asarray(overall.iloc[0, 0]))
+
+
+def measure_peer(name, fn, df, draws, ours_full, budget, n_units):
+    """Time a peer on the full panel; if a subset run says the full one would exceed the budget,
+    report the subset against ours on the same subset."""
+    subset_units = max(250, n_units // 10)
+    sub = df.loc[df["unit"] <= subset_units]
+    sub_time, _ = fn(sub, draws)
+    projected = sub_time * n_units / subset_units
+    ours_sub, _ = time_ours(sub, draws)
+    print(
+        f"{name:<12} subset {subset_units} units: {sub_time:8.2f} s   ours {ours_sub:6.3f} s"
+        f"   ratio {sub_time / ours_sub:7.1f}x"
+    )
+    if projected > budget:
+        print(f"{name:<12} full panel skipped: projected {projected:.0f} s > budget {budget:.0f} s")
+        return
+    full_time, estimate = fn(df, draws)
+    print(
+        f"{name:<12} full {n_units} units:   {full_time:8.2f} s   ours {ours_full:6.3f} s"
+        f"   ratio {full_time / ours_full:7.1f}x   (overall ATT {estimate:.4f})"
+    )
+
+
+def memory_run(n_units: int, n_periods: int, draws: int) -> None:
+    df = simulate(n_units, n_periods, seed=2)
+    start = time.perf_counter()
+    result = att_gt(
+        df, unit="unit", time="time", outcome="y", treat_time="cohort", bootstrap=draws, seed=1
+    )
+    aggte(result, "dynamic")
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak_kb / 1024, "cells": len(result.att_gt)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=2500)
+    parser.add_argument("--periods", type=int, default=80)
+    parser.add_argument("--draws", type=int, default=999)
+    parser.add_argument("--peer-budget", type=float, default=900.0)
+    parser.add_argument("--memory-units", type=int, default=20000)
+    parser.add_argument("--memory-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_only:
+        memory_run(args.memory_units, args.periods, args.draws)
+        return
+
+    df = simulate(args.units, args.periods)
+    print(
+        f"panel: {args.units} units x {args.periods} periods, 4 cohorts + never treated, "
+        f"{args.draws} bootstrap draws, dr, never-treated comparisons"
+    )
+    time_ours(df.loc[df["unit"] <= 100], 9)  # warm-up (imports, BLAS threads)
+    ours, estimate = time_ours(df, args.draws)
+    print(f"{'ours':<12} full {args.units} units:   {ours:8.3f} s   (overall ATT {estimate:.4f})")
+    measure_peer(
+        "differences", time_differences, df, args.draws, ours, args.peer_budget, args.units
+    )
+    measure_peer("csdid", time_csdid, df, args.draws, ours, args.peer_budget, args.units)
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--memory-only",
+            "--memory-units",
+            str(args.memory_units),
+            "--periods",
+            str(args.periods),
+            "--draws",
+            str(args.draws),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    memory = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"memory: ours on {args.memory_units} units x {args.periods} periods "
+        f"({memory['cells']} cells, {args.draws} draws, plus dynamic aggregation): "
+        f"{memory['seconds']:.2f} s, peak RSS {memory['peak_mb']:.0f} MB (target < 4096 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
