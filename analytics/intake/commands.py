@@ -1,0 +1,229 @@
+"""Commands: ``import``, ``history``, ``template`` and ``user``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from analytics.errors import UserError
+from analytics.i18n import LANGUAGES, fmt_date, t
+from analytics.intake import history as history_mod
+from analytics.intake import templates, users
+from analytics.intake.columns import KINDS
+from analytics.intake.load import commit_import, dry_run_summary, plan_import
+from analytics.intake.readers import read_file
+from analytics.intake.validate import validate
+from analytics.warehouse.connection import connect, default_db_path
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    imp = sub.add_parser("import", help="validate a CSV/XLSX file and load it as a revision")
+    imp.add_argument("file", help="the .csv or .xlsx file")
+    imp.add_argument("--kind", choices=KINDS, default=None, help="what the file holds (detected)")
+    imp.add_argument("--sheet", default=None, help="worksheet name (default: the first)")
+    imp.add_argument("--accept-warnings", action="store_true", help="load despite warnings")
+    imp.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
+    imp.add_argument("--user", default=None, help="account recorded on the revision")
+    imp.add_argument("--format", choices=("text", "json"), default="text")
+    _db_arg(imp)
+    imp.set_defaults(handler=run_import)
+
+    hist = sub.add_parser("history", help="revisions of a park's, region's or area's values")
+    target = hist.add_mutually_exclusive_group()
+    target.add_argument("--park", default=None, help="park ID")
+    target.add_argument("--region", default=None, help="region code")
+    target.add_argument("--municipality", default=None, help="municipality code")
+    hist.add_argument("--format", choices=("text", "json"), default="text")
+    _db_arg(hist)
+    hist.set_defaults(handler=run_history)
+
+    tpl = sub.add_parser("template", help="write a fillable .xlsx or .csv template")
+    tpl.add_argument("--kind", choices=KINDS, required=True)
+    tpl.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the headers")
+    tpl.add_argument("-o", "--output", required=True, help="FILE.xlsx or FILE.csv")
+    tpl.add_argument("--fill", action="store_true", help="fill with the warehouse's current data")
+    _db_arg(tpl)
+    tpl.set_defaults(handler=run_template)
+
+    usr = sub.add_parser("user", help="editor accounts (viewing needs none)")
+    usr.add_argument("action", choices=("add", "passwd", "remove", "list"))
+    usr.add_argument("name", nargs="?", default=None)
+    usr.add_argument("--role", choices=users.ROLES, default=None)
+    usr.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin (scripts)"
+    )
+    _db_arg(usr)
+    usr.set_defaults(handler=run_user)
+
+
+# ---------------------------------------------------------------- import
+
+
+def _importing_user(con, requested: str | None) -> str:
+    """With accounts in the database the name must be an editor's; before the first account
+    exists the operator's login name is recorded (whoever can write the file can load)."""
+    if users.list_users(con):
+        if not requested:
+            raise UserError("intake.user_required")
+        return users.require_editor(con, requested).name
+    return requested or os.environ.get("PARKS_USER") or getpass.getuser()
+
+
+def _detected_line(detected: dict, lang: str) -> str:
+    return t(
+        "intake.summary.detected",
+        lang,
+        kind=detected["kind"],
+        format=detected["format"],
+        encoding=detected.get("encoding") or "–",
+        delimiter={"\t": "TAB"}.get(detected.get("delimiter"), detected.get("delimiter") or "–"),
+        decimal=detected["decimal"],
+        language=detected["header_language"],
+        layout=detected["layout"],
+        header_row=detected["header_row"],
+    )
+
+
+def run_import(args: argparse.Namespace, lang: str) -> int:
+    path = Path(args.file)
+    read = read_file(path, path.name, kind=args.kind, sheet=args.sheet)
+    with connect(args.db or default_db_path(), read_only=args.dry_run) as con:
+        user = None if args.dry_run else _importing_user(con, args.user)
+        report = validate(con, read, lang)
+        plan = plan_import(con, report)
+        status, summary, refusal = "ok", dry_run_summary(plan), None
+        if report.errors:
+            status = "errors"
+        elif report.warnings and not args.accept_warnings:
+            status = "warnings"
+            refusal = t("intake.warnings_need_flag", lang, n=len(report.warnings))
+        elif not args.dry_run:
+            summary = commit_import(con, plan, user=user, accept_warnings=args.accept_warnings)
+            status = "noop" if summary.noop else "committed"
+    if args.format == "json":
+        payload = {
+            "status": status,
+            "summary": summary.to_dict(),
+            "issues": [i.to_dict(lang) for i in report.issues],
+        }
+        print(json.dumps(payload, ensure_ascii=False, default=str, indent=2))
+        return 1 if status in {"errors", "warnings"} else 0
+    for line in report.messages(lang):
+        print(line)
+    print(_detected_line(summary.detected, lang))
+    print(
+        t(
+            "intake.summary.counts",
+            lang,
+            read=summary.rows_read,
+            inserted=summary.inserted,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            warnings=summary.warnings,
+            errors=summary.errors,
+        )
+    )
+    if summary.same_file_source_id is not None:
+        print(t("intake.summary.same_file", lang, source_id=summary.same_file_source_id))
+    if status == "errors":
+        print(t("intake.has_errors", lang, n=summary.errors), file=sys.stderr)
+        return 1
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(t("intake.summary.dry_run", lang))
+    elif summary.noop:
+        print(t("intake.summary.noop", lang))
+    else:
+        print(t("intake.summary.committed", lang, source_id=summary.source_id, user=user))
+    return 0
+
+
+# ---------------------------------------------------------------- history
+
+
+def run_history(args: argparse.Namespace, lang: str) -> int:
+    targets = {"park": args.park, "region": args.region, "municipality": args.municipality}
+    chosen = [(k, v) for k, v in targets.items() if v]
+    if not chosen:
+        raise UserError("intake.history.need_target")
+    target, code = chosen[0]
+    with connect(args.db or default_db_path(), read_only=True) as con:
+        changes = history_mod.revisions(con, target, code)
+    if args.format == "json":
+        print(changes.to_json(orient="records", force_ascii=False, date_format="iso", indent=2))
+        return 0
+    if changes.empty:
+        print(t("intake.history.none", lang))
+        return 0
+    for row in changes.itertuples():
+        print(
+            t(
+                "intake.history.line",
+                lang,
+                when=f"{fmt_date(row.loaded_at.date(), lang)} {row.loaded_at:%H:%M}",
+                user=row.loaded_by,
+                file=row.file_name,
+                item=f"{code} {row.row_key}".strip(),
+                column=row.column_name,
+                old="–" if row.old is None else row.old,
+                new="–" if row.new is None else row.new,
+            )
+        )
+    return 0
+
+
+# ---------------------------------------------------------------- template
+
+
+def run_template(args: argparse.Namespace, lang: str) -> int:
+    data = None
+    if args.fill:
+        with connect(args.db or default_db_path(), read_only=True) as con:
+            data = templates.export_frame(con, args.kind, lang)
+    path = templates.write_template(args.output, args.kind, lang, data=data)
+    print(t("intake.template.written", lang, path=str(path)))
+    return 0
+
+
+# ---------------------------------------------------------------- users
+
+
+def _password(args: argparse.Namespace, lang: str) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(t("intake.user.prompt", lang, name=args.name))
+    if getpass.getpass(t("intake.user.prompt_again", lang)) != first:
+        raise UserError("intake.user.mismatch")
+    return first
+
+
+def run_user(args: argparse.Namespace, lang: str) -> int:
+    with connect(args.db or default_db_path()) as con:
+        if args.action == "list":
+            for user in users.list_users(con):
+                print(f"{user.name}\t{user.role}")
+            return 0
+        if not args.name:
+            raise UserError("intake.user_required")
+        if args.action == "add":
+            user = users.add_user(con, args.name, args.role or "editor", _password(args, lang))
+            print(t("intake.user.added", lang, name=user.name, role=user.role))
+        elif args.action == "passwd":
+            users.set_password(con, args.name, _password(args, lang), args.role)
+            print(t("intake.user.changed", lang, name=args.name))
+        else:
+            users.remove_user(con, args.name)
+            print(t("intake.user.removed", lang, name=args.name))
+    return 0

@@ -1,0 +1,62 @@
+"""Revisions: every value a key ever had, who loaded it, when and from which file."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics.intake.columns import kind_spec
+
+_NULL = "<NULL>"
+# Which raw tables hold the history of a park, a region or a municipality.
+TARGETS = {
+    "park": (("park", "park_id"), ("park_quarter", "park_id"), ("park_target", "park_id")),
+    "region": (("region_quarter", "region_code"),),
+    "municipality": (("municipality_quarter", "municipality_code"),),
+}
+
+
+def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> str:
+    keys = [k for k in kind_spec(kind).keys if k != key_col]
+    columns = [
+        r[0]
+        for r in con.execute(f"DESCRIBE raw_{kind}").fetchall()
+        if r[0] not in {"source_id", key_col, *keys}
+    ]
+    row_key = " || ' ' || ".join(f"CAST({k} AS VARCHAR)" for k in keys) if keys else "''"
+    # UNPIVOT drops NULLs, but "value removed" is a revision too: carry them as a marker.
+    casts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '{_NULL}') AS {c}" for c in columns)
+    return f"""
+        WITH base AS (
+            SELECT source_id, {row_key} AS row_key, {casts}
+            FROM raw_{kind} WHERE {key_col} = $key
+        ),
+        long AS (
+            UNPIVOT base
+            ON COLUMNS(* EXCLUDE (source_id, row_key))
+            INTO NAME column_name VALUE value
+        ),
+        lagged AS (
+            SELECT source_id, row_key, column_name, nullif(value, '{_NULL}') AS value,
+                   nullif(lag(value) OVER w, '{_NULL}') AS old, row_number() OVER w AS n
+            FROM long WINDOW w AS (PARTITION BY row_key, column_name ORDER BY source_id)
+        )
+        SELECT s.loaded_at, coalesce(s.loaded_by, s.producer) AS loaded_by,
+               coalesce(s.file_name, s.title) AS file_name, l.source_id,
+               '{kind}' AS kind, l.row_key, l.column_name, l.old, l.value AS new
+        FROM lagged l JOIN source s USING (source_id)
+        WHERE l.n > 1 AND l.old IS DISTINCT FROM l.value
+    """
+
+
+def revisions(con: duckdb.DuckDBPyConnection, target: str, code: str) -> pd.DataFrame:
+    """Changed values of a park (registry, quarters, targets), a region or a municipality:
+    one row per changed cell with loaded_at, loaded_by, file_name, source_id, kind,
+    row_key (quarter, indicator...), column_name, old and new (as text)."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}; got {target!r}")
+    parts = [_revisions_sql(con, kind, key) for kind, key in TARGETS[target]]
+    sql = " UNION ALL ".join(f"({p})" for p in parts)
+    return con.execute(
+        f"SELECT * FROM ({sql}) ORDER BY source_id, kind, row_key, column_name", {"key": code}
+    ).df()

@@ -1,0 +1,550 @@
+"""Reading the files people really send: XLSX and CSV from 1C or Excel on ru/uk Windows.
+
+The reader detects (and reports) the encoding, delimiter, decimal sign, header row and
+language, layout and kind, and returns every recognised column as *text* with the file's
+row number in ``_row``. Turning text into numbers, dates and codes is validation's job, so
+that every bad cell can be reported with its row and column.
+
+Layouts: ``long`` (one row per key, as the templates), ``indicator_wide`` (area statistics
+with one column per indicator) and ``period_wide`` (a statistics office's table: areas in
+rows, quarters in columns, the indicator named in title rows above, footnotes below).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from analytics.errors import UserError
+from analytics.intake.columns import (
+    KINDS,
+    area_indicators,
+    header_label,
+    kind_spec,
+    match_header,
+    normalise_header,
+)
+from analytics.intake.periods import looks_like_quarter
+from analytics.intake.safety import Limits, check_line_lengths, check_size, check_zip
+
+HEADER_SCAN_ROWS = 30
+DELIMITERS = (";", ",", "\t")
+FAST_PATH_BYTES = 2 * 1024 * 1024
+# Statistics offices mark "no data" with these instead of leaving a cell empty.
+NO_DATA_MARKS = {"-", "–", "—", "…", "...", "х", "x", "н/д", "н.д."}
+_FOOTNOTE_MARK = re.compile(r"[*¹²³⁴⁵⁶⁷⁸⁹⁾)]+$")
+_COMMA_DECIMAL = re.compile(r"^-?\d[\d \u00a0\u202f]*,\d+$")
+_DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+@dataclass(frozen=True)
+class ReadIssue:
+    """A structural problem found while reading (validation turns it into an Issue)."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    severity: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What the reader found out about a file, to show the user."""
+
+    format: str  # csv | xlsx
+    kind: str
+    layout: str  # long | indicator_wide | period_wide
+    header_language: str  # ru | uk | en | code | mixed
+    header_row: int  # 1-based row of the header in the file / sheet
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str = "."
+    sheet: str | None = None
+    indicator: str | None = None  # period_wide: the indicator named in the title
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A file read as text. ``table`` has one string column per recognised column (canonical
+    names), ``_row`` (the file's row number) and ``_col`` (the header of the cell a melted
+    value came from, wide layouts only). ``headers`` maps canonical names to the file's own
+    header text, for messages."""
+
+    file_name: str
+    checksum: str
+    size: int
+    table: pa.Table
+    detected: Detected
+    headers: dict[str, str]
+    issues: tuple[ReadIssue, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.detected.kind
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.table.to_pandas()
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def read_file(
+    source: str | Path | bytes,
+    filename: str | None = None,
+    *,
+    kind: str | None = None,
+    sheet: str | None = None,
+    limits: Limits | None = None,
+) -> ReadResult:
+    """Read an upload (a path or its bytes) into text columns and say what was detected.
+
+    Raises UserError for files that cannot be read at all (too big, zip bomb, endless
+    line, empty, no recognisable header); cell-level problems are left to validation.
+    """
+    limits = limits or Limits()
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        check_size(path.stat().st_size, limits)  # before reading a byte
+        data = path.read_bytes()
+        filename = filename or path.name
+    else:
+        data = bytes(source)
+        filename = filename or "upload"
+    check_size(len(data), limits)
+    checksum = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise UserError("intake.empty_file", file=filename)
+    if data[:4] == b"PK\x03\x04":
+        check_zip(data, limits)
+        grid, sheet_name = _xlsx_grid(data, filename, sheet)
+        fmt = {"format": "xlsx", "sheet": sheet_name}
+        text_lines = None
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UserError("intake.xls_old", file=filename)
+    else:
+        check_line_lengths(data, limits)
+        text, encoding = _decode(data)
+        delimiter = _detect_delimiter(text)
+        text_lines = text.splitlines()
+        grid = list(csv.reader(text_lines[:HEADER_SCAN_ROWS], delimiter=delimiter))
+        fmt = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
+    header_idx, header_kind = _find_header(grid, kind)
+    if text_lines is None:
+        body = grid[header_idx + 1 :]
+    else:
+        body = _csv_body(text, text_lines, fmt["delimiter"], header_idx, grid)
+    return _assemble(grid, body, header_idx, header_kind, fmt, filename, checksum, len(data))
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (BOM or not) when the bytes are valid UTF-8, else CP1251 (1C/Excel on Windows)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1251", errors="replace"), "cp1251"
+
+
+def _detect_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the same number of fields most often.
+
+    Commas inside decimal numbers vary from line to line, the real delimiter does not.
+    """
+    lines = [line for line in text[:200_000].splitlines()[:50] if line.strip()]
+    best, best_score = ";", (-1.0, -1)
+    for delim in DELIMITERS:
+        counts = [len(next(csv.reader([line], delimiter=delim))) for line in lines]
+        if not counts or max(counts) < 2:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = (counts.count(mode) / len(counts), mode)
+        if mode >= 2 and score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _csv_body(
+    text: str, lines: list[str], delimiter: str, header_idx: int, head: list[list[str]]
+) -> list[list[str]] | pa.Table:
+    """The rows from the header on: a list of rows, or for big clean files an Arrow table
+    parsed by pyarrow's multi-threaded reader (row numbers are then line numbers)."""
+    width = len(head[header_idx])
+    if len(text) > FAST_PATH_BYTES:
+        fast = _csv_fast(text, delimiter, header_idx, width)
+        if fast is not None:
+            return fast
+    # csv.reader counts physical lines, so a quoted line break keeps row numbers right.
+    rows: list[list] = []
+    reader = csv.reader(lines[header_idx + 1 :], delimiter=delimiter)
+    for row in reader:
+        rows.append(row)
+    return rows
+
+
+def _csv_fast(text: str, delimiter: str, header_idx: int, width: int) -> pa.Table | None:
+    """Parse with pyarrow when every line is a plain record; None sends the caller to the
+    exact (slow) path, which reports broken lines with their numbers."""
+    body_start = 0
+    for _ in range(header_idx):
+        body_start = text.index("\n", body_start) + 1
+    body = text[body_start:].rstrip("\r\n")
+    if "\n\n" in body or "\r\n\r\n" in body:
+        return None
+    bad_rows = []
+
+    def on_invalid(row) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=False, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if bad_rows or table.num_columns != width:
+        return None
+    return table
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def _cell_text(value: Any) -> str | None:
+    """A spreadsheet cell as text: numbers without locale, dates as ISO."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _sheet_rows(ws) -> list[list[str | None]]:
+    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    while rows and not any(c not in (None, "") for c in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _xlsx_grid(data: bytes, filename: str, sheet: str | None) -> tuple[list[list], str]:
+    import openpyxl  # heavy; only needed for workbooks
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken archives
+        raise UserError("intake.xlsx_broken", reason=str(exc) or type(exc).__name__) from exc
+    try:
+        names = book.sheetnames
+        if sheet is not None:
+            if sheet not in names:
+                raise UserError("intake.sheet_missing", sheet=sheet, sheets=", ".join(names))
+            rows = _sheet_rows(book[sheet])
+            if not rows:
+                raise UserError("intake.sheet_empty", sheet=sheet)
+            return rows, sheet
+        first = _sheet_rows(book[names[0]])
+        if first:
+            return first, names[0]
+        # Detect, don't ask, only where reliable: an empty first sheet may mean the wrong
+        # workbook, so name the sheet that has data and let the user confirm it.
+        for name in names[1:]:
+            if _sheet_rows(book[name]):
+                raise UserError("intake.first_sheet_empty", sheet=names[0], other=name)
+        raise UserError("intake.empty_file", file=filename)
+    finally:
+        book.close()
+
+
+# ---------------------------------------------------------------- header and layout
+
+
+def _row_matches(row: list, kind: str | None) -> tuple[int, str | None]:
+    """How many cells of ``row`` are known headers, and for which kind most."""
+    best, best_kind = 0, None
+    quarters = sum(looks_like_quarter(c) for c in row if c)
+    for candidate in [kind] if kind else KINDS:
+        spec = kind_spec(candidate)
+        matched = {m[0] for c in row if c and (m := match_header(c, candidate))}
+        score = len(matched)
+        if candidate in {"region_quarter", "municipality_quarter"} and quarters >= 2:
+            score += quarters
+        # A kind is only plausible when its own key columns are there.
+        keys_found = sum(k in matched for k in spec.keys if k not in {"quarter"})
+        score += keys_found
+        if score > best:
+            best, best_kind = score, candidate
+    return best, best_kind
+
+
+def _find_header(grid: list[list], kind: str | None) -> tuple[int, str]:
+    """The header row (0-based) and the kind it fits best; the first non-empty row when none
+    matches (validation then lists the unknown headers with suggestions)."""
+    best_idx, best_score, best_kind = None, 0, kind
+    for idx, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        score, fits = _row_matches(row, kind)
+        if score > best_score and sum(1 for c in row if c not in (None, "")) >= 2:
+            best_idx, best_score, best_kind = idx, score, fits
+    if best_idx is None:
+        if kind is None:
+            raise UserError("intake.kind_unknown")
+        nonempty = [i for i, r in enumerate(grid) if any(c not in (None, "") for c in r)]
+        return nonempty[0], kind
+    return best_idx, best_kind or kind
+
+
+def _language(langs: list[str]) -> str:
+    found = {lang for lang in langs if lang != "code"}
+    if not found:
+        return "code"
+    if len(found) == 1:
+        return found.pop()
+    # ru and uk share many words; the language with more matches wins unless it is a tie.
+    counts = {lang: langs.count(lang) for lang in found}
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ranked[0][0] if ranked[0][1] > ranked[1][1] else "mixed"
+
+
+def _columns_of(grid: list[list] | pa.Table, width: int) -> list[list]:
+    if isinstance(grid, pa.Table):
+        return [grid.column(i) for i in range(width)]
+    columns: list[list] = [[] for _ in range(width)]
+    for row in grid:
+        for i in range(width):
+            columns[i].append(row[i] if i < len(row) else None)
+    return columns
+
+
+def _assemble(
+    grid: list[list],
+    body: list[list] | pa.Table,
+    header_idx: int,
+    kind: str,
+    fmt: dict[str, Any],
+    filename: str,
+    checksum: str,
+    size: int,
+) -> ReadResult:
+    header = _header_cells(grid, header_idx, filename)
+    width = len(header)
+    first_row = header_idx + 2  # 1-based row number of the first body row
+    quarter_cols = [i for i, h in enumerate(header) if looks_like_quarter(h)]
+    title = _title_text(grid, header_idx)
+    if kind in {"region_quarter", "municipality_quarter"} and len(quarter_cols) >= 2:
+        return _period_wide(
+            body, header, quarter_cols, kind, fmt, filename, checksum, size, first_row, title
+        )
+    matches = [match_header(h, kind) if h else None for h in header]
+    issues = []
+    headers: dict[str, str] = {}
+    keep: dict[str, int] = {}
+    for i, (text, match) in enumerate(zip(header, matches, strict=True)):
+        if not text:
+            continue
+        if match is None:
+            issues.append(ReadIssue(header_idx + 1, text, None, "warning", "intake.unknown_column"))
+        elif match[0] in keep:
+            issues.append(
+                ReadIssue(header_idx + 1, text, None, "error", "intake.error.column_twice")
+            )
+        else:
+            keep[match[0]] = i
+            headers[match[0]] = text
+    language = _language([m[1] for m in matches if m])
+    columns = _columns_of(body, width)
+    n = len(columns[0]) if columns else 0
+    arrays = {name: _as_string_array(columns[i]) for name, i in keep.items()}
+    arrays["_row"] = pa.array(range(first_row, first_row + n), pa.int64())
+    table = _drop_blank_rows(pa.table(arrays))
+    layout = "long"
+    spec = kind_spec(kind)
+    indicator_cols = [c for c in keep if c not in spec.names]
+    if kind in {"region_quarter", "municipality_quarter"} and indicator_cols:
+        table = _melt_indicators(table, indicator_cols, headers, kind)
+        layout = "indicator_wide"
+    detected = Detected(
+        kind=kind,
+        layout=layout,
+        header_language=language,
+        header_row=header_idx + 1,
+        decimal=_detect_decimal(table, fmt),
+        **fmt,
+    )
+    return ReadResult(filename, checksum, size, table, detected, headers, tuple(issues))
+
+
+def _header_cells(grid: list[list], header_idx: int, filename: str) -> list[str | None]:
+    if header_idx >= len(grid):
+        raise UserError("intake.empty_file", file=filename)
+    header = [str(c).strip() if c not in (None, "") else None for c in grid[header_idx]]
+    while header and header[-1] is None:
+        header.pop()
+    return header
+
+
+def _as_string_array(values) -> pa.Array:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pa.compute.utf8_trim_whitespace(values)
+    cleaned = [None if v is None else (str(v).strip() or None) for v in values]
+    return pa.array(cleaned, pa.string())
+
+
+def _drop_blank_rows(table: pa.Table) -> pa.Table:
+    data_cols = [c for c in table.column_names if not c.startswith("_")]
+    if not data_cols or table.num_rows == 0:
+        return table
+    blank = None
+    for name in data_cols:
+        col = table.column(name)
+        empty = pa.compute.or_kleene(
+            pa.compute.is_null(col), pa.compute.equal(pa.compute.utf8_length(col), 0)
+        ).fill_null(True)
+        blank = empty if blank is None else pa.compute.and_(blank, empty)
+    return table.filter(pa.compute.invert(blank))
+
+
+def _detect_decimal(table: pa.Table, fmt: dict) -> str:
+    """``,`` when numbers in the file use a decimal comma more often than a decimal point."""
+    if fmt.get("delimiter") == ",":
+        return "."
+    sample = table.slice(0, 2000).to_pylist()
+    comma = dot = 0
+    for row in sample:
+        for key, value in row.items():
+            if key.startswith("_") or not isinstance(value, str):
+                continue
+            comma += bool(_COMMA_DECIMAL.match(value))
+            dot += bool(_DOT_DECIMAL.match(value))
+    return "," if comma > dot else "."
+
+
+def _melt_indicators(table: pa.Table, indicators: list[str], headers: dict, kind: str):
+    """Area statistics with one column per indicator → one row per area, quarter, indicator."""
+    frame = table.to_pandas()
+    area = "region_code" if kind == "region_quarter" else "municipality_code"
+    ids = [c for c in (area, "quarter", "_row") if c in frame]
+    long = frame.melt(id_vars=ids, value_vars=indicators, var_name="indicator", value_name="value")
+    long["_col"] = long["indicator"].map(headers)
+    long = long[long["value"].notna()]
+    return pa.Table.from_pandas(long.astype({"_row": "int64"}), preserve_index=False)
+
+
+def _title_text(grid: list[list], header_idx: int) -> str:
+    return " ".join(str(c) for row in grid[:header_idx] for c in row if c not in (None, ""))
+
+
+def _indicator_from_title(title: str, kind: str) -> str | None:
+    """The area indicator whose name (in any language) appears in the title rows."""
+    norm = f" {normalise_header(title)} "
+    entity = "region" if kind == "region_quarter" else "municipality"
+    hits = []
+    for code in area_indicators():
+        for lang in ("ru", "uk", "en"):
+            name = normalise_header(header_label(code, lang, entity))
+            if f" {name} " in norm or f" {normalise_header(code)} " in norm:
+                hits.append((len(name), code))
+    return max(hits)[1] if hits else None
+
+
+def _period_wide(
+    body: list[list],
+    header: list,
+    quarter_cols: list[int],
+    kind: str,
+    fmt: dict,
+    filename: str,
+    checksum: str,
+    size: int,
+    first_row: int,
+    title: str,
+) -> ReadResult:
+    """A statistics office's table: the first non-quarter column names the area."""
+    area = "region_code" if kind == "region_quarter" else "municipality_code"
+    label_col = next(i for i in range(len(header)) if i not in quarter_cols)
+    indicator = _indicator_from_title(title, kind)
+    issues = []
+    if indicator is None:
+        issues.append(ReadIssue(None, None, title[:120], "error", "intake.error.no_indicator"))
+    records = {area: [], "quarter": [], "indicator": [], "value": [], "_row": [], "_col": []}
+    for offset, row in enumerate(body):
+        label = row[label_col] if label_col < len(row) else None
+        cells = [row[i] if i < len(row) else None for i in quarter_cols]
+        values = [_stat_value(c) for c in cells]
+        if label in (None, "") or all(v is None for v in values):
+            continue  # spacer, sub-heading or footnote
+        for col, value in zip(quarter_cols, values, strict=True):
+            if value is None:
+                continue
+            records[area].append(_FOOTNOTE_MARK.sub("", str(label)).strip())
+            records["quarter"].append(str(header[col]))
+            records["indicator"].append(indicator)
+            records["value"].append(value)
+            records["_row"].append(first_row + offset)
+            records["_col"].append(str(header[col]))
+    table = pa.table(
+        {k: pa.array(v, pa.int64() if k == "_row" else pa.string()) for k, v in records.items()}
+    )
+    langs = [m[1] for h in header if h and (m := match_header(h, kind))]
+    detected = Detected(
+        kind=kind,
+        layout="period_wide",
+        header_language=_language(langs) if langs else "mixed",
+        header_row=first_row - 1,
+        indicator=indicator,
+        **fmt,
+    )
+    detected = replace(detected, decimal=_detect_decimal(table, fmt))
+    headers = {area: str(header[label_col]), "quarter": "", "value": ""}
+    return ReadResult(filename, checksum, size, table, detected, headers, tuple(issues))
+
+
+def _stat_value(cell: Any) -> str | None:
+    if cell is None:
+        return None
+    text = str(cell).strip()
+    if not text or text.lower() in NO_DATA_MARKS:
+        return None
+    return _FOOTNOTE_MARK.sub("", text).strip() or None
