@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics.i18n import fmt_quarter, t
 
-WIDTH_IN, HEIGHT_IN, DPI = 9.0, 3.6, 110
+WIDTH_IN, HEIGHT_IN, DPI = 9.0, 3.6, 100
 BAR_COLOUR, LINE_COLOUR, GUIDE_COLOUR = "#2b6cb0", "#c05621", "#718096"
 
 
@@ -30,9 +30,10 @@ def _figure():
     return fig, ax
 
 
-def _png(fig) -> bytes:
+def _png(fig, left: float = 0.08) -> bytes:
+    """PNG bytes. Fixed margins instead of tight_layout, which draws the figure twice."""
     buffer = io.BytesIO()
-    fig.tight_layout()
+    fig.subplots_adjust(left=left, right=0.97, top=0.88, bottom=0.14)
     fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
@@ -50,7 +51,9 @@ def bar_chart(labels, values, title: str, guide: float | None = None, percent=Fa
     if len(frame) > 14:
         ax.tick_params(axis="y", labelsize=6)
     fig.set_size_inches(WIDTH_IN, max(HEIGHT_IN, 0.22 * len(frame) + 1.0))
-    return _png(fig)
+    # room for the longest park name at 8 pt (about 0.075 in per character)
+    longest = max((len(str(x)) for x in frame["label"]), default=10)
+    return _png(fig, left=min(0.5, 0.075 * longest / WIDTH_IN + 0.03))
 
 
 def line_chart(labels, values, title: str) -> bytes:

@@ -167,6 +167,7 @@ def _status_table(review, ctx: _Context) -> Table:
     return _table("status", t("report.table.status", lang), columns, parks)
 
 
+# Two KPI tables keep columns wide enough to read on a landscape page.
 KPI_COLUMNS: tuple[tuple[str, CellKind], ...] = (
     ("occupancy_rate", "pct"),
     ("area_free_ha", "num1"),
@@ -174,21 +175,24 @@ KPI_COLUMNS: tuple[tuple[str, CellKind], ...] = (
     ("net_new_residents", "int"),
     ("jobs_total", "int"),
     ("jobs_per_ha", "num1"),
+)
+MONEY_COLUMNS: tuple[tuple[str, CellKind], ...] = (
     ("investment_total", "num1"),
     ("investment_cumulative", "num1"),
     ("investment_per_ha", "num2"),
     ("avg_wage", "int"),
+    ("wage_to_municipal", "num2"),
     ("wage_to_regional", "num2"),
     ("taxes_total", "num1"),
 )
 
 
-def _kpi_table(review, ctx: _Context) -> Table:
+def _kpi_table(review, ctx: _Context, key: str, spec) -> Table:
     frame = review.kpis.merge(review.parks[["park_id", "name"]], on="park_id", how="left")
     frame = frame.sort_values("park_id")
     columns = [("name", t("report.col.park", ctx.lang), "text")]
-    columns += [(code, ctx.header(code), kind) for code, kind in KPI_COLUMNS]
-    return _table("kpis", t("report.table.kpis", ctx.lang), columns, frame)
+    columns += [(code, ctx.header(code), kind) for code, kind in spec]
+    return _table(key, t(f"report.table.{key}", ctx.lang), columns, frame)
 
 
 def _change_table(review, ctx: _Context) -> Table:
@@ -378,7 +382,11 @@ def build_report(
     )
     kpis = Section(
         t("report.section.kpis", lang),
-        tables=(_kpi_table(review, ctx), _change_table(review, ctx)),
+        tables=(
+            _kpi_table(review, ctx, "kpis", KPI_COLUMNS),
+            _kpi_table(review, ctx, "money", MONEY_COLUMNS),
+            _change_table(review, ctx),
+        ),
         charts=tuple(charts.quarter_charts(review, history, ctx.name, lang)),
     )
     ranking_section = Section(

@@ -164,7 +164,7 @@ def write_pdf(content: ReportContent, path: Path | str | io.BufferedIOBase) -> N
             story.append(_pdf_table(table, lang, styles, width))
         for chart in section.charts:
             image = Image(io.BytesIO(chart.png))
-            scale = min(width / image.imageWidth, 12 * cm / image.imageHeight)
+            scale = min(0.8 * width / image.imageWidth, 9 * cm / image.imageHeight)
             image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
             story.append(Spacer(1, 6))
             story.append(image)
