@@ -1,0 +1,84 @@
+"""The `demo` command: build the simulated demo warehouse, never silently over real data."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import duckdb
+
+from analytics.demo.generator import DEFAULT_SEED
+from analytics.demo.load import write_demo
+from analytics.errors import UserError
+from analytics.i18n import fmt_number, t
+from analytics.warehouse.connection import default_db_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser(
+        "demo",
+        help="build the simulated demo database (invented country, parks and planted effects)",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+    )
+    demo.add_argument(
+        "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
+    )
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the file even if it holds data that are not simulated",
+    )
+    demo.set_defaults(handler=run_demo)
+
+
+def real_sources(path: Path) -> int:
+    """How many non-simulated sources the warehouse at ``path`` holds (0 for a missing file).
+
+    Opened read-only without migrating, so inspecting never changes the file. A file that
+    cannot be read as a warehouse raises UserError: it may hold anything.
+    """
+    if not path.exists():
+        return 0
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            has_source = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'source'"
+            ).fetchone()[0]
+            if not has_source:
+                tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
+                return int(tables[0])  # tables but no source: unknown data, treat as real
+            return int(con.execute("SELECT count(*) FROM source WHERE NOT simulated").fetchone()[0])
+    except duckdb.Error as exc:
+        raise UserError("demo.unreadable_target", path=str(path), reason=str(exc)) from exc
+
+
+def run_demo(args: argparse.Namespace, lang: str) -> int:
+    path = Path(args.db or default_db_path())
+    if not args.force:
+        found = real_sources(path)
+        if found:
+            raise UserError("demo.refuse_real_data", path=str(path), n=found)
+    started = time.perf_counter()
+    write_demo(path, args.seed)
+    with duckdb.connect(str(path), read_only=True) as con:
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM region), (SELECT count(*) FROM municipality),"
+            " (SELECT count(*) FROM park), (SELECT count(DISTINCT quarter) FROM municipality_quarter)"
+        ).fetchone()
+    print(
+        t(
+            "demo.summary",
+            lang,
+            path=str(path),
+            seed=args.seed,
+            regions=fmt_number(counts[0], lang),
+            municipalities=fmt_number(counts[1], lang),
+            parks=fmt_number(counts[2], lang),
+            quarters=fmt_number(counts[3], lang),
+            seconds=fmt_number(time.perf_counter() - started, lang, 1),
+        )
+    )
+    return 0
