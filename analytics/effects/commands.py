@@ -1,0 +1,322 @@
+"""``python -m analytics effects``: estimate a park's effect from a CSV panel.
+
+Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
+(Sun & Abraham), ``sc`` (synthetic control). With ``--json`` one JSON object is printed
+(keys: method, estimate, se, ci_low, ci_high, n_units, n_obs, warnings and, when they apply,
+att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps, pretrend_test);
+otherwise the summary and the plain-language reading. Every option is checked here so that
+bad input gives one line on stderr (via :class:`UserError`), never a traceback or a usage
+dump.
+
+``--control notyet`` with ``sa`` uses the last-treated cohort as control (Sun & Abraham's
+alternative to never-treated units).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analytics.effects.results import json_safe
+from analytics.errors import UserError
+
+METHODS = ("twfe", "cs", "sa", "sc")
+CONTROLS = ("never", "notyet")
+EST_METHODS = ("dr", "ipw", "reg")
+ENCODINGS = ("utf-8-sig", "cp1251")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "effects",
+        help="estimate a park's effect on a panel (TWFE, Callaway-Sant'Anna, Sun-Abraham, "
+        "synthetic control)",
+        description=__doc__.split("\n\n")[0],
+    )
+    add = parser.add_argument
+    add("--data", metavar="FILE.csv", help="long panel: one row per unit and period")
+    add("--unit", metavar="COL", help="unit column (municipality, region)")
+    add("--time", metavar="COL", help="period column: years, 2024Q3 or quarter-start dates")
+    add("--outcome", metavar="COL", help="outcome column (numeric)")
+    add("--method", metavar="{twfe,cs,sa,sc}", help="estimator")
+    add("--treat-time", metavar="COL", help="first treated period; 0 or empty = never treated")
+    add("--treated", metavar="COL", help="0/1 treatment indicator (twfe)")
+    add("--control", metavar="{never,notyet}", default="never", help="comparison units")
+    add("--est-method", metavar="{dr,ipw,reg}", default="dr", help="CS estimator")
+    add("--covariates", metavar="A,B", default="", help="comma-separated covariate columns")
+    add("--cluster", metavar="COL", help="cluster column for standard errors (default: unit)")
+    add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
+    add("--treatment-start", metavar="VALUE", help="sc: first treated period")
+    add("--predictors", metavar="A,B", default="", help="sc: predictor columns")
+    add("--bootstrap", metavar="N", default="0", help="CS multiplier bootstrap draws")
+    add("--seed", metavar="N", default=None, help="random seed for the bootstrap")
+    add("--alpha", metavar="A", default="0.05", help="1 - confidence level (default 0.05)")
+    add("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, lang: str) -> int:
+    options = _check_options(args)
+    data = read_panel(options["data"])
+    try:
+        result, extras = ESTIMATORS[options["method"]](data, options)
+    except ValueError as exc:
+        raise UserError("effects.cli.invalid", reason=str(exc)) from None
+    if args.json:
+        print(json.dumps(to_json(options["method"], result, extras), ensure_ascii=False))
+    else:
+        print(_text(result, lang))
+    return 0
+
+
+def _check_options(args: argparse.Namespace) -> dict[str, Any]:
+    for option in ("data", "unit", "time", "outcome", "method"):
+        if not getattr(args, option):
+            raise UserError("effects.cli.missing_option", option=f"--{option}")
+    _choice("--method", args.method, METHODS)
+    _choice("--control", args.control, CONTROLS)
+    _choice("--est-method", args.est_method, EST_METHODS)
+    options = {
+        "data": args.data,
+        "unit": args.unit,
+        "time": args.time,
+        "outcome": args.outcome,
+        "method": args.method,
+        "treat_time": args.treat_time,
+        "treated": args.treated,
+        "control": args.control,
+        "est_method": args.est_method,
+        "covariates": _columns(args.covariates),
+        "cluster": args.cluster,
+        "treated_unit": args.treated_unit,
+        "treatment_start": args.treatment_start,
+        "predictors": _columns(args.predictors),
+        "bootstrap": int(_number("--bootstrap", args.bootstrap, integer=True)),
+        "seed": None if args.seed is None else int(_number("--seed", args.seed, integer=True)),
+        "alpha": _number("--alpha", args.alpha),
+    }
+    if not 0 < options["alpha"] < 1:
+        raise UserError("effects.cli.bad_choice", option="--alpha", value=args.alpha, allowed="0–1")
+    if options["bootstrap"] < 0:
+        raise UserError("effects.cli.bad_number", option="--bootstrap", value=args.bootstrap)
+    needs = {
+        "cs": ("treat_time",),
+        "sa": ("treat_time",),
+        "sc": ("treated_unit", "treatment_start"),
+    }.get(args.method, ())
+    for name in needs:
+        if not options[name]:
+            option = "--" + name.replace("_", "-")
+            raise UserError("effects.cli.missing_for_method", method=args.method, option=option)
+    if args.method == "twfe" and not (options["treat_time"] or options["treated"]):
+        raise UserError("effects.treatment_required")
+    return options
+
+
+def _choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise UserError(
+            "effects.cli.bad_choice", option=option, value=value, allowed=", ".join(allowed)
+        )
+
+
+def _number(option: str, value: str, *, integer: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError("effects.cli.bad_number", option=option, value=value) from None
+    if not math.isfinite(number) or (integer and number != int(number)):
+        raise UserError("effects.cli.bad_number", option=option, value=value)
+    return number
+
+
+def _columns(text: str | None) -> tuple[str, ...]:
+    return tuple(c.strip() for c in (text or "").split(",") if c.strip())
+
+
+def read_panel(path: str) -> pd.DataFrame:
+    """The CSV at ``path`` (UTF-8, else Windows-1251 as Russian statistics offices export)."""
+    if not Path(path).is_file():
+        raise UserError("effects.cli.unreadable", path=path, reason="no such file")
+    last_error = ""
+    for encoding in ENCODINGS:
+        try:
+            data = pd.read_csv(path, encoding=encoding, sep=None, engine="python")
+        except UnicodeDecodeError as exc:
+            last_error = str(exc)
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
+            raise UserError("effects.cli.unreadable", path=path, reason=_one_line(exc)) from None
+        if data.empty:
+            raise UserError("effects.cli.unreadable", path=path, reason="no rows")
+        return data
+    raise UserError("effects.cli.unreadable", path=path, reason=_one_line(last_error))
+
+
+def _one_line(error: Any) -> str:
+    return " ".join(str(error).split())[:200]
+
+
+def _twfe(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.twfe import twfe
+
+    result = twfe(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treated=o["treated"],
+        treat_time=o["treat_time"],
+        covariates=o["covariates"],
+        cluster=o["cluster"],
+        alpha=o["alpha"],
+    )
+    extras: dict[str, Any] = {"p_value": result.p_value}
+    if result.bacon_summary is not None:
+        extras["bacon"] = json_safe(result.bacon_summary)
+        extras["forbidden_share"] = result.forbidden_share
+    return result, extras
+
+
+def _sa(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.sunab import sun_abraham
+
+    result = sun_abraham(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treat_time=o["treat_time"],
+        covariates=o["covariates"],
+        cluster=o["cluster"],
+        control="never" if o["control"] == "never" else "last",
+        alpha=o["alpha"],
+    )
+    return result, {"p_value": result.p_value, **_event_extras(result)}
+
+
+def _cs(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.cs import aggte, att_gt
+
+    cells = att_gt(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treat_time=o["treat_time"],
+        control=o["control"],
+        est_method=o["est_method"],
+        covariates=o["covariates"],
+        cluster=o["cluster"],
+        bootstrap=o["bootstrap"],
+        seed=o["seed"],
+        alpha=o["alpha"],
+    )
+    simple = aggte(cells, "simple")
+    dynamic = aggte(cells, "dynamic")
+    extras = {
+        "p_value": simple.p_value,
+        "att_gt": cells.to_dict().get("att_gt", []),
+        **_event_extras(dynamic),
+    }
+    # The reading uses the event study; the headline stays the simple aggregation.
+    return _WithEvents(simple, dynamic), extras
+
+
+def _sc(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.synth import synthetic_control
+
+    result = synthetic_control(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treated_unit=_match(data[o["unit"]], o["treated_unit"]) if o["unit"] in data else None,
+        treatment_start=_match(data[o["time"]], o["treatment_start"])
+        if o["time"] in data
+        else None,
+        predictors=list(o["predictors"]) or None,
+        alpha=o["alpha"],
+    )
+    gaps = result.gaps
+    extras = {
+        "weights": {str(k): float(v) for k, v in result.weights.items()},
+        "pre_rmspe": result.pre_rmspe,
+        "post_pre_ratio": result.post_pre_ratio,
+        "p_value": result.p_value,
+        "gaps": [{"time": json_safe(r.time), "gap": json_safe(r.gap)} for r in gaps.itertuples()],
+    }
+    return result, extras
+
+
+def _match(values: pd.Series, text: str) -> Any:
+    """The value in ``values`` the user meant by ``text`` (CSV columns arrive typed)."""
+    for value in pd.unique(values):
+        if str(value) == text:
+            return value
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    for value in pd.unique(values):
+        if isinstance(value, (int, float)) and float(value) == number:
+            return value
+    return text
+
+
+def _event_extras(result: Any) -> dict[str, Any]:
+    from analytics.effects.diagnostics import pretrend_test
+
+    events = result.event_study
+    rows = [
+        {k: json_safe(getattr(r, k)) for k in ("rel_time", "estimate", "se", "ci_low", "ci_high")}
+        for r in events.itertuples()
+    ]
+    extras: dict[str, Any] = {"event_study": rows}
+    with contextlib.suppress(ValueError):
+        extras["pretrend_test"] = pretrend_test(result).to_dict()
+    return extras
+
+
+class _WithEvents:
+    """A CS simple aggregation read together with its dynamic event study."""
+
+    def __init__(self, headline: Any, dynamic: Any) -> None:
+        self._headline = headline
+        self.event_study = dynamic.event_study
+        self.event_vcov = dynamic.event_vcov
+        self.reference_period = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._headline, name)
+
+
+ESTIMATORS = {"twfe": _twfe, "cs": _cs, "sa": _sa, "sc": _sc}
+BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "n_units", "n_obs")
+
+
+def to_json(method: str, result: Any, extras: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"method": method}
+    for key in BASE_KEYS:
+        out[key] = json_safe(getattr(result, key))
+    out.update({k: json_safe(v) for k, v in extras.items()})
+    out["warnings"] = list(result.warnings)
+    return out
+
+
+def _text(result: Any, lang: str) -> str:
+    from analytics.effects.reading import read_result
+
+    summary = result.summary()
+    warnings = result.warnings_in(lang) if hasattr(result, "warnings_in") else []
+    if warnings and lang != "en":
+        # The summary lists English warnings; show them in the user's language instead.
+        summary = "\n".join(line for line in summary.splitlines() if "warning:" not in line)
+        summary += "\n" + "\n".join(f"  ! {w}" for w in warnings)
+    return summary + "\n\n" + read_result(result, lang)

@@ -1,0 +1,133 @@
+"""A plain-language reading of any effect result, in ru, uk or en.
+
+The text is deterministic and built only from catalogue sentences
+(``analytics/i18n/catalog/effects.yml``, keys ``effects.read.*``) with numbers formatted for
+the locale. It states the estimate with its interval, then the evidence for believing it,
+and hedges honestly: an interval spanning zero, a pre-trend test that rejects, a small
+breakdown value of the relative-magnitudes bound, few treated units, TWFE's forbidden
+comparisons, or a poor synthetic-control fit (its warnings).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from analytics.i18n import check_language, fmt_number, t
+
+# Below this many treated units the reading warns that inference is fragile.
+FEW_TREATED_UNITS = 10
+# A breakdown Mbar below 1 means: a post-period violation of parallel trends smaller than the
+# largest pre-period one would overturn the conclusion (Rambachan & Roth 2023).
+FRAGILE_BREAKDOWN = 1.0
+
+
+def _decimals(result: Any) -> int:
+    """Decimals so the interval is shown with about two significant digits of its width."""
+    width = abs(result.ci_high - result.ci_low) if _finite(result.ci_low, result.ci_high) else 0
+    scale = width / 2 if width else abs(result.estimate)
+    if not scale or not math.isfinite(scale):
+        return 2
+    return int(min(4, max(0, 1 - math.floor(math.log10(scale)))))
+
+
+def _finite(*values: float) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+def _p(value: float, lang: str) -> str:
+    if value < 0.001:
+        return "< " + fmt_number(0.001, lang, 3)
+    return "= " + fmt_number(value, lang, 3)
+
+
+def read_result(
+    result: Any, lang: str, *, outcome_label: str | None = None, place: str | None = None
+) -> str:
+    """Sentences reading ``result`` for a non-specialist, in ``lang``."""
+    check_language(lang)
+    outcome = outcome_label or result.outcome or t("effects.read.the_outcome", lang)
+    where = t("effects.read.place", lang, place=place) if place else ""
+    digits = _decimals(result)
+    number = fmt_number(abs(result.estimate), lang, digits)
+    level = round((1 - result.alpha) * 100)
+    sentences = [_headline(result, lang, outcome, where, number, level, digits)]
+    sentences += _evidence(result, lang)
+    return " ".join(s for s in sentences if s)
+
+
+def _headline(
+    result: Any, lang: str, outcome: str, where: str, number: str, level: int, digits: int
+) -> str:
+    params = {"outcome": outcome, "place": where, "estimate": number, "level": level}
+    if not _finite(result.ci_low, result.ci_high):
+        key = "effects.read.raised_no_ci" if result.estimate >= 0 else "effects.read.lowered_no_ci"
+        return _tidy(t(key, lang, **params))
+    params["low"] = fmt_number(result.ci_low, lang, digits)
+    params["high"] = fmt_number(result.ci_high, lang, digits)
+    if result.ci_low <= 0 <= result.ci_high:
+        params["estimate"] = fmt_number(result.estimate, lang, digits)
+        return _tidy(t("effects.read.unclear", lang, **params))
+    key = "effects.read.raised" if result.estimate > 0 else "effects.read.lowered"
+    return _tidy(t(key, lang, **params))
+
+
+def _tidy(text: str) -> str:
+    """Collapse the gap an empty place phrase leaves behind."""
+    # Only ASCII spaces: the no-break spaces of ru/uk number grouping must survive.
+    text = re.sub(r" {2,}", " ", text).strip()
+    return text.replace(" ,", ",").replace(" .", ".").replace(" :", ":")
+
+
+def _evidence(result: Any, lang: str) -> list[str]:
+    sentences: list[str] = []
+    events = getattr(result, "event_study", None)
+    if events is not None and len(events):
+        sentences += _event_study_sentences(result, lang)
+    permutation_p = getattr(result, "permutation_p_value", None)
+    if permutation_p is not None and _finite(permutation_p):
+        sentences.append(t("effects.read.placebo", lang, p=_p(permutation_p, lang)))
+    forbidden = getattr(result, "forbidden_share", math.nan)
+    if _finite(forbidden) and forbidden > 0.10:
+        sentences.append(t("effects.read.forbidden", lang))
+    n_treated = getattr(result, "n_treated_units", None)
+    if n_treated is not None and 0 < n_treated < FEW_TREATED_UNITS and permutation_p is None:
+        sentences.append(t("effects.read.few_treated", lang, n=n_treated))
+    return sentences
+
+
+def _event_study_sentences(result: Any, lang: str) -> list[str]:
+    from analytics.effects.diagnostics import breakdown_mbar, pretrend_test
+
+    sentences: list[str] = []
+    try:
+        test = pretrend_test(result)
+    except ValueError:
+        return sentences
+    if _finite(test.p_value):
+        key = (
+            "effects.read.pretrend_ok"
+            if test.p_value >= result.alpha
+            else "effects.read.pretrend_bad"
+        )
+        sentences.append(t(key, lang, p=_p(test.p_value, lang)))
+        try:
+            breakdown = breakdown_mbar(result)
+        except ValueError:
+            breakdown = math.nan
+        if breakdown == 0:
+            pass  # the headline already says the interval includes zero
+        elif np.isfinite(breakdown) and breakdown < FRAGILE_BREAKDOWN:
+            sentences.append(
+                t("effects.read.breakdown_fragile", lang, mbar=fmt_number(breakdown, lang, 2))
+            )
+        elif np.isfinite(breakdown):
+            sentences.append(
+                t("effects.read.breakdown_robust", lang, mbar=fmt_number(breakdown, lang, 2))
+            )
+    else:
+        sentences.append(t("effects.read.no_pretrend", lang))
+    return sentences
