@@ -1,0 +1,133 @@
+"""Benchmark: the quarterly PDF report for one region and quarter, ours vs a minimal baseline.
+
+Data: the demo warehouse (default seed), built once into a temporary folder (not timed). The
+region is the demo region with the most parks; quarter 2025Q2.
+
+Timed in the same run, each in a fresh Python process (cold: imports, fonts and the first
+chart included, what a user waits for) and in-process after a warm-up (warm):
+
+* ours: ``python -m analytics report --quarter 2025Q2 --region R --format pdf`` (review,
+  ranking, recommendations support, regional totals, 3 charts, methodology; ~9 pages);
+* peer "minimal reportlab/pandas baseline": the region's park_quarter rows for the quarter
+  read with DuckDB into pandas, written as one ReportLab table (DejaVu embedded) with one
+  matplotlib bar chart of occupied area; no KPIs, no review, no formatting by locale.
+
+Prints the timings and the ratio ours / baseline. Target: ours cold < 5 s; exit code 1 if
+it is slower.
+
+    .venv/bin/python bench/bench_report.py [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+QUARTER = "2025Q2"
+TARGET_SECONDS = 5.0
+
+BASELINE = r"""
+import io, sys
+import duckdb
+from matplotlib.figure import Figure
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Table
+from reportlab.lib.styles import getSampleStyleSheet
+
+db, region, out, font = sys.argv[1:5]
+pdfmetrics.registerFont(TTFont("DejaVuSans", font))
+con = duckdb.connect(db, read_only=True)
+frame = con.execute(
+    "SELECT p.name_ru, q.* EXCLUDE (park_id, quarter, source_id, reported_on) "
+    "FROM park_quarter q JOIN park p USING (park_id) "
+    "WHERE p.region_code = ? AND q.quarter = DATE '2025-04-01' ORDER BY p.park_id",
+    [region],
+).df()
+style = getSampleStyleSheet()["BodyText"]
+style.fontName = "DejaVuSans"
+fig = Figure(figsize=(9, 3.6), dpi=100)
+ax = fig.add_subplot(1, 1, 1)
+ax.barh(frame["name_ru"], frame["area_occupied_ha"].fillna(0))
+png = io.BytesIO()
+fig.savefig(png, format="png")
+png.seek(0)
+cols = list(frame.columns[:10])
+rows = [cols] + frame[cols].astype(str).values.tolist()
+table = Table(rows)
+table.setStyle([("FONTNAME", (0, 0), (-1, -1), "DejaVuSans"), ("FONTSIZE", (0, 0), (-1, -1), 6)])
+doc = SimpleDocTemplate(out, pagesize=landscape(A4))
+doc.build([Paragraph("Индустриальные парки", style), table, Image(png, width=600, height=240)])
+"""
+
+
+def _timed_process(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def _font() -> str:
+    from analytics.reports.pdf import FONT, _font_dirs
+
+    return next(str(d / f"{FONT}.ttf") for d in _font_dirs() if (d / f"{FONT}.ttf").exists())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    from analytics.demo.load import write_demo
+    from analytics.reports.document import build_report
+    from analytics.reports.pdf import write_pdf
+    from analytics.warehouse import connect
+
+    folder = Path(tempfile.mkdtemp(prefix="bench_report_"))
+    db = write_demo(folder / "warehouse.duckdb")
+    with connect(db, read_only=True) as con:
+        region = con.execute(
+            "SELECT region_code FROM park GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()[0]
+        parks = con.execute("SELECT count(*) FROM park WHERE region_code = ?", [region]).fetchone()
+
+    ours_cmd = [sys.executable, "-m", "analytics", "report", "--quarter", QUARTER]
+    ours_cmd += ["--region", region, "--format", "pdf", "--lang", "ru", "--db", str(db)]
+    ours_cmd += ["-o", str(folder / "ours.pdf")]
+    baseline_file = folder / "baseline.py"
+    baseline_file.write_text(BASELINE, encoding="utf-8")
+    peer_cmd = [sys.executable, str(baseline_file), str(db), region, str(folder / "peer.pdf")]
+    peer_cmd.append(_font())
+
+    ours_cold = statistics.median(_timed_process(ours_cmd) for _ in range(args.repeats))
+    peer_cold = statistics.median(_timed_process(peer_cmd) for _ in range(args.repeats))
+
+    warm = []
+    with connect(db, read_only=True) as con:
+        for i in range(args.repeats + 1):
+            start = time.perf_counter()
+            write_pdf(build_report(con, QUARTER, region, None, "ru"), folder / f"warm{i}.pdf")
+            warm.append(time.perf_counter() - start)
+    ours_warm = statistics.median(warm[1:])
+
+    print(f"PDF report, region {region} ({parks[0]} parks), {QUARTER}; median of {args.repeats}")
+    print(f"  ours, fresh process (python -m analytics report):   {ours_cold:6.2f} s")
+    print(f"  minimal reportlab/pandas baseline, fresh process:    {peer_cold:6.2f} s")
+    print(f"  ratio ours / baseline (fresh process):              {ours_cold / peer_cold:6.2f}x")
+    print(f"  ours, in-process after warm-up (build + write):     {ours_warm:6.2f} s")
+    verdict = "OK" if ours_cold < TARGET_SECONDS else "SLOWER THAN TARGET"
+    print(f"  target < {TARGET_SECONDS:.0f} s (fresh process): {verdict}")
+    return 0 if ours_cold < TARGET_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
