@@ -25,7 +25,7 @@ from analytics.kpi.recommendations import recommendations_support
 from analytics.kpi.review import REPORT_DUE_DAYS, quarterly_review
 from analytics.reports import charts
 
-CellKind = Literal["text", "int", "num1", "num2", "pct", "date", "signed", "pct_change"]
+CellKind = Literal["text", "int", "num1", "num2", "pct", "date", "signed", "pct_change", "year"]
 HISTORY_QUARTERS = 8  # quarters shown in trend charts
 
 
@@ -91,6 +91,8 @@ def format_cell(value: Any, kind: CellKind, lang: str) -> str:
         return fmt_date(pd.Timestamp(value).date(), lang)
     if kind == "int":
         return fmt_number(float(value), lang, 0)
+    if kind == "year":  # no digit grouping: 2025, not 2 025
+        return str(int(value))
     if kind == "num1":
         return fmt_number(float(value), lang, 1)
     if kind == "num2":
@@ -263,12 +265,9 @@ def _budget_table(support, ctx: _Context) -> Table:
         ("public_money_cumulative", ctx.header("public_money_cumulative"), "num1"),
         ("taxes_cumulative", ctx.header("taxes_cumulative"), "num1"),
         ("budget_efficiency", ctx.header("budget_efficiency"), "num2"),
-        ("payback_year", ctx.name("payback_year"), "text"),
+        ("payback_year", ctx.name("payback_year"), "year"),
     ]
-    frame = support.budget.assign(
-        payback_year=["–" if pd.isna(y) else str(int(y)) for y in support.budget["payback_year"]]
-    )
-    return _table("budget", t("report.table.budget", lang), columns, frame)
+    return _table("budget", t("report.table.budget", lang), columns, support.budget)
 
 
 def _region_table(con, region_totals: pd.DataFrame, ctx: _Context) -> Table:

@@ -8,7 +8,7 @@ from pathlib import Path
 from analytics.i18n import fmt_date, t
 from analytics.reports.document import ReportContent, Table, format_cell
 
-NUMERIC = {"int", "num1", "num2", "pct", "signed", "pct_change"}
+NUMERIC = {"int", "num1", "num2", "pct", "signed", "pct_change", "year"}
 
 
 def _add_table(document, table: Table, lang: str) -> None:

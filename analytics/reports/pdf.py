@@ -18,7 +18,7 @@ from analytics.reports.document import ReportContent, Table, format_cell
 PROJECT_FONTS = Path(__file__).resolve().parents[2] / "data" / "fonts"
 SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
-NUMERIC = {"int", "num1", "num2", "pct", "signed", "pct_change"}
+NUMERIC = {"int", "num1", "num2", "pct", "signed", "pct_change", "year"}
 
 
 def _font_dirs() -> list[Path]:

@@ -1,8 +1,9 @@
 """XLSX writer (XlsxWriter): one sheet per table with typed numbers and number formats, the
 charts as native Excel charts over their data, and a summary sheet with the text.
 
-Text always goes through ``write_string``, so a park name such as ``=HYPERLINK(...)`` stays
-text and is never read as a formula (formula injection).
+Text always goes through ``write_string`` after intake's ``neutralise`` (a leading apostrophe
+before ``=``, ``+``, ``-``, ``@``), so a park name such as ``=HYPERLINK(...)`` stays text in
+Excel, in LibreOffice and in a CSV saved from the sheet (formula injection).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.i18n import fmt_date, t
+from analytics.intake.export import neutralise
 from analytics.reports.document import Chart, ReportContent, Table, _missing
 
 NUMBER_FORMATS = {
@@ -24,6 +26,7 @@ NUMBER_FORMATS = {
     "signed": "+#,##0;-#,##0;0",
     "pct_change": "+0.0%;-0.0%;0.0%",
     "date": "yyyy-mm-dd",
+    "year": "0",
 }
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -41,7 +44,7 @@ def _write_value(sheet, row: int, col: int, value, kind: str, formats) -> None:
     if _missing(value):
         sheet.write_blank(row, col, None)
     elif kind == "text":
-        sheet.write_string(row, col, str(value))
+        sheet.write_string(row, col, neutralise(str(value)))
     elif kind == "date":
         sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), formats["date"])
     else:
@@ -120,9 +123,9 @@ def write_xlsx(content: ReportContent, path: Path | str | io.BufferedIOBase) -> 
         lines += [(f"• {b}", None) for b in block.bullets]
     for row, (text, fmt) in enumerate(lines):
         if fmt is None:
-            summary.write_string(row, 0, text)
+            summary.write_string(row, 0, neutralise(text))
         else:
-            summary.write_string(row, 0, text, fmt)
+            summary.write_string(row, 0, neutralise(text), fmt)
     for table in content.tables():
         _write_table(book, table, formats, used)
     for chart in content.charts():

@@ -132,3 +132,22 @@ def test_one_park_scorecard_and_bad_input(warehouse, tmp_path):  # noqa: F811
         text=True,
     )
     assert proc.returncode == 2 and "odt" in proc.stderr
+
+
+def test_xlsx_keeps_a_formula_like_park_name_as_text(tmp_path):
+    import datetime as dt
+
+    from tests.kpi.tiny import build_tiny
+
+    park = {"park_id": "Z", "name_en": '=HYPERLINK("http://x","y")'}
+    row = {"park_id": "Z", "quarter": dt.date(2024, 10, 1), "jobs_total": 7.0}
+    with build_tiny(tmp_path / "w.duckdb", [park], [row]) as con:
+        content = build_report(con, "2024Q4", lang="en")
+    path = tmp_path / "r.xlsx"
+    write_report(content, "xlsx", path)
+    book = openpyxl.load_workbook(path)
+    texts = [
+        c.value for ws in book.worksheets for r in ws.iter_rows() for c in r if c.data_type == "s"
+    ]
+    assert '\'=HYPERLINK("http://x","y")' in texts
+    assert not any(c.data_type == "f" for ws in book.worksheets for r in ws.iter_rows() for c in r)
