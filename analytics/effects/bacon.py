@@ -33,9 +33,13 @@ def bacon_decomposition(panel: Panel) -> pd.DataFrame:
     data = panel.data
     times = panel.times
     # Mean outcome per timing group and period: every 2x2 DiD is built from these.
-    means = data.pivot_table(
-        index=FIRST_TREATED, columns=panel.time, values=panel.outcome, aggfunc="mean"
-    ).reindex(columns=times)
+    group_codes, groups = pd.factorize(data[FIRST_TREATED], sort=True)
+    time_codes = np.searchsorted(times, data[panel.time].to_numpy())
+    cell = group_codes * len(times) + time_codes
+    size = len(groups) * len(times)
+    sums = np.bincount(cell, weights=data[panel.outcome].to_numpy(dtype=float), minlength=size)
+    counts = np.bincount(cell, minlength=size)
+    means = pd.DataFrame((sums / counts).reshape(len(groups), len(times)), index=np.asarray(groups))
     group_size = data.groupby(FIRST_TREATED)[panel.unit].nunique()
     share = group_size / group_size.sum()
     treated_share = {g: float((times >= g).mean()) for g in panel.cohorts}
@@ -97,19 +101,22 @@ def _row(treated: int, control: int, comparison: str, weight: float, estimate: f
     }
 
 
-def dcdh_weights(panel: Panel) -> pd.DataFrame:
+def dcdh_weights(panel: Panel, treated_within: np.ndarray | None = None) -> pd.DataFrame:
     """Weights of the treated unit-period cells in the TWFE coefficient.
 
     ``weight`` = residual of the treatment on unit and time effects, divided by the sum of
     those residuals over treated cells (de Chaisemartin & D'Haultfoeuille 2020, Theorem 1,
     one observation per cell). Columns: unit, time, weight (treated cells only).
+    ``treated_within``: the already within-transformed treatment, when the caller has it.
     """
     from analytics.effects.twfe import within_two_way
 
     data = panel.data
-    unit_codes = pd.factorize(data[panel.unit])[0]
-    time_codes = ((data[panel.time].to_numpy() - panel.times[0]) // panel.step).astype(np.int64)
-    residual = within_two_way(unit_codes, time_codes, data[TREATED].to_numpy(dtype=float))
+    residual = treated_within
+    if residual is None:
+        unit_codes = pd.factorize(data[panel.unit])[0]
+        time_codes = (data[panel.time].to_numpy() - panel.times[0]) // panel.step
+        residual = within_two_way(unit_codes, time_codes, data[TREATED].to_numpy(dtype=float))
     treated = data[TREATED].to_numpy() == 1
     weights = residual[treated] / residual[treated].sum()
     return pd.DataFrame(

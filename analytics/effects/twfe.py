@@ -65,12 +65,19 @@ def within_two_way(unit_codes: np.ndarray, time_codes: np.ndarray, z: np.ndarray
     unit_size = np.bincount(unit_codes, minlength=n_units).astype(float)
     unit_mean = _group_sums(unit_codes, z, n_units) / unit_size[:, None]
     z_unit = z - unit_mean[unit_codes]
+    if len(z) == n_units * n_times:
+        # Balanced (one row per cell): the classic double demeaning is the exact projection.
+        time_mean = _group_sums(time_codes, z_unit, n_times) / n_units
+        return z_unit - time_mean[time_codes]
 
     # Time effects b of the unit-demeaned data solve (D' M_unit D) b = D' M_unit z, with
     # D' M_unit D = diag(n_t) - A' diag(1/n_i) A for the unit x time incidence matrix A.
     incidence = np.zeros((n_units, n_times))
     incidence[unit_codes, time_codes] = 1.0
-    gram = np.diag(incidence.sum(axis=0)) - (incidence / unit_size[:, None]).T @ incidence
+    # einsum rather than BLAS: a T x T product is tiny, and threaded BLAS thrashes on busy hosts.
+    gram = np.diag(incidence.sum(axis=0)) - np.einsum(
+        "it,is->ts", incidence / unit_size[:, None], incidence
+    )
     rhs = _group_sums(time_codes, z_unit, n_times)
     # The system is singular (a constant shift of b is absorbed by the unit effects); the
     # minimum-norm solution gives the same fitted values.
@@ -89,8 +96,9 @@ def _group_sums(codes: np.ndarray, z: np.ndarray, n_groups: int) -> np.ndarray:
 
 def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
     """True when every level of ``inner`` sits inside one level of ``outer``."""
-    pairs = pd.DataFrame({"inner": inner, "outer": outer}).drop_duplicates()
-    return not pairs["inner"].duplicated().any()
+    first_outer = np.full(int(inner.max()) + 1, -1)
+    first_outer[inner] = outer  # any one outer level per inner level
+    return bool(np.all(first_outer[inner] == outer))
 
 
 def crv1_fit(
@@ -143,9 +151,10 @@ def crv1_vcov(
     return factor * bread @ (scores.T @ scores) @ bread
 
 
-def fit_two_way(panel: Panel, regressors: pd.DataFrame) -> OLSFit:
+def fit_two_way(panel: Panel, regressors: pd.DataFrame) -> tuple[OLSFit, np.ndarray]:
     """Within regression of the panel's outcome on ``regressors`` (rows aligned with the
-    panel's data) plus its covariates, clustered by unit or the panel's cluster column."""
+    panel's data) plus its covariates, clustered by unit or the panel's cluster column.
+    Also returns the within-transformed ``regressors``."""
     data = panel.data
     unit_codes = pd.factorize(data[panel.unit])[0]
     time_codes = ((data[panel.time].to_numpy() - panel.times[0]) // panel.step).astype(np.int64)
@@ -162,9 +171,10 @@ def fit_two_way(panel: Panel, regressors: pd.DataFrame) -> OLSFit:
     cluster_codes = pd.factorize(data[cluster])[0]
     if cluster_codes.max() < 1:
         raise UserError("effects.too_few_clusters", column=cluster)
-    return crv1_fit(
+    fit = crv1_fit(
         demeaned[:, 0], demeaned[:, 1:], columns, cluster_codes, [unit_codes, time_codes]
     )
+    return fit, demeaned[:, 1 : 1 + regressors.shape[1]]
 
 
 @dataclass(frozen=True)
@@ -271,7 +281,7 @@ def twfe_panel(
     """TWFE on an already prepared panel (see :func:`twfe`)."""
     from analytics.effects.bacon import bacon_decomposition, dcdh_weights
 
-    fit = fit_two_way(panel, panel.data[[TREATED]])
+    fit, treated_within = fit_two_way(panel, panel.data[[TREATED]])
     table = coefficient_table(fit, alpha)
     head = table.iloc[0]
     codes: list[tuple[str, dict[str, Any]]] = []
@@ -285,7 +295,7 @@ def twfe_panel(
             codes.append(("effects.warn.forbidden_comparisons", {"share": forbidden}))
     negative = math.nan
     if not panel.covariates:
-        weights = dcdh_weights(panel)
+        weights = dcdh_weights(panel, treated_within[:, 0])
         negative = float((weights["weight"] < 0).mean())
         if negative > 0:
             codes.append(
