@@ -58,19 +58,32 @@ def simulate(n_units: int, n_periods: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def time_ours(df: pd.DataFrame, draws: int) -> tuple[float, float]:
-    start = time.perf_counter()
+def timed(fn, *args, repeats: int = 3) -> tuple[float, float, float]:
+    """Median wall-clock and CPU seconds over ``repeats`` runs, and the run's overall ATT.
+
+    CPU time (all threads of this process) is printed beside wall time because the machine
+    may be shared: wall time then includes waiting for cores, CPU time does not.
+    """
+    walls, cpus = [], []
+    estimate = float("nan")
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        estimate = fn(*args)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return float(np.median(walls)), float(np.median(cpus)), estimate
+
+
+def run_ours(df: pd.DataFrame, draws: int) -> float:
     result = att_gt(
         df, unit="unit", time="time", outcome="y", treat_time="cohort", bootstrap=draws, seed=1
     )
-    elapsed = time.perf_counter() - start
-    return elapsed, result.estimate
+    return result.estimate
 
 
-def time_csdid(df: pd.DataFrame, draws: int) -> tuple[float, float]:
+def run_csdid(df: pd.DataFrame, draws: int) -> float:
     from csdid.att_gt import ATTgt
 
-    start = time.perf_counter()
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         model = ATTgt(
@@ -84,14 +97,13 @@ def time_csdid(df: pd.DataFrame, draws: int) -> tuple[float, float]:
             biters=draws,
         ).fit(est_method="dr", bstrap=True)
         model.aggte(typec="simple")
-    return time.perf_counter() - start, float(model.atte["overall_att"])
+    return float(model.atte["overall_att"])
 
 
-def time_differences(df: pd.DataFrame, draws: int) -> tuple[float, float]:
+def run_differences(df: pd.DataFrame, draws: int) -> float:
     from differences import ATTgt
 
     data = df.assign(cohort=df["cohort"].where(df["cohort"] > 0)).set_index(["unit", "time"])
-    start = time.perf_counter()
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         model = ATTgt(data=data, cohort_column="cohort")
@@ -104,28 +116,30 @@ def time_differences(df: pd.DataFrame, draws: int) -> tuple[float, float]:
             progress_bar=False,
         )
         overall = model.aggregate("simple")
-    return time.perf_counter() - start, float(np.asarray(overall.iloc[0, 0]))
+    return float(np.asarray(overall.iloc[0, 0]))
 
 
-def measure_peer(name, fn, df, draws, ours_full, budget, n_units):
-    """Time a peer on the full panel; if a subset run says the full one would exceed the budget,
-    report the subset against ours on the same subset."""
+def measure_peer(name, fn, df, draws, ours, budget, n_units):
+    """Time a peer on the full panel (ours measured beside it); when a run on a subset of units
+    projects the full panel beyond the budget, report the subset alone, against ours on it."""
     subset_units = max(250, n_units // 10)
     sub = df.loc[df["unit"] <= subset_units]
-    sub_time, _ = fn(sub, draws)
-    projected = sub_time * n_units / subset_units
-    ours_sub, _ = time_ours(sub, draws)
-    print(
-        f"{name:<12} subset {subset_units} units: {sub_time:8.2f} s   ours {ours_sub:6.3f} s"
-        f"   ratio {sub_time / ours_sub:7.1f}x"
-    )
+    timed(fn, df.loc[df["unit"] <= 100], 9, repeats=1)  # warm-up: imports, caches
+    peer_sub = timed(fn, sub, draws, repeats=1)
+    ours_sub = timed(run_ours, sub, draws)
+    report(name, f"subset {subset_units} units", peer_sub, ours_sub)
+    projected = peer_sub[0] * n_units / subset_units
     if projected > budget:
         print(f"{name:<12} full panel skipped: projected {projected:.0f} s > budget {budget:.0f} s")
         return
-    full_time, estimate = fn(df, draws)
+    report(name, f"full {n_units} units", timed(fn, df, draws), ours)
+
+
+def report(name: str, label: str, peer: tuple, ours: tuple) -> None:
     print(
-        f"{name:<12} full {n_units} units:   {full_time:8.2f} s   ours {ours_full:6.3f} s"
-        f"   ratio {full_time / ours_full:7.1f}x   (overall ATT {estimate:.4f})"
+        f"{name:<12} {label:<18} wall {peer[0]:7.2f} s vs ours {ours[0]:6.3f} s "
+        f"-> {peer[0] / ours[0]:5.1f}x faster | CPU {peer[1]:7.2f} s vs ours {ours[1]:6.3f} s "
+        f"-> {peer[1] / ours[1]:5.1f}x | overall ATT {peer[2]:.4f} (ours {ours[2]:.4f})"
     )
 
 
@@ -159,13 +173,14 @@ def main() -> None:
         f"panel: {args.units} units x {args.periods} periods, 4 cohorts + never treated, "
         f"{args.draws} bootstrap draws, dr, never-treated comparisons"
     )
-    time_ours(df.loc[df["unit"] <= 100], 9)  # warm-up (imports, BLAS threads)
-    ours, estimate = time_ours(df, args.draws)
-    print(f"{'ours':<12} full {args.units} units:   {ours:8.3f} s   (overall ATT {estimate:.4f})")
-    measure_peer(
-        "differences", time_differences, df, args.draws, ours, args.peer_budget, args.units
+    timed(run_ours, df.loc[df["unit"] <= 100], 9, repeats=1)  # warm-up: imports, BLAS threads
+    ours = timed(run_ours, df, args.draws)
+    print(
+        f"{'ours':<12} {'full ' + str(args.units) + ' units':<18} wall {ours[0]:.3f} s, "
+        f"CPU {ours[1]:.3f} s (median of 3), overall ATT {ours[2]:.4f}"
     )
-    measure_peer("csdid", time_csdid, df, args.draws, ours, args.peer_budget, args.units)
+    for name, fn in (("csdid", run_csdid), ("differences", run_differences)):
+        measure_peer(name, fn, df, args.draws, ours, args.peer_budget, args.units)
 
     out = subprocess.run(
         [
