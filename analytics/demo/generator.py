@@ -45,9 +45,19 @@ operating park x quarter (2012Q1-2025Q4) x outcome with event_time and the exact
 (0 before opening). Only employment and avg_wage carry effects: population, unemployment,
 investment, firms, SMEs and tax revenue are counterfactual (placebo outcomes).
 
-A typical park's full employment effect (~1,000 jobs for an industrial park) is several
-times the municipal noise s.d. (AR(1) noise with stationary s.d. ~0.46% of employment, ~90
-persons for a town with 20,000 employed).
+A typical park's full employment effect (median over parks opened by 2019: ~1,000 for an
+industrial park, ~400 for a technopark, 1,300-5,000 for an SEZ, ~250 for an industrial site)
+is several times the municipal noise s.d.: idiosyncratic AR(1) noise with a stationary s.d.
+of 0.46% of employment at 20,000 employed, shrinking with the square root of size (~90
+persons for a town, a few hundred for a regional centre).
+
+Parallel trends. Common shocks (business cycle, seasonality, regional shocks) are
+proportional and no trend depends on size, so parallel trends hold in logs and for outcomes
+scaled by the municipality's own level (employment / its 2012 level; compare with effect /
+counterfactual, the counterfactual being employment minus the summed truth). Because parks
+favour bigger municipalities they do *not* hold in raw levels: the 2020Q2 dip moves a
+regional centre by ~20,000 jobs and a town by ~1,000. Estimate on logs or scaled outcomes,
+or compare municipalities of similar size.
 
 Roadmap targets: annual ('year', period_start = 1 January) from the opening year to 2026
 for operating parks, for jobs_total, residents_count, investment_cumulative and

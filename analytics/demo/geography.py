@@ -154,7 +154,13 @@ def build_geography(rng: np.random.Generator) -> Geography:
     root_order = rng.permutation(len(ROOTS))
     region_roots = root_order[: GRID_COLUMNS * GRID_ROWS]
     # Non-centre towns use every root (region roots too: towns echo the region's name).
-    town_names = [(r, s) for r in range(len(ROOTS)) for s in range(len(TOWN_SUFFIXES))]
+    # A root ending in the suffix's first letter would double it (Зарн + ница): skipped.
+    town_names = [
+        (r, s)
+        for r in range(len(ROOTS))
+        for s in range(len(TOWN_SUFFIXES))
+        if ROOTS[r][0][-1] != TOWN_SUFFIXES[s][0][0]
+    ]
     town_order = rng.permutation(len(town_names))
     regions, municipalities = [], []
     next_town = 0
