@@ -137,3 +137,12 @@ def test_negative_weights_flagged_under_staggered_timing():
         "ci_low",
         "ci_high",
     ]
+
+
+@pytest.mark.slow
+def test_twfe_interval_coverage_on_non_staggered_panels():
+    """Short version of bench/coverage_twfe.py (which runs 1,000 replications)."""
+    from bench.coverage_twfe import coverage
+
+    share, _ = coverage(reps=300, seed=11)
+    assert 0.93 <= share <= 0.97
