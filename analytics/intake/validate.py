@@ -190,22 +190,26 @@ class _Lookup:
 _SPACE_CHARS = " \t\u00a0\u202f'"
 
 
-def number_sql(column: str, decimal: str) -> str:
-    """SQL turning a text column into DOUBLE: spaces dropped, decimal comma or point, the
-    last of ``,``/``.`` is the decimal sign when both appear; NULL when it is no number."""
-    s = f"replace(regexp_replace({column}, '[{_SPACE_CHARS.replace(chr(39), chr(39) * 2)}]', '', 'g'), '−', '-')"
-    only_comma_is_thousands = "true" if decimal == "." else "false"
+def clean_number_sql(column: str) -> str:
+    """SQL dropping spaces, no-break spaces and apostrophes (thousands) and a typographic minus."""
+    chars = _SPACE_CHARS.replace("'", "''")
+    return f"replace(regexp_replace({column}, '[{chars}]', '', 'g'), '−', '-')"
+
+
+def number_sql(s: str, decimal: str) -> str:
+    """SQL turning cleaned text ``s`` into DOUBLE: decimal comma or point (the last of ``,``
+    and ``.`` is the decimal sign when both appear); NULL when it is no finite number."""
+    comma_thousands = "true" if decimal == "." else "false"
     cleaned = (
-        f"CASE WHEN contains({s}, ',') AND contains({s}, '.') THEN "
+        f"CASE WHEN NOT contains({s}, ',') THEN {s} "
+        f"WHEN contains({s}, '.') THEN "
         f"  CASE WHEN regexp_full_match({s}, '-?[0-9.]*,[0-9]*') "
         f"       THEN replace(replace({s}, '.', ''), ',', '.') ELSE replace({s}, ',', '') END "
-        f"WHEN contains({s}, ',') THEN "
-        f"  CASE WHEN {only_comma_is_thousands} AND regexp_full_match({s}, '-?[0-9]{{1,3}}(,[0-9]{{3}})+') "
-        f"       THEN replace({s}, ',', '') ELSE replace({s}, ',', '.') END "
-        f"ELSE {s} END"
+        f"WHEN {comma_thousands} AND regexp_full_match({s}, '-?[0-9]{{1,3}}(,[0-9]{{3}})+') "
+        f"  THEN replace({s}, ',', '') "
+        f"ELSE replace({s}, ',', '.') END"
     )
-    value = f"coalesce(TRY_CAST({column} AS DOUBLE), TRY_CAST({cleaned} AS DOUBLE))"
-    return f"(CASE WHEN isfinite({value}) THEN {value} END)"
+    return f"TRY_CAST({cleaned} AS DOUBLE)"
 
 
 def _parse_enum(field_name: str):
@@ -320,7 +324,7 @@ class _Context:
     def type_columns(self) -> pa.Table:
         frame = self.frame
         decimal = self.read.detected.decimal
-        selects, joins = ["t._row"], []
+        selects, joins, cleans, numbers = ["t._row"], [], [], []
         maps: dict[str, pd.DataFrame] = {}
         has_col = "_col" in frame
         if has_col:
@@ -331,7 +335,9 @@ class _Context:
             quoted = f't."{col.name}"'
             selects.append(f"{quoted} AS raw__{col.name}")
             if col.dtype == "number":
-                selects.append(f"{number_sql(quoted, decimal)} AS {col.name}")
+                cleans.append(f"{clean_number_sql(quoted)} AS c__{col.name}")
+                selects.append(f"{number_sql(f'c__{col.name}', decimal)} AS {col.name}")
+                numbers.append(col.name)
             elif col.dtype == "text":
                 selects.append(f"{quoted} AS {col.name}")
             else:
@@ -343,7 +349,15 @@ class _Context:
                     selects.append(f"{alias}.val.pstart AS {col.name}")
                 else:
                     selects.append(f"{alias}.val AS {col.name}")
-        sql = f"SELECT {', '.join(selects)} FROM read_table t {' '.join(joins)} ORDER BY t._row"
+        # Three small levels (clean text, cast, drop non-finite) keep DuckDB's plans small.
+        cleaned = ", ".join(["t.*", *cleans])
+        inner = (
+            f"SELECT {', '.join(selects)} FROM (SELECT {cleaned} FROM read_table t) t "
+            f"{' '.join(joins)}"
+        )
+        finite = ", ".join(f"CASE WHEN isfinite({n}) THEN {n} END AS {n}" for n in numbers)
+        replace_clause = f" REPLACE ({finite})" if numbers else ""
+        sql = f"SELECT *{replace_clause} FROM ({inner}) ORDER BY _row"
         self.con.register("read_table", self.read.table)
         try:
             for name, mapping in maps.items():
@@ -548,7 +562,7 @@ class _Context:
             )
 
     def _areas(self) -> None:
-        if "area_occupied_ha" not in self.frame:
+        if not {"area_occupied_ha", "park_id"} <= set(self.frame.columns):
             return
         parks = self.lookup_frame("park")
         self.con.register("park_ref", parks)
@@ -567,25 +581,6 @@ class _Context:
                     "intake.error.occupied_gt_leasable",
                     leasable=float(r.leasable),
                 )
-            if "area_free_ha" in self.frame:
-                rows = self.bad_rows(
-                    "SELECT _row, area_occupied_ha AS occ, area_free_ha AS free, "
-                    "p.leasable_area_ha AS leasable FROM typed JOIN park_ref p "
-                    "ON typed.park_id = p.code WHERE area_occupied_ha <= p.leasable_area_ha "
-                    "AND abs(area_occupied_ha + area_free_ha - p.leasable_area_ha) "
-                    "> greatest(0.01 * p.leasable_area_ha, 0.05)"
-                )
-                for r in rows.itertuples():
-                    self.add(
-                        r._1,
-                        self.header("area_free_ha"),
-                        None,
-                        "warning",
-                        "intake.warning.area_sum",
-                        occupied=float(r.occ),
-                        free=float(r.free),
-                        leasable=float(r.leasable),
-                    )
         finally:
             self.con.unregister("park_ref")
 
