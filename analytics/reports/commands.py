@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--format", dest="report_format", choices=FORMATS, default=None)
     # dest differs from the global --lang so a value given before the command is kept
     report.add_argument("--lang", dest="report_lang", choices=LANGUAGES, default=None)
+    report.add_argument(
+        "--weights",
+        default=None,
+        help="ranking weights as code=weight pairs, e.g. occupancy_rate=0.5,jobs_per_ha=0.5",
+    )
     report.add_argument("-o", "--output", required=True, help="file to write")
     report.add_argument(
         "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
@@ -44,6 +49,22 @@ def write_report(
     writer(content, path)
 
 
+def parse_weights(text: str | None) -> dict[str, float] | None:
+    """ "occupancy_rate=0.5,jobs_per_ha=0.5" -> {"occupancy_rate": 0.5, "jobs_per_ha": 0.5}."""
+    if not text:
+        return None
+    weights = {}
+    for part in text.split(","):
+        code, sep, value = part.partition("=")
+        try:
+            weights[code.strip()] = float(value)
+        except ValueError:
+            raise UserError("report.bad_weights", value=part.strip()) from None
+        if not sep or not code.strip():
+            raise UserError("report.bad_weights", value=part.strip())
+    return weights
+
+
 def run_report(args: argparse.Namespace, lang: str) -> int:
     from analytics.reports.document import build_report
 
@@ -53,7 +74,13 @@ def run_report(args: argparse.Namespace, lang: str) -> int:
     if fmt not in FORMATS:
         raise UserError("report.bad_format", value=fmt, allowed=", ".join(FORMATS))
     with connect(args.db or default_db_path(), read_only=True) as con:
-        content = build_report(con, args.quarter, args.region, args.park, lang)
+        weights = parse_weights(args.weights)
+        try:
+            content = build_report(con, args.quarter, args.region, args.park, lang, weights=weights)
+        except ValueError as exc:  # weights naming unknown components, negative weights
+            if weights is None:
+                raise
+            raise UserError("report.bad_weights", value=str(exc)) from exc
     output.parent.mkdir(parents=True, exist_ok=True)
     write_report(content, fmt, output)
     print(t("report.written", lang, path=str(output)))

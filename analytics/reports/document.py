@@ -9,7 +9,7 @@ three formats always carry the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,7 +20,7 @@ from analytics.errors import UserError
 from analytics.i18n import check_language, fmt_date, fmt_number, fmt_percent, fmt_quarter, t
 from analytics.kpi import formulas
 from analytics.kpi.formulas import parse_quarter, shift_quarter
-from analytics.kpi.ranking import DEFAULT_WEIGHTS, rank_parks
+from analytics.kpi.ranking import rank_parks
 from analytics.kpi.recommendations import recommendations_support
 from analytics.kpi.review import REPORT_DUE_DAYS, quarterly_review
 from analytics.reports import charts
@@ -245,11 +245,16 @@ def _target_table(review, ctx: _Context) -> Table:
 
 def _ranking_table(ranking, review, ctx: _Context) -> Table:
     lang = ctx.lang
-    frame = ranking.table.merge(review.parks[["park_id", "name"]], on="park_id", how="left")
+    parks = review.parks[["park_id", "name", "park_type"]]
+    frame = ranking.table.merge(parks, on="park_id", how="left")
+    frame["type_text"] = [
+        t(f"park_type.{x}", lang) if isinstance(x, str) else "–" for x in frame["park_type"]
+    ]
     frame["thin_text"] = [t("report.yes", lang) if x else "" for x in frame["thin"]]
     columns = [
         ("rank", t("report.col.rank", lang), "int"),
         ("name", t("report.col.park", lang), "text"),
+        ("type_text", t("report.col.park_type", lang), "text"),
         ("index", t("report.col.index", lang), "num1"),
         ("rank_change", t("report.col.rank_change", lang), "signed"),
         ("components_used", t("report.col.components", lang), "int"),
@@ -302,7 +307,7 @@ def _effects_table(support, lang: str) -> Table:
     return _table("effects", t("report.table.effects", lang), columns, support.effects)
 
 
-def _methodology(con, ctx: _Context) -> tuple[str, ...]:
+def _methodology(con, ctx: _Context, weights: Mapping[str, float]) -> tuple[str, ...]:
     lang = ctx.lang
     derived = ctx.catalogue[ctx.catalogue["kind"] == "derived"]
     lines = [
@@ -315,10 +320,11 @@ def _methodology(con, ctx: _Context) -> tuple[str, ...]:
         )
         for _, row in derived.iterrows()
     ]
-    weights = ", ".join(
-        f"{ctx.name(code)} {fmt_percent(w, lang, 0)}" for code, w in DEFAULT_WEIGHTS.items()
+    named = ", ".join(
+        f"{ctx.name(code) if code in ctx.catalogue.index else code} {fmt_percent(w, lang, 0)}"
+        for code, w in weights.items()
     )
-    lines.append(t("ranking.method", lang, weights=weights))
+    lines.append(t("ranking.method", lang, weights=named))
     return tuple(lines)
 
 
@@ -346,8 +352,12 @@ def build_report(
     park: str | None = None,
     lang: str = "ru",
     effects: Sequence[Any] | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> ReportContent:
-    """The report's content for ``quarter`` and one region, one park or all parks."""
+    """The report's content for ``quarter`` and one region, one park or all parks.
+
+    ``effects``: EffectResult objects to put beside the findings; ``weights``: ranking
+    weights by KPI code (default ``analytics.kpi.ranking.DEFAULT_WEIGHTS``)."""
     check_language(lang)
     q = parse_quarter(quarter)
     if park is not None:
@@ -361,7 +371,7 @@ def build_report(
     ctx = _Context(con, lang, _currency(con, region, lang), catalogue)
     first = pd.Timestamp(shift_quarter(q, -HISTORY_QUARTERS + 1))
     history = kpis_all[kpis_all["quarter"].between(first, pd.Timestamp(q))]
-    ranking = rank_parks(history, q)
+    ranking = rank_parks(history, q, weights)
     support = recommendations_support(review, effects)
     region_totals = formulas.region_kpis(con, shift_quarter(q, -4), q, region, kpis_all)
     if park is not None:
@@ -408,7 +418,7 @@ def build_report(
     method = Section(
         t("report.section.methodology", lang),
         paragraphs=(review.status_rule, t("review.rule.reports", lang, days=REPORT_DUE_DAYS)),
-        bullets=_methodology(con, ctx),
+        bullets=_methodology(con, ctx, ranking.weights),
     )
     sources = Section(t("report.section.sources", lang), bullets=_sources(con, lang))
     sections = [summary, status, kpis]

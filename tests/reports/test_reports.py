@@ -151,3 +151,20 @@ def test_xlsx_keeps_a_formula_like_park_name_as_text(tmp_path):
     ]
     assert '\'=HYPERLINK("http://x","y")' in texts
     assert not any(c.data_type == "f" for ws in book.worksheets for r in ws.iter_rows() for c in r)
+
+
+def test_user_weights_reach_the_ranking_and_the_methodology(warehouse, tmp_path):  # noqa: F811
+    with connect(warehouse, read_only=True) as con:
+        content = build_report(con, "2024Q4", lang="en", weights={"jobs_total": 1.0})
+    ranking = next(t for t in content.tables() if t.key == "ranking")
+    # ranked on jobs alone: A 120 > B 80 > D 5 = F 5 (shared rank 3)
+    assert ranking.frame["rank"].tolist() == [1, 2, 3, 3]
+    method = next(s for s in content.sections if s.heading == "Methodology")
+    assert any("Jobs at residents 100%" in b for b in method.bullets)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics", "report", "--quarter", "2024Q4", "--weights", "charm=1"]
+        + ["-o", str(tmp_path / "x.pdf"), "--db", str(warehouse)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "charm" in proc.stderr
