@@ -168,3 +168,28 @@ def test_user_weights_reach_the_ranking_and_the_methodology(warehouse, tmp_path)
         text=True,
     )
     assert proc.returncode == 2 and "charm" in proc.stderr
+
+
+@needs_poppler
+def test_demo_region_pdf_shows_occupancy_worked_out_from_the_raw_reports(demo_db, tmp_path):
+    from analytics.i18n import fmt_percent
+
+    with connect(demo_db, read_only=True) as con:
+        region, region_name = con.execute(
+            "SELECT p.region_code, r.name_ru FROM park p JOIN region r ON r.code = p.region_code"
+            " GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()
+        # occupancy straight from the raw report and registry rows, not through our formulas
+        name, occupied, leasable = con.execute(
+            "SELECT p.name_ru, q.area_occupied_ha, p.leasable_area_ha FROM raw_park_quarter q"
+            " JOIN raw_park p USING (park_id) WHERE p.region_code = ?"
+            " AND q.quarter = DATE '2025-04-01' AND q.area_occupied_ha > 0"
+            " ORDER BY q.park_id LIMIT 1",
+            [region],
+        ).fetchone()
+        content = build_report(con, "2025Q2", region=region, lang="ru")
+    write_report(content, "pdf", tmp_path / "demo.pdf")
+    text = _pdf_text(tmp_path / "demo.pdf").replace("\xa0", " ")
+    assert TITLES["ru"] in text and region_name in text
+    row = next(line for line in text.splitlines() if name in line and "%" in line)
+    assert fmt_percent(occupied / leasable, "ru").replace("\xa0", " ") in row
