@@ -388,6 +388,8 @@ def _arrays(panel: Panel, control: str, anticipation: int) -> _Arrays:
         codes.append(("effects_cs.warn_treated_first_period", {"n": int(early.sum())}))
     keep = ~early
     groups = np.unique(first[keep & (first > 0)])
+    if len(groups) == 0:
+        raise UserError("effects_cs.no_cells")
     if not (first[keep] == 0).any():
         # Not-yet-treated without never-treated units (R did): periods from the last cohort's
         # treatment on have no comparison; the last cohort serves only as a comparison.
@@ -496,7 +498,7 @@ def _fit(
     codes += _cell_warnings(core.no_control, "effects_cs.warn_no_comparison", panel.frequency)
     cell_group = np.array([c.group for c in plan.cells], dtype=np.int64)
     cell_time = np.array([arrays.times[c.current] for c in plan.cells], dtype=np.int64)
-    _check_every_cohort_compared(cell_group, core.att, panel.frequency)
+    _check_every_cohort_compared(core.no_control, plan, panel.frequency)
 
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
@@ -580,10 +582,14 @@ def _cell_warnings(cells: list[tuple[int, int]], key: str, frequency: str) -> li
     return [(key, {"cells": listed + more})]
 
 
-def _check_every_cohort_compared(cell_group: np.ndarray, att: np.ndarray, frequency: str) -> None:
-    for g in np.unique(cell_group):
-        if not np.isfinite(att[cell_group == g]).any():
-            raise UserError("effects_cs.no_comparison", group=period_label(int(g), frequency))
+def _check_every_cohort_compared(no_control: list[tuple[int, int]], plan, frequency: str) -> None:
+    """A cohort none of whose cells has a comparison unit cannot be estimated at all."""
+    lacking: dict[int, int] = {}
+    for group, _ in no_control:
+        lacking[group] = lacking.get(group, 0) + 1
+    for group, count in lacking.items():
+        if count == sum(1 for c in plan.cells if c.group == group and not c.reference):
+            raise UserError("effects_cs.no_comparison", group=period_label(group, frequency))
 
 
 # --------------------------------------------------------------------------------------------
@@ -745,7 +751,7 @@ def _aggregate_parts(
 ) -> _Parts:
     codes: list[WarningCode] = []
     finite = np.isfinite(fit.att)
-    if not finite.all() and kind != "calendar":
+    if not finite.all():
         codes.append(("effects_cs.warn_cells_skipped", {"n": int((~finite).sum())}))
     event = (fit.cell_time - fit.cell_group) // fit.step
     post = fit.cell_group <= fit.cell_time

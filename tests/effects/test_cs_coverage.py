@@ -31,7 +31,9 @@ def test_large_panel_recovers_every_cell_and_aggregation(study):
     result = att_gt(panel, unit="unit", time="period", outcome="y", treat_time="first_period")
     table = result.att_gt
     post = table.loc[table["post"]]
-    truth = np.array([study.cell_effect(g, t) for g, t in zip(post["group"], post["time"])])
+    truth = np.array(
+        [study.cell_effect(g, t) for g, t in zip(post["group"], post["time"], strict=True)]
+    )
     # Each post-period cell within 4 standard errors of its true effect; pre-periods near 0.
     assert np.all(np.abs(post["estimate"] - truth) < 4 * post["se"])
     pre = table.loc[~table["post"]]
