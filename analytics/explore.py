@@ -89,9 +89,10 @@ def series(
     aggregation = _aggregation(con, level, indicator)
     fn = _SQL_AGGREGATE[aggregation]
     params: list[object] = []
+    if level == "park" and indicator not in _park_columns(con):
+        data = _derived_park_series(con, indicator, group_by, aggregation, start, end, region)
+        return Series(level, indicator, group_by, aggregation, data)
     if level == "park":
-        if indicator not in _park_columns(con):
-            raise UserError("explore.not_stored", indicator=indicator)
         group_sql = {"park": "p.park_id", "region": "p.region_code"}.get(group_by, f"p.{group_by}")
         sql = (
             f"SELECT {group_sql} AS group_key, pq.quarter, {fn}(pq.{indicator}) AS value,"
@@ -129,6 +130,24 @@ def series(
     sql += " GROUP BY ALL ORDER BY group_key, quarter"
     data = con.execute(sql, params).df().rename(columns={"group_key": "group"})
     return Series(level, indicator, group_by, aggregation, data)
+
+
+def _derived_park_series(con, indicator, group_by, aggregation, start, end, region) -> pd.DataFrame:
+    """A derived park KPI (computed by analytics.kpi.formulas) aggregated like a stored one."""
+    from analytics.kpi.formulas import park_kpis
+
+    kpis = park_kpis(con, start, end, region)
+    if indicator not in kpis.columns:
+        raise UserError("explore.not_stored", indicator=indicator)
+    parks = con.execute("SELECT park_id, park_type, status, ownership, region_code FROM park").df()
+    key = {"park": "park_id", "region": "region_code"}.get(group_by, group_by)
+    frame = kpis[["park_id", "quarter", indicator]].merge(parks, on="park_id", how="left")
+    grouped = frame.groupby([key, "quarter"])[indicator]
+    value = grouped.mean() if aggregation == "mean" else grouped.sum(min_count=1)
+    data = pd.DataFrame({"value": value, "units": grouped.count()}).reset_index()
+    data = data.rename(columns={key: "group"})
+    data["quarter"] = pd.to_datetime(data["quarter"])
+    return data.sort_values(["group", "quarter"], ignore_index=True)
 
 
 def group_labels(con: duckdb.DuckDBPyConnection, group_by: str, lang: str) -> dict[str, str]:

@@ -1,0 +1,29 @@
+"""AppTest fixtures: the dashboard run in-process on the session's demo warehouse."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+
+
+def new_app(lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
+    return at
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    """``app(lang, page=None)`` runs the dashboard (optionally switched to an app_pages/ page)."""
+    monkeypatch.setenv("PARKS_DB", str(demo_db))
+
+    def run(lang: str | None = None, page: str | None = None) -> AppTest:
+        at = new_app(lang).run()
+        if page:
+            at.switch_page(f"app_pages/{page}.py").run()
+        return at
+
+    return run
