@@ -1,8 +1,8 @@
 """What every page shares: the cached warehouse connection, cached queries, language and banner.
 
 Caching lives here and only here: ``st.cache_resource`` for the DuckDB connection and
-``st.cache_data`` for query results keyed by their parameters and the database file's stamp,
-so loading new data invalidates them. Pages call these and draw; analytics computes.
+``st.cache_data`` for query results keyed by their parameters and a stamp of the loaded
+batches, so loading new data invalidates them. Pages call these and draw; analytics computes.
 """
 
 from __future__ import annotations
@@ -44,34 +44,43 @@ def sidebar_language_switch(lang: str) -> None:
     )
 
 
-def _db_stamp() -> tuple[str, float]:
-    path = Path(default_db_path())
-    return str(path), path.stat().st_mtime if path.exists() else 0.0
-
-
 @st.cache_resource
-def _connection(path: str, _stamp: float) -> duckdb.DuckDBPyConnection:
-    return connect(path, read_only=True)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    """The app's one DuckDB connection, read-write because editors load data from the Data
+    page (DuckDB lets one process hold a file read-write; pages take a cursor per call)."""
+    if not Path(path).exists():
+        raise UserError("warehouse.missing", path=path)
+    return connect(path)
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor on the shared read-only connection (one per call: DuckDB cursors are per thread)."""
-    path, stamp = _db_stamp()
-    return _connection(path, stamp).cursor()
+    """A fresh cursor on the shared connection (DuckDB cursors are not shared across threads)."""
+    return _connection(str(default_db_path())).cursor()
+
+
+def _db_stamp() -> tuple[str, int, int]:
+    """Cache key of the data: the file plus the newest loaded batch, so an import (from the
+    app or the command line) invalidates every cached query."""
+    path = str(default_db_path())
+    with _connection(path).cursor() as cur:
+        newest, batches = cur.execute(
+            "SELECT coalesce(max(source_id), 0), count(*) FROM source"
+        ).fetchone()
+    return path, newest, batches
 
 
 def require_database(lang: str) -> None:
     """Stop the page with a translated explanation when the warehouse cannot be opened."""
     try:
-        cursor().close()
+        _db_stamp()
     except UserError as exc:
         st.error(exc.message(lang))
         st.stop()
 
 
 @st.cache_data(show_spinner=False)
-def _overview(path: str, stamp: float) -> Overview:
-    with _connection(path, stamp).cursor() as cur:
+def _overview(path: str, newest: int, batches: int) -> Overview:
+    with _connection(path).cursor() as cur:
         return overview(cur)
 
 
@@ -95,9 +104,9 @@ def plotly_separators(lang: str) -> str:
 
 
 @st.cache_data(show_spinner=False)
-def _cached(name: str, stamp: tuple[str, float], *args):
-    """One cache for the read-only queries pages use, keyed by function, database and arguments."""
-    with _connection(*stamp).cursor() as cur:
+def _cached(name: str, stamp: tuple[str, int, int], *args):
+    """One cache for the queries pages use, keyed by function, data stamp and arguments."""
+    with _connection(stamp[0]).cursor() as cur:
         return _QUERIES[name](cur, *args)
 
 

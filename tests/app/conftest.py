@@ -1,5 +1,6 @@
 """AppTest fixtures: the dashboard run in-process on the session's demo warehouse."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,17 @@ def new_app(lang: str | None = None) -> AppTest:
 
 
 @pytest.fixture
-def app(demo_db, monkeypatch):
+def app_db(demo_db, tmp_path, monkeypatch):
+    """A private copy of the demo warehouse for the app: the app holds its file read-write."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_db, path)
+    monkeypatch.setenv("PARKS_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def app(app_db):
     """``app(lang, page=None)`` runs the dashboard (optionally switched to an app_pages/ page)."""
-    monkeypatch.setenv("PARKS_DB", str(demo_db))
 
     def run(lang: str | None = None, page: str | None = None) -> AppTest:
         at = new_app(lang).run()
