@@ -124,8 +124,10 @@ def _rank_quarter(
         combined = composite_index(scores, weights)
         combined["rank"] = combined["index"].rank(ascending=False, method="min")
         parts.append(scores.add_suffix("_score").join(combined))
-    if not parts:
-        return pd.DataFrame(columns=["rank"])
+    if not parts:  # nobody reported: an empty table with every column
+        columns = [*weights, "group", *(f"{c}_score" for c in weights)]
+        columns += ["weight_used", "components_used", "index", "thin", "rank"]
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="park_id"), dtype=float)
     table = pd.concat(parts)
     table.insert(0, "group", group.reindex(table.index))
     return values.join(table)

@@ -356,7 +356,7 @@ def quarterly_review(
     parks = parks.assign(name=parks[f"name_{lang}"])
     now = kpis_all[kpis_all["quarter"] == pd.Timestamp(q)].set_index("park_id")
     parks["reported"] = parks["park_id"].isin(now.index)
-    parks["reported_on"] = parks["park_id"].map(now["reported_on"])
+    parks = parks.merge(now[["reported_on"]], left_on="park_id", right_index=True, how="left")
     parks["due_on"] = quarter_end(q) + dt.timedelta(days=REPORT_DUE_DAYS)
     parks["report_state"], parks["days_late"] = report_state(
         parks["reported"], parks["reported_on"], q

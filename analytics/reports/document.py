@@ -200,9 +200,14 @@ def _kpi_table(review, ctx: _Context, key: str, spec) -> Table:
 def _change_table(review, ctx: _Context) -> Table:
     lang = ctx.lang
     comp = review.comparison
-    wide = comp.pivot(index="park_id", columns="indicator")
+    stats = ["value", "change_previous", "change_year_pct"]
+    codes = ["jobs_total", "residents_count", "investment_cumulative"]
+    # reindex: a quarter without reports still yields every column (all blank)
+    wide = comp.pivot(index="park_id", columns="indicator").reindex(
+        columns=pd.MultiIndex.from_product([stats, codes])
+    )
     frame = pd.DataFrame(index=wide.index)
-    for code in ("jobs_total", "residents_count", "investment_cumulative"):
+    for code in codes:
         frame[f"{code}_value"] = wide[("value", code)]
         frame[f"{code}_prev"] = wide[("change_previous", code)]
         frame[f"{code}_year"] = wide[("change_year_pct", code)]

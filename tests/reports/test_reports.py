@@ -193,3 +193,19 @@ def test_demo_region_pdf_shows_occupancy_worked_out_from_the_raw_reports(demo_db
     assert TITLES["ru"] in text and region_name in text
     row = next(line for line in text.splitlines() if name in line and "%" in line)
     assert fmt_percent(occupied / leasable, "ru").replace("\xa0", " ") in row
+
+
+def test_an_empty_warehouse_still_gives_a_report(tmp_path):
+    import duckdb
+
+    from analytics.warehouse.build import build
+    from analytics.warehouse.connection import migrate
+
+    con = duckdb.connect()
+    migrate(con)
+    build(con)
+    content = build_report(con, "2025Q2", lang="en")
+    assert content.sections[0].bullets == ("No park was due to report for Q2 2025.",)
+    for fmt in ("pdf", "docx", "xlsx"):
+        write_report(content, fmt, tmp_path / f"empty.{fmt}")
+        assert (tmp_path / f"empty.{fmt}").stat().st_size > 0
