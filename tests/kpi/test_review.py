@@ -75,9 +75,9 @@ def test_statuses_at_year_end(warehouse):
     texts = [f.text for f in review.findings]
     assert "Behind their roadmap targets: 1 of 2 parks with targets (Park B)." in texts
     assert 'Target for "Jobs at residents" met by 1 of 2 parks.' in texts
-    assert "No report for Q4 2024: 1 park(s) (Park C)." in texts
+    assert "Parks without a report for Q4 2024: 1 (Park C)." in texts
     assert any(
-        t.startswith("Below 20% occupancy 2 years after opening: 1 park(s) (Park F)") for t in texts
+        t.startswith("Parks below 20% occupancy 2 years after opening: 1 (Park F)") for t in texts
     )
     assert any("more than 30 days" in t and "(Park B)" in t for t in texts)
 
