@@ -256,6 +256,11 @@ def _ranking_table(ranking, review, ctx: _Context) -> Table:
         t(f"park_type.{x}", lang) if isinstance(x, str) else "–" for x in frame["park_type"]
     ]
     frame["thin_text"] = [t("report.yes", lang) if x else "" for x in frame["thin"]]
+    # the components left out of each park's index, by name: shown, never imputed
+    missing = ranking.missing.groupby("park_id")["component"].agg(
+        lambda codes: ", ".join(ctx.name(c) if c in ctx.catalogue.index else c for c in codes)
+    )
+    frame["missing_text"] = frame["park_id"].map(missing).fillna("")
     columns = [
         ("rank", t("report.col.rank", lang), "int"),
         ("name", t("report.col.park", lang), "text"),
@@ -264,6 +269,7 @@ def _ranking_table(ranking, review, ctx: _Context) -> Table:
         ("rank_change", t("report.col.rank_change", lang), "signed"),
         ("components_used", t("report.col.components", lang), "int"),
         ("thin_text", t("report.col.thin", lang), "text"),
+        ("missing_text", t("report.col.missing", lang), "text"),
     ]
     return _table("ranking", t("report.table.ranking", lang), columns, frame)
 

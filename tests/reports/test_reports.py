@@ -159,6 +159,8 @@ def test_user_weights_reach_the_ranking_and_the_methodology(warehouse, tmp_path)
     ranking = next(t for t in content.tables() if t.key == "ranking")
     # ranked on jobs alone: A 120 > B 80 > D 5 = F 5 (shared rank 3)
     assert ranking.frame["rank"].tolist() == [1, 2, 3, 3]
+    # C did not report: it has no index, and no component to list as missing
+    assert ranking.frame["park_id"].tolist() == ["A", "B", "D", "F"]
     method = next(s for s in content.sections if s.heading == "Methodology")
     assert any("Jobs at residents 100%" in b for b in method.bullets)
     proc = subprocess.run(
