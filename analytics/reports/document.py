@@ -260,7 +260,7 @@ def _ranking_table(ranking, review, ctx: _Context) -> Table:
     missing = ranking.missing.groupby("park_id")["component"].agg(
         lambda codes: ", ".join(ctx.name(c) if c in ctx.catalogue.index else c for c in codes)
     )
-    frame["missing_text"] = frame["park_id"].map(missing).fillna("")
+    frame["missing_text"] = [missing.get(p, "") for p in frame["park_id"]]
     columns = [
         ("rank", t("report.col.rank", lang), "int"),
         ("name", t("report.col.park", lang), "text"),

@@ -160,7 +160,7 @@ def test_user_weights_reach_the_ranking_and_the_methodology(warehouse, tmp_path)
     # ranked on jobs alone: A 120 > B 80 > D 5 = F 5 (shared rank 3)
     assert ranking.frame["rank"].tolist() == [1, 2, 3, 3]
     # C did not report: it has no index, and no component to list as missing
-    assert ranking.frame["park_id"].tolist() == ["A", "B", "D", "F"]
+    assert ranking.frame["name"].tolist() == ["Park A", "Park B", "Park D", "Park F"]
     method = next(s for s in content.sections if s.heading == "Methodology")
     assert any("Jobs at residents 100%" in b for b in method.bullets)
     proc = subprocess.run(
