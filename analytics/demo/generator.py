@@ -39,7 +39,9 @@ parks that never opened, the effect is 0. Observed statistics are
     employment[m, t] = E0[m, t] + sum over parks p in m of employment effect[p, t]
     avg_wage[m, t]   = W0[m, t] + sum over parks p in m of avg_wage effect[p, t]
 
-where E0 (whole persons) and W0 are the counterfactuals; effects of two parks in one
+where E0 (whole persons) and W0 are the counterfactuals (observed employment is stored to
+0.1 person, which is exact since NET_SHARE x whole jobs has one decimal; observed wages are
+rounded to the kopeck, so W0 is recovered to half a kopeck); effects of two parks in one
 municipality add up and reach the region aggregates. ``truth_effect`` holds one row per
 operating park x quarter (2012Q1-2025Q4) x outcome with event_time and the exact effect
 (0 before opening). Only employment and avg_wage carry effects: population, unemployment,
@@ -271,7 +273,10 @@ def _with_effects(
     for (park_id, outcome), rows in truth.groupby(["park_id", "outcome"], sort=False):
         target = employment if outcome == "employment" else wage
         target[host[park_id]] += rows["effect"].to_numpy()
-    return dataclasses.replace(panel, employment=employment, avg_wage=wage)
+    # Net shares x whole jobs have one decimal; wages are published to the kopeck.
+    return dataclasses.replace(
+        panel, employment=np.round(employment, 1), avg_wage=np.round(wage, 2)
+    )
 
 
 def _municipal_rows(

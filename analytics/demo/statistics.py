@@ -208,15 +208,19 @@ def region_aggregates(
 
     labour_force = panel.employment / (1 - panel.unemployment_rate / 100)
     employment = total(panel.employment)
+    # Rounded to the precision the inputs carry, as a statistics office would publish them
+    # (and so float noise of the sums never reaches a file).
     return {
-        "population": total(panel.population),
-        "employment": employment,
-        "unemployment_rate": total(panel.unemployment_rate * labour_force) / total(labour_force),
-        "avg_wage": total(panel.avg_wage * panel.employment) / employment,
-        "fixed_investment": total(panel.fixed_investment),
-        "firms_count": total(panel.firms_count),
-        "sme_count": total(panel.sme_count),
-        "tax_revenue": total(panel.tax_revenue),
+        "population": np.round(total(panel.population)),
+        "employment": np.round(employment, 1),
+        "unemployment_rate": np.round(
+            total(panel.unemployment_rate * labour_force) / total(labour_force), 2
+        ),
+        "avg_wage": np.round(total(panel.avg_wage * panel.employment) / employment, 2),
+        "fixed_investment": np.round(total(panel.fixed_investment), 1),
+        "firms_count": np.round(total(panel.firms_count)),
+        "sme_count": np.round(total(panel.sme_count)),
+        "tax_revenue": np.round(total(panel.tax_revenue), 1),
     }
 
 
