@@ -21,7 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="build the simulated demo database (invented country, parks and planted effects)",
     )
     demo.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+        "--seed",
+        type=_seed,
+        default=DEFAULT_SEED,
+        help=f"random seed, a whole number >= 0 (default {DEFAULT_SEED})",
     )
     demo.add_argument(
         "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
@@ -32,6 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="replace the file even if it holds data that are not simulated",
     )
     demo.set_defaults(handler=run_demo)
+
+
+def _seed(text: str) -> int:
+    """numpy seeds are non-negative integers; argparse reports anything else as a usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
 
 
 def real_sources(path: Path) -> int:

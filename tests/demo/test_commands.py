@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from analytics.cli import main
 from analytics.demo.commands import real_sources
@@ -69,3 +70,11 @@ def test_an_unreadable_file_is_not_overwritten(tmp_path, capsys):
     assert main(["--lang", "uk", "demo", "--db", str(path)]) == 2
     assert "--force" in capsys.readouterr().err
     assert path.read_text() == "my notes, not a database"
+
+
+def test_a_negative_seed_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--db", str(tmp_path / "x.duckdb"), "--seed", "-3"])
+    assert exit_info.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+    assert not (tmp_path / "x.duckdb").exists()
