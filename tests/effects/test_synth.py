@@ -695,3 +695,35 @@ def test_basque_against_pysyncon_nested_search_live(basque, basque_fit):
     np.testing.assert_allclose(
         basque_fit.weights.reindex(controls).to_numpy(), np.asarray(theirs.W), atol=1e-4
     )
+
+
+def test_quarterly_timestamps_and_text_treatment_start():
+    """Quarters stored as first-day timestamps (the warehouse's grain) or as "2004Q1" text."""
+    df, start = _panel(effect=10.0)
+    quarters = pd.period_range("2000Q1", periods=28, freq="Q")
+    to_quarter = dict(zip(range(2000, 2028), quarters, strict=True))
+    by_year = synthetic_control(
+        df, unit="unit", time="year", outcome="y", treated_unit="treated", treatment_start=start
+    )
+    stamped = df.assign(quarter=df["year"].map(lambda y: to_quarter[y].start_time))
+    res = synthetic_control(
+        stamped,
+        unit="unit",
+        time="quarter",
+        outcome="y",
+        treated_unit="treated",
+        treatment_start=str(to_quarter[start].start_time.date()),
+    )
+    assert res.estimate == pytest.approx(by_year.estimate, abs=1e-9)
+    assert res.n_pre_periods == 20
+    text = df.assign(quarter=df["year"].map(lambda y: str(to_quarter[y])))
+    res_text = synthetic_control(
+        text,
+        unit="unit",
+        time="quarter",
+        outcome="y",
+        treated_unit="treated",
+        treatment_start=str(to_quarter[start]),
+    )
+    assert res_text.estimate == pytest.approx(by_year.estimate, abs=1e-9)
+    json.dumps(res.to_dict())
