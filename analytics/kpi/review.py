@@ -14,8 +14,9 @@ The rules (all written out in the catalogue, ``review.rule.*``, in ru/uk/en):
   A quarterly target is compared with that quarter's value. For indicators whose direction is
   "down" the comparison is reversed. A blank value cannot be checked and is listed as such.
 * **Status**: ``no_report`` when an expected park has no report; ``behind`` when any target
-  checked this quarter is missed; ``on_track`` when every checked target is met;
-  ``no_target`` when the park has no target to check this quarter.
+  checked this quarter is missed; ``incomplete`` when none is missed but a target's value
+  was left blank in the report; ``on_track`` when every target is checked and met;
+  ``no_target`` when the park has no target for this quarter.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ REPORT_DUE_DAYS = 30
 LOW_OCCUPANCY = 0.20  # share of leasable area
 LOW_OCCUPANCY_AFTER_YEARS = 2.0
 NAMES_SHOWN = 8  # longer lists end with "+N" so a finding stays one readable line
-Status = Literal["on_track", "behind", "no_report", "no_target"]
-STATUSES: tuple[str, ...] = ("on_track", "behind", "no_report", "no_target")
+Status = Literal["on_track", "behind", "incomplete", "no_report", "no_target"]
+STATUSES: tuple[str, ...] = ("on_track", "behind", "incomplete", "no_report", "no_target")
 
 # KPIs the review compares over time, in table order.
 REVIEW_KPIS: tuple[str, ...] = (
@@ -203,14 +204,16 @@ def park_status(parks: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:
     """Status per expected park (rule in the module docstring)."""
     checked = targets[targets["checked"]]
     missed = set(checked.loc[~checked["met"].astype(bool), "park_id"])
+    unchecked = set(targets.loc[~targets["checked"], "park_id"])
     with_targets = set(checked["park_id"])
     status = np.select(
         [
             ~parks["reported"],
             parks["park_id"].isin(missed),
+            parks["park_id"].isin(unchecked),
             parks["park_id"].isin(with_targets),
         ],
-        ["no_report", "behind", "on_track"],
+        ["no_report", "behind", "incomplete", "on_track"],
         default="no_target",
     )
     return pd.Series(status, index=parks.index)
@@ -256,6 +259,10 @@ def build_findings(
         add("behind", "warning", behind, n=len(behind), total=with_targets, names=names)
     elif with_targets:
         add("all_on_track", "info", n=with_targets)
+    incomplete = parks.loc[parks["status"] == "incomplete", "park_id"].tolist()
+    if incomplete:
+        names = _names([name[p] for p in sorted(incomplete)], lang)
+        add("incomplete", "warning", incomplete, n=len(incomplete), names=names)
 
     for code, group in targets[targets["checked"]].groupby("indicator", sort=True):
         met = int(group["met"].astype(bool).sum())

@@ -129,3 +129,18 @@ def test_review_command_prints_statuses_and_findings(warehouse):
         text=True,
     )
     assert bad.returncode == 2 and "2025Q2" in bad.stderr
+
+
+def test_a_blank_target_value_makes_the_report_incomplete_not_on_track(tmp_path):
+    from analytics.warehouse import connect
+
+    q4 = _row("G", Q4_24, None, dt.date(2025, 1, 10), residents_count=12.0)
+    targets = [_target("G", 100.0), _target("G", 10.0, indicator="residents_count")]
+    build_tiny(tmp_path / "w.duckdb", [{"park_id": "G"}], [q4], targets).close()
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        review = quarterly_review(con, "2024Q4", lang="en")
+    # residents 12 >= 10 is met, jobs blank cannot be checked -> incomplete, not on track
+    assert review.parks_with_status("incomplete") == ["G"]
+    assert "Parks whose report left a target indicator blank: 1 (Park G)." in [
+        f.text for f in review.findings
+    ]
