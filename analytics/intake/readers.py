@@ -212,7 +212,7 @@ def _csv_fast(text: str, delimiter: str, header_idx: int, width: int) -> pa.Tabl
     """Parse with pyarrow when every line is a plain record; None sends the caller to the
     exact (slow) path, which reports broken lines with their numbers."""
     body_start = 0
-    for _ in range(header_idx):
+    for _ in range(header_idx + 1):  # the header line too: the body starts below it
         body_start = text.index("\n", body_start) + 1
     body = text[body_start:].rstrip("\r\n")
     if "\n\n" in body or "\r\n\r\n" in body:

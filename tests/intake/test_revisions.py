@@ -234,7 +234,7 @@ def test_numbers_with_decimal_commas_and_thousands_spaces():
         "abc",
         "nan",
     ]
-    frame = pd.DataFrame({"v": values})
+    con.register("frame", pd.DataFrame({"v": values}))
     sql = number_sql(clean_number_sql("v"), ",")
     got = con.execute(f"SELECT {sql} FROM frame").fetchall()
     assert [g[0] for g in got][:7] == [1234.5, 1234.5, 1234.5, 1234.5, 1234.5, -3.5, 1.234]
