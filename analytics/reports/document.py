@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import duckdb
@@ -25,7 +25,9 @@ from analytics.kpi.recommendations import recommendations_support
 from analytics.kpi.review import REPORT_DUE_DAYS, quarterly_review
 from analytics.reports import charts
 
-CellKind = Literal["text", "int", "num1", "num2", "pct", "date", "signed", "pct_change", "year"]
+CellKind = Literal[
+    "text", "code", "int", "num1", "num2", "pct", "date", "signed", "pct_change", "year"
+]
 HISTORY_QUARTERS = 8  # quarters shown in trend charts
 
 
@@ -39,6 +41,8 @@ class Table:
     headers: tuple[str, ...]
     kinds: tuple[CellKind, ...]
     frame: pd.DataFrame
+    # per row: "" or "alert" (behind, no report) / "warning" (incomplete, late) for shading
+    row_flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def format_cell(value: Any, kind: CellKind, lang: str) -> str:
     """A typed value as text for PDF and DOCX (XLSX keeps the number and a number format)."""
     if _missing(value):
         return "–"
-    if kind == "text":
+    if kind in ("text", "code"):  # code: a short identifier, given a narrow column
         return str(value)
     if kind == "date":
         return fmt_date(pd.Timestamp(value).date(), lang)
@@ -157,7 +161,7 @@ def _status_table(review, ctx: _Context) -> Table:
         report_text=[t(f"review.report_state.{s}", lang) for s in review.parks["report_state"]],
     )
     columns = [
-        ("park_id", t("report.col.park_id", lang), "text"),
+        ("park_id", t("report.col.park_id", lang), "code"),
         ("name", t("report.col.park", lang), "text"),
         ("status_text", t("report.col.status", lang), "text"),
         ("report_text", t("report.col.report", lang), "text"),
@@ -166,7 +170,16 @@ def _status_table(review, ctx: _Context) -> Table:
         ("targets_missed", t("report.col.targets_missed", lang), "int"),
         ("targets_checked", t("report.col.targets_checked", lang), "int"),
     ]
-    return _table("status", t("report.table.status", lang), columns, parks)
+    table = _table("status", t("report.table.status", lang), columns, parks)
+    flags = tuple(
+        "alert"
+        if status in ("behind", "no_report")
+        else "warning"
+        if status == "incomplete" or state in ("late", "no_date")
+        else ""
+        for status, state in zip(parks["status"], parks["report_state"], strict=True)
+    )
+    return replace(table, row_flags=flags)
 
 
 # Two KPI tables keep columns wide enough to read on a landscape page.
@@ -449,7 +462,6 @@ def build_report(
 
 def _only_park(review, park: str):
     """The review narrowed to one park: its rows and the findings that name it."""
-    from dataclasses import replace
 
     keep = review.parks["park_id"] == park
     return replace(

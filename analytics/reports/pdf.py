@@ -105,6 +105,10 @@ def _pdf_table(table: Table, lang: str, styles, width: float):
     style += [
         ("ALIGN", (i, 1), (i, -1), "RIGHT") for i, k in enumerate(table.kinds) if k in NUMERIC
     ]
+    shades = {"alert": colors.HexColor("#fed7d7"), "warning": colors.HexColor("#fefcbf")}
+    for i, flag in enumerate(table.row_flags, start=1):
+        if flag in shades:
+            style.append(("BACKGROUND", (0, i), (-1, i), shades[flag]))
     grid.setStyle(TableStyle(style))
     return grid
 

@@ -43,7 +43,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
 def _write_value(sheet, row: int, col: int, value, kind: str, formats) -> None:
     if _missing(value):
         sheet.write_blank(row, col, None)
-    elif kind == "text":
+    elif kind in ("text", "code"):
         sheet.write_string(row, col, neutralise(str(value)))
     elif kind == "date":
         sheet.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), formats["date"])
