@@ -388,7 +388,9 @@ def build_report(
         found = con.execute("SELECT region_code FROM park WHERE park_id = ?", [park]).fetchone()
         if found is None:
             raise UserError("report.unknown_park", park=park)
-        region = region or found[0]
+        if region is not None and region != found[0]:
+            raise UserError("report.park_not_in_region", park=park, region=region)
+        region = found[0]
     kpis_all = formulas.park_kpis(con, None, None, region)
     review = quarterly_review(con, q, region, lang, kpis_all)
     catalogue = con.execute("SELECT * FROM indicator WHERE entity = 'park'").df().set_index("code")

@@ -121,6 +121,9 @@ def test_one_park_scorecard_and_bad_input(warehouse, tmp_path):  # noqa: F811
         with pytest.raises(UserError) as err:
             build_report(con, "2024Q4", park="NOPE", lang="en")
     assert err.value.key == "report.unknown_park"
+    with connect(warehouse, read_only=True) as con, pytest.raises(UserError) as err:
+        build_report(con, "2024Q4", region="R9", park="B", lang="en")
+    assert err.value.key == "report.park_not_in_region"
     assert content.scope == "Park: Park B"
     status = next(t for t in content.tables() if t.key == "status")
     assert status.frame["park_id"].tolist() == ["B"]
