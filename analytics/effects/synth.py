@@ -28,12 +28,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from babel.numbers import format_decimal
 
+from analytics.effects import synth_inference
 from analytics.effects.results import EffectResult, json_safe
 from analytics.effects.synth_data import PredictorSpec, SynthPanel, prepare
 from analytics.effects.synth_fit import SynthEngine, UnitFit
-from analytics.effects.synth_inference import leave_one_out, placebo_inference
-from analytics.i18n import t
+from analytics.i18n import BABEL_LOCALES, t
 
 METHOD = "sc"
 # Pre-period fit is "poor" when the synthetic unit explains less than 75% of the treated
@@ -91,7 +92,7 @@ class SynthResult(EffectResult):
 
     def warnings_in(self, lang: str) -> list[str]:
         """The warnings in the user's language (``warnings`` holds the English text)."""
-        return [t(key, lang, **params) for key, params in self.warning_codes]
+        return [render_warning(key, params, lang) for key, params in self.warning_codes]
 
     def tidy(self) -> pd.DataFrame:
         """The headline ATT row, then one row per post-period gap (no se: see summary())."""
@@ -189,6 +190,18 @@ class SynthResult(EffectResult):
         return out
 
 
+def render_warning(key: str, params: dict[str, Any], lang: str) -> str:
+    """Catalogue text with floats in the locale's number format (4 significant digits)."""
+
+    def show(value: Any) -> Any:
+        if isinstance(value, float) and math.isfinite(value):
+            rounded = float(f"{value:.4g}")
+            return format_decimal(rounded, format="#,##0.########", locale=BABEL_LOCALES[lang])
+        return value
+
+    return t(key, lang, **{k: show(v) for k, v in params.items()})
+
+
 def _check_options(alpha: float, cutoff: float | None) -> None:
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a number strictly between 0 and 1; got {alpha!r}")
@@ -233,7 +246,7 @@ def _warnings(engine: SynthEngine, main: UnitFit, pre_rmspe: float):
         codes.append(
             (
                 "synth.warn.poor_fit",
-                {"pre_rmspe": f"{pre_rmspe:.4g}", "sd": f"{sd:.4g}"},
+                {"pre_rmspe": pre_rmspe, "sd": sd},
             )
         )
     fit_rows = engine.fit_rows
@@ -251,7 +264,7 @@ def _few_placebo_warning(n_placebos: int, alpha: float) -> list[tuple[str, dict[
         return [
             (
                 "synth.warn.few_donors",
-                {"j": n_placebos, "floor": f"{floor:.3g}", "alpha": f"{alpha:g}"},
+                {"j": n_placebos, "floor": floor, "alpha": float(alpha)},
             )
         ]
     return []
@@ -323,7 +336,7 @@ def synthetic_control(
     placebo_gaps, placebo_table = pd.DataFrame(), pd.DataFrame()
     n_placebos = n_excluded = 0
     if placebos:
-        outcome_p = placebo_inference(
+        outcome_p = synth_inference.placebo_inference(
             engine, main, labels, times, alpha=alpha, cutoff=placebo_rmspe_cutoff
         )
         p_value, n_placebos, n_excluded = (
@@ -338,14 +351,14 @@ def synthetic_control(
             codes.append(
                 (
                     "synth.warn.placebos_excluded",
-                    {"n": n_excluded, "k": f"{placebo_rmspe_cutoff:g}"},
+                    {"n": n_excluded, "k": float(placebo_rmspe_cutoff)},
                 )
             )
         if ci_status == "empty":
             codes.append(("synth.warn.ci_empty", {}))
     loo_table, loo_paths = pd.DataFrame(), pd.DataFrame()
     if leave_one_out:
-        loo_table, loo_paths = _leave_one_out(engine, main, labels, times)
+        loo_table, loo_paths = synth_inference.leave_one_out(engine, main, labels, times)
 
     post_mask = np.zeros(len(times), dtype=bool)
     post_mask[engine.post] = True
@@ -394,7 +407,7 @@ def synthetic_control(
             v_window=None if v_window is None else list(v_window),
             placebo_rmspe_cutoff=placebo_rmspe_cutoff,
         ),
-        warnings=tuple(t(key, "en", **params) for key, params in codes),
+        warnings=tuple(render_warning(key, params, "en") for key, params in codes),
         weights=weights,
         v_weights=v_weights,
         pre_rmspe=pre_rmspe,
@@ -419,10 +432,6 @@ def synthetic_control(
         n_post_periods=len(panel.post_periods),
         warning_codes=tuple(codes),
     )
-
-
-def _leave_one_out(engine, main, labels, times):
-    return leave_one_out(engine, main, labels, times)
 
 
 def _balance(panel: SynthPanel, main: UnitFit, row_labels: list[str]) -> pd.DataFrame:
