@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
+from analytics.i18n import LANGUAGES, fmt_date, fmt_number, fmt_quarter, t
 from analytics.kpi.review import Review, quarterly_review
 from analytics.warehouse.connection import connect, default_db_path
 
@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     review.add_argument("--quarter", required=True, help="quarter such as 2025Q2")
     review.add_argument("--region", default=None, help="region code (default: all parks)")
+    # dest differs from the global --lang so a value given before the command is kept
+    review.add_argument("--lang", dest="review_lang", choices=LANGUAGES, default=None)
     review.add_argument(
         "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
     )
@@ -42,6 +44,7 @@ def review_text(review: Review) -> str:
 
 
 def run_review(args: argparse.Namespace, lang: str) -> int:
+    lang = args.review_lang or lang
     with connect(args.db or default_db_path(), read_only=True) as con:
         review = quarterly_review(con, args.quarter, args.region, lang)
     print(review_text(review))

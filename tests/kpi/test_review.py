@@ -114,7 +114,7 @@ def test_review_command_prints_statuses_and_findings(warehouse):
     import sys
 
     proc = subprocess.run(
-        [sys.executable, "-m", "analytics", "--lang", "ru", "review", "--quarter", "2024Q4"]
+        [sys.executable, "-m", "analytics", "review", "--quarter", "2024Q4", "--lang", "ru"]
         + ["--db", str(warehouse)],
         capture_output=True,
         text=True,
