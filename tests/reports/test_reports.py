@@ -214,3 +214,13 @@ def test_an_empty_warehouse_still_gives_a_report(tmp_path):
     for fmt in ("pdf", "docx", "xlsx"):
         write_report(content, fmt, tmp_path / f"empty.{fmt}")
         assert (tmp_path / f"empty.{fmt}").stat().st_size > 0
+
+
+def test_dejavu_is_found_without_the_debian_font_package(monkeypatch, tmp_path):
+    """`make run` machines may lack fonts-dejavu-core: matplotlib's own DejaVu copy serves."""
+    from analytics.reports import pdf
+
+    monkeypatch.setattr(pdf, "PROJECT_FONTS", tmp_path / "none")
+    monkeypatch.setattr(pdf, "SYSTEM_FONTS", tmp_path / "none")
+    found = [d for d in pdf._font_dirs() if (d / f"{pdf.FONT}.ttf").exists()]
+    assert found and (found[0] / f"{pdf.FONT_BOLD}.ttf").exists()
