@@ -45,6 +45,27 @@ def sidebar_language_switch(lang: str) -> None:
 
 
 @st.cache_resource
+def url_choice(key: str, options: list, default=None):
+    """A choice kept in the URL (?quarter=2025Q2&region=XD-R01&park=XD-P001) so that a link
+    reproduces the view. Returns the URL's value when it is one of ``options``, else
+    ``default`` (or the first option). Pages pass the same ``key`` to their widget and call
+    :func:`remember_choice` from its ``on_change``."""
+    value = st.query_params.get(key)
+    if value in options:
+        return value
+    return default if default in options else (options[0] if options else None)
+
+
+def remember_choice(key: str, widget_key: str) -> None:
+    """Write a widget's value to the URL (use as ``on_change=remember_choice, args=(...)``)."""
+    value = st.session_state.get(widget_key)
+    if value is None:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = str(value)
+
+
+@st.cache_resource
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     """The app's one DuckDB connection, read-write because editors load data from the Data
     page (DuckDB lets one process hold a file read-write; pages take a cursor per call)."""

@@ -8,7 +8,7 @@ from tests.app.conftest import new_app
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_overview_renders_in_each_language(app, lang):
-    at = app(lang)
+    at = app(lang, page="overview")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == t("overview.title", lang)
     assert any(t("app.simulated_banner", lang) == w.value for w in at.warning)
@@ -19,7 +19,7 @@ def test_overview_renders_in_each_language(app, lang):
 
 
 def test_russian_is_the_default_and_the_switch_changes_the_language(app):
-    at = app()
+    at = app(page="overview")
     assert at.title[0].value == t("overview.title", "ru")
     at.sidebar.selectbox(key="lang_select").set_value("en").run()
     assert not at.exception
