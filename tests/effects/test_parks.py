@@ -1,0 +1,173 @@
+"""Park effects from the demo warehouse recover the effects planted by the demo generator.
+
+The reference is the generator's ``truth_effect`` table (the exact effect of every operating
+park in every quarter, written by ``analytics.demo`` before any noise is added), aggregated by
+``park_effect_truth`` the way each estimator aggregates: it is never our estimate. The demo
+generator's docstring (``PLANTED_EFFECTS``) says employment and avg_wage carry effects, the
+other municipal statistics do not (placebo outcomes), and parallel trends hold in logs.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.effects import parks
+from analytics.effects.parks import (
+    park_effect,
+    park_effect_truth,
+    park_panel,
+    placebo_band,
+    placebo_interval,
+)
+from analytics.errors import UserError
+from analytics.i18n import LANGUAGES
+
+# The demo's largest park effect: an SEZ whose municipality gains ~20% employment.
+BIG_PARK = "XD-P021"
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    with duckdb.connect(str(demo_db), read_only=True) as connection:
+        yield connection
+
+
+def _covers(effect, truth) -> bool:
+    return effect.result.ci_low <= truth.estimate <= effect.result.ci_high
+
+
+@pytest.mark.parametrize(
+    ("method", "aggregation"), [("cs", "simple"), ("cs", "dynamic"), ("sa", "simple")]
+)
+@pytest.mark.parametrize("outcome", ["employment", "avg_wage"])
+def test_planted_effect_recovered_within_ci(con, method, aggregation, outcome):
+    kwargs = dict(outcome=outcome, method=method, aggregation=aggregation)
+    effect = park_effect(con, **kwargs)
+    truth = park_effect_truth(con, **kwargs)
+    assert truth is not None and truth.estimate > 0.01  # a real effect of a few percent
+    assert effect.result.ci_low > 0  # detected
+    assert _covers(effect, truth), (effect.result.estimate, effect.result.ci_low, truth.estimate)
+
+
+@pytest.mark.parametrize("outcome", ["unemployment_rate", "firms_count"])
+def test_placebo_outcome_interval_covers_zero(con, outcome):
+    effect = park_effect(con, outcome=outcome, method="cs")
+    assert park_effect_truth(con, outcome=outcome, method="cs").estimate == 0
+    assert effect.result.ci_low <= 0 <= effect.result.ci_high
+
+
+def test_event_study_truth_lines_up_with_estimates(con):
+    effect = park_effect(con, outcome="employment", method="cs", aggregation="dynamic")
+    truth = park_effect_truth(con, outcome="employment", method="cs", aggregation="dynamic")
+    merged = effect.event_study.event_study.merge(truth.event_study, on="rel_time")
+    post = merged.loc[merged["rel_time"].between(0, 20)]
+    covered = (post["ci_low"] <= post["truth"]) & (post["truth"] <= post["ci_high"])
+    assert covered.mean() >= 0.8
+    # Pre-periods carry no effect in the truth.
+    assert (merged.loc[merged["rel_time"] < 0, "truth"] == 0).all()
+
+
+def test_truth_by_hand_for_one_cohort_cell(con, demo_db):
+    """The truth of a cell is the mean over the cohort's units of log(Y) - log(Y - effect)."""
+    panel = park_panel(con, outcome="employment")
+    unit = panel.treated_units.iloc[0]
+    row = panel.data.loc[(panel.data["unit"] == unit["unit"]) & ~panel.data["filled"]].iloc[-1]
+    quarter = parks.quarter_start(row["quarter"])
+    observed, effect = con.execute(
+        "SELECT q.value, (SELECT sum(effect) FROM truth_effect e WHERE e.outcome = 'employment'"
+        " AND e.municipality_code = q.municipality_code AND e.quarter = q.quarter)"
+        " FROM municipality_quarter q WHERE q.indicator = 'employment'"
+        " AND q.municipality_code = ? AND q.quarter = ?",
+        [unit["unit"], quarter],
+    ).fetchone()
+    assert row["raw"] == pytest.approx(observed)
+    expected = np.log(observed) - np.log(observed - effect)
+    assert parks._true_effects(con, panel)[row.name] == pytest.approx(expected, rel=1e-12)
+
+
+def test_synthetic_control_recovers_the_big_park_path(con):
+    effect = park_effect(con, outcome="employment", method="sc", park_id=BIG_PARK)
+    truth = park_effect_truth(con, outcome="employment", method="sc", park_id=BIG_PARK)
+    result = effect.result
+    assert result.treated_unit == effect.treated_units["unit"].iloc[0]
+    low, high = placebo_interval(result)
+    assert low <= truth.estimate <= high
+    assert low > 0
+    band = placebo_band(result).merge(truth.path, on="time")
+    post = band.loc[band["post"]]
+    inside = (post["low"] <= post["truth"]) & (post["truth"] <= post["high"])
+    # Pointwise 95% bands over ~25 post quarters: a few misses are expected (22 of 25 here).
+    assert inside.mean() >= 0.8
+    assert result.permutation_p_value < 0.05
+
+
+def test_panel_rules(con):
+    panel = park_panel(con, outcome="employment")
+    data = panel.data
+    # Balanced: every unit in every quarter.
+    assert len(data) == data["unit"].nunique() * data["quarter"].nunique()
+    # Treatment timing is the first opening in the unit (checked with plain SQL).
+    first = dict(
+        con.execute(
+            "SELECT municipality_code, min(opened_on) FROM park WHERE opened_on IS NOT NULL"
+            " GROUP BY 1"
+        ).fetchall()
+    )
+    for row in panel.treated_units.itertuples():
+        assert row.first_quarter == parks.quarter_label(first[row.unit])
+    # Units hosting only unopened parks are neither treated nor comparisons.
+    pending = {
+        code
+        for (code,) in con.execute(
+            "SELECT municipality_code FROM park WHERE opened_on IS NULL AND closed_on IS NULL"
+        ).fetchall()
+    } - set(first)
+    assert pending <= set(panel.dropped.loc[panel.dropped["reason"] == "park_pending", "unit"])
+    assert not pending & set(data["unit"])
+    assert panel.n_filled > 0 and data["filled"].sum() == panel.n_filled
+
+
+def test_gap_filling_keeps_common_seasonality():
+    quarters = [f"2020Q{q}" for q in range(1, 5)] * 2
+    season = np.tile([0.0, 0.1, -0.05, 0.02], 2)
+    wide = pd.DataFrame(
+        {"a": season + 1.0, "b": season + 2.0, "c": season + 3.0},
+        index=[f"{2020 + i // 4}Q{i % 4 + 1}" for i in range(8)],
+    )
+    del quarters
+    holed = wide.copy()
+    holed.iloc[3, 1] = np.nan
+    holed.iloc[0, 2] = np.nan  # leading gap: not filled
+    filled, mask = parks._fill_gaps(holed)
+    assert filled.iloc[3, 1] == pytest.approx(wide.iloc[3, 1])
+    assert np.isnan(filled.iloc[0, 2])
+    assert mask.to_numpy().sum() == 1
+
+
+def test_cache_is_keyed_by_parameters_and_data_stamp(con):
+    first = park_effect(con, outcome="employment", method="twfe")
+    assert park_effect(con, outcome="employment", method="twfe") is first
+    assert park_effect(con, outcome="employment", method="twfe", alpha=0.1) is not first
+    parks.clear_cache()
+    assert park_effect(con, outcome="employment", method="twfe") is not first
+
+
+def test_reading_in_every_language(con):
+    effect = park_effect(con, outcome="employment", method="cs", aggregation="dynamic")
+    for lang in LANGUAGES:
+        text = effect.reading(lang)
+        assert effect.outcome_names[lang] in text or effect.outcome_names[lang].lower() in text
+
+
+def test_bad_requests_are_user_errors(con):
+    with pytest.raises(UserError):
+        park_effect(con, outcome="jobs_total", method="cs")
+    with pytest.raises(UserError):
+        park_effect(con, outcome="employment", method="sc")
+    with pytest.raises(UserError):
+        park_effect(con, outcome="employment", method="sc", park_id="XD-P999")
+    with pytest.raises(ValueError, match="method"):
+        park_effect(con, outcome="employment", method="ols")
