@@ -7,8 +7,11 @@ batches, so loading new data invalidates them. Pages call these and draw; analyt
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -16,10 +19,17 @@ import streamlit as st
 
 from analytics import explore
 from analytics.errors import UserError
-from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_date, fmt_number, fmt_percent, t
 from analytics.i18n import unit_label as _unit_label
+from analytics.kpi import cards, formulas, park_card
 from analytics.kpi.overview import Overview, overview
+from analytics.kpi.ranking import Ranking, rank_parks
+from analytics.kpi.recommendations import RecommendationsSupport, recommendations_support
+from analytics.kpi.review import Review, quarterly_review
 from analytics.warehouse.connection import connect, default_db_path
+
+if TYPE_CHECKING:  # the report writers import matplotlib: loaded on demand only
+    from analytics.reports.document import ReportContent
 
 LANGUAGE_NAMES = {"ru": "Русский", "uk": "Українська", "en": "English"}
 
@@ -44,7 +54,6 @@ def sidebar_language_switch(lang: str) -> None:
     )
 
 
-@st.cache_resource
 def url_choice(key: str, options: list, default=None):
     """A choice kept in the URL (?quarter=2025Q2&region=XD-R01&park=XD-P001) so that a link
     reproduces the view. Returns the URL's value when it is one of ``options``, else
@@ -168,3 +177,348 @@ def explore_series(level, indicator, group_by, start, end, region) -> explore.Se
 
 def unit_label(unit: str, lang: str) -> str:
     return _unit_label(unit, lang, _cached("currency", _db_stamp()))
+
+
+# ---------------------------------------------------------------------------------------
+# Quarterly review and parks (app_pages/review.py, app_pages/parks.py)
+
+
+def _review_of(cur, quarter: str, region: str | None, lang: str) -> Review:
+    return quarterly_review(cur, quarter, region, lang, park_kpis(region))
+
+
+def _report_content(cur, quarter: str, region: str | None, lang: str, weights) -> ReportContent:
+    from analytics.reports.document import build_report
+
+    return build_report(cur, quarter, region, None, lang, weights=dict(weights))
+
+
+def _report_file(cur, quarter: str, region: str | None, lang: str, fmt: str, weights) -> bytes:
+    from analytics.reports.commands import write_report
+
+    buffer = io.BytesIO()
+    write_report(report_content(quarter, region, lang, weights), fmt, buffer)
+    return buffer.getvalue()
+
+
+def _ranking_of(cur, quarter: str, region: str | None, weights) -> Ranking:
+    ranked = rank_parks(park_kpis(region), quarter, dict(weights))
+    # st.cache_data pickles results; the read-only weights mapping does not pickle
+    return dataclasses.replace(ranked, weights=dict(ranked.weights))
+
+
+def _park_card_of(cur, park_id: str) -> park_card.ParkCard:
+    region = cur.execute("SELECT region_code FROM park WHERE park_id = ?", [park_id]).fetchone()
+    return park_card.park_card(cur, park_id, park_kpis(region[0]) if region else None)
+
+
+_QUERIES.update(
+    {
+        "park_kpis": lambda cur, region: formulas.park_kpis(cur, None, None, region),
+        "review": _review_of,
+        "review_cards": lambda cur, q, region, lang: cards.review_cards(
+            review(q, region, lang), park_kpis(region)
+        ),
+        "ranking": _ranking_of,
+        "recommendations": lambda cur, q, region, lang: recommendations_support(
+            review(q, region, lang)
+        ),
+        "report_content": _report_content,
+        "report_file": _report_file,
+        "park_registry": lambda cur: formulas.load_parks(cur),
+        "park_card": _park_card_of,
+        "municipalities": lambda cur, lang: dict(
+            cur.execute(f"SELECT code, name_{lang} FROM municipality ORDER BY code").fetchall()
+        ),
+        "indicator_names": lambda cur, lang: dict(
+            cur.execute(f"SELECT code, name_{lang} FROM indicator WHERE entity = 'park'").fetchall()
+        ),
+        "report_quarters": lambda cur: [
+            r[0]
+            for r in cur.execute("SELECT DISTINCT quarter FROM park_quarter ORDER BY 1").fetchall()
+        ],
+        "indicator_units": lambda cur: dict(
+            cur.execute("SELECT code, unit FROM indicator WHERE entity = 'park'").fetchall()
+        ),
+    }
+)
+
+
+def park_kpis(region: str | None) -> pd.DataFrame:
+    """``park_kpis`` of a region (None: all parks) over every reported quarter."""
+    return _cached("park_kpis", _db_stamp(), region)
+
+
+def review(quarter: str, region: str | None, lang: str) -> Review:
+    """The quarterly review of ``quarter`` ("2025Q4") for a region or all parks."""
+    return _cached("review", _db_stamp(), quarter, region, lang)
+
+
+def review_cards(quarter: str, region: str | None, lang: str) -> tuple[cards.KpiCard, ...]:
+    return _cached("review_cards", _db_stamp(), quarter, region, lang)
+
+
+def ranking(quarter: str, region: str | None, weights: tuple[tuple[str, float], ...]) -> Ranking:
+    """The composite index; ``weights``: (KPI code, weight) pairs (hashable for the cache)."""
+    return _cached("ranking", _db_stamp(), quarter, region, weights)
+
+
+def recommendations(quarter: str, region: str | None, lang: str) -> RecommendationsSupport:
+    return _cached("recommendations", _db_stamp(), quarter, region, lang)
+
+
+def report_content(quarter, region, lang, weights) -> ReportContent:
+    return _cached("report_content", _db_stamp(), quarter, region, lang, weights)
+
+
+def report_file(quarter: str, region: str | None, lang: str, fmt: str, weights) -> bytes:
+    """The quarterly report as PDF, DOCX or XLSX bytes, built once per parameters and data."""
+    return _cached("report_file", _db_stamp(), quarter, region, lang, fmt, weights)
+
+
+def park_registry() -> pd.DataFrame:
+    return _cached("park_registry", _db_stamp())
+
+
+def park_card_data(park_id: str) -> park_card.ParkCard:
+    return _cached("park_card", _db_stamp(), park_id)
+
+
+def municipalities(lang: str) -> dict[str, str]:
+    return _cached("municipalities", _db_stamp(), lang)
+
+
+def indicator_names(lang: str) -> dict[str, str]:
+    """Park-level indicator code -> name in the language."""
+    return _cached("indicator_names", _db_stamp(), lang)
+
+
+def indicator_unit_codes() -> dict[str, str]:
+    """Park-level indicator code -> unit code of the catalogue (share, persons, ha ...)."""
+    return _cached("indicator_units", _db_stamp())
+
+
+def status_counts(quarter: str, region: str | None, lang: str) -> dict[str, int]:
+    return cards.status_counts(review(quarter, region, lang))
+
+
+def reporting_counts(quarter: str, region: str | None, lang: str) -> tuple[int, int]:
+    return cards.reporting_counts(review(quarter, region, lang))
+
+
+def indicator_units(lang: str) -> dict[str, str]:
+    """Park-level indicator code -> unit in words (currency of the data where one)."""
+    return {
+        code: unit_label(unit, lang)
+        for code, unit in _cached("indicator_units", _db_stamp()).items()
+    }
+
+
+def report_quarters() -> list[str]:
+    """Quarters with park reports, oldest first, as URL values ("2025Q4")."""
+    days = _cached("report_quarters", _db_stamp())
+    return [f"{d.year}Q{(d.month - 1) // 3 + 1}" for d in days]
+
+
+# How display tables format a column: numbers in the user's locale, as text, because
+# st.dataframe would show them in the browser's (often English) format.
+CELL_FORMATS = {
+    "text": lambda v, lang: str(v),
+    "int": lambda v, lang: fmt_number(float(v), lang, 0),
+    "num1": lambda v, lang: fmt_number(float(v), lang, 1),
+    "num2": lambda v, lang: fmt_number(float(v), lang, 2),
+    "pct": lambda v, lang: fmt_percent(float(v), lang, 1),
+    "date": lambda v, lang: fmt_date(pd.Timestamp(v).date(), lang),
+    "year": lambda v, lang: str(int(v)),
+    "signed": lambda v, lang: ("+" if float(v) > 0 else "") + fmt_number(float(v), lang, 0),
+    "pct_change": lambda v, lang: ("+" if float(v) > 0 else "") + fmt_percent(float(v), lang, 1),
+}
+UNIT_FORMATS = {"share": "pct", "persons": "int", "firms": "int", "year": "year"}
+
+
+def unit_format(unit: str) -> str:
+    """The display format of an indicator unit (money and areas with one decimal)."""
+    if unit in UNIT_FORMATS:
+        return UNIT_FORMATS[unit]
+    return "num2" if unit in ("ratio", "persons_per_ha", "mln_currency_per_ha") else "num1"
+
+
+def format_cell(value, kind: str, lang: str) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    return CELL_FORMATS[kind](value, lang)
+
+
+def display_table(frame: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
+    """``frame`` for st.dataframe: ``columns`` = (column, header, kind) triples, values as
+    locale text."""
+    return pd.DataFrame(
+        {
+            header: [format_cell(v, kind, lang) for v in frame[column]]
+            for column, header, kind in columns
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Regions, data and methods (app_pages/regions.py, data.py, methods.py)
+
+
+def _region_kpis_of(cur, region: str | None) -> pd.DataFrame:
+    from analytics.kpi.formulas import region_kpis as _region_kpis
+
+    return _region_kpis(cur, region=region, kpis_all=park_kpis(region))
+
+
+def _geo_query(name: str):
+    def run(cur, *args):
+        from analytics import geo
+
+        return getattr(geo, name)(cur, *args)
+
+    return run
+
+
+_QUERIES.update(
+    {
+        "region_shapes": _geo_query("region_shapes"),
+        "park_points": _geo_query("park_points"),
+        "area_points": _geo_query("area_points"),
+        "region_indicator": _geo_query("region_indicator"),
+        "region_kpis": _region_kpis_of,
+        "region_series": lambda cur, indicator, region: cur.execute(
+            "SELECT quarter, value FROM region_quarter WHERE indicator = ? AND region_code = ?"
+            " ORDER BY quarter",
+            [indicator, region],
+        ).df(),
+        "sources": lambda cur: cur.execute(
+            "SELECT source_id, kind, producer, title, published, url, licence, file_name,"
+            " simulated, loaded_at, loaded_by FROM source ORDER BY source_id"
+        ).df(),
+        "import_log": lambda cur: cur.execute(
+            "SELECT import_id, source_id, kind, file_name, sheet, rows_read, inserted, updated,"
+            " unchanged, warnings, imported_by, imported_at FROM import_log"
+            " ORDER BY import_id DESC"
+        ).df(),
+    }
+)
+
+
+def region_shapes() -> dict:
+    """Current region outlines as a GeoJSON FeatureCollection (see analytics.geo)."""
+    return _cached("region_shapes", _db_stamp())
+
+
+def park_points() -> pd.DataFrame:
+    return _cached("park_points", _db_stamp())
+
+
+def area_points(level: str) -> pd.DataFrame:
+    return _cached("area_points", _db_stamp(), level)
+
+
+def region_indicator(indicator: str, quarter: dt.date) -> pd.DataFrame:
+    """A region indicator for every region in a quarter: region_code, value."""
+    return _cached("region_indicator", _db_stamp(), indicator, quarter)
+
+
+def region_kpis(region: str | None) -> pd.DataFrame:
+    """Parks' totals and shares of regional jobs and investment, region x quarter."""
+    return _cached("region_kpis", _db_stamp(), region)
+
+
+def region_series(indicator: str, region: str) -> pd.DataFrame:
+    """A region statistic over time: quarter, value."""
+    return _cached("region_series", _db_stamp(), indicator, region)
+
+
+def sources() -> pd.DataFrame:
+    """Every loaded batch with its origin and licence (the ``source`` table)."""
+    return _cached("sources", _db_stamp())
+
+
+def import_log() -> pd.DataFrame:
+    """Committed imports, newest first."""
+    return _cached("import_log", _db_stamp())
+
+
+@st.cache_data(show_spinner=False)
+def template_file(kind: str, lang: str, suffix: str) -> bytes:
+    """An empty fillable template (``suffix`` .xlsx or .csv) as bytes; data-independent."""
+    import tempfile
+
+    from analytics.intake.templates import write_template
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_template(Path(folder) / f"template{suffix}", kind, lang)
+        return path.read_bytes()
+
+
+@st.cache_data(show_spinner=False)
+def reference_sources() -> list[dict]:
+    """The public reference data sets used for validation (data/sources.yml)."""
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "data" / "sources.yml"
+    if not path.exists():
+        return []
+    return yaml.safe_load(path.read_text(encoding="utf-8")).get("reference_data", [])
+
+
+# ---------------------------------------------------------------------------------------
+# Impact (app_pages/impact.py): park effects, memoised by parameters and data stamp
+
+
+def _impact_parks(cur, lang: str) -> pd.DataFrame:
+    return cur.execute(
+        f"SELECT park_id, name_{lang} AS name, park_type, municipality_code, region_code,"
+        " registered_on, opened_on, closed_on FROM park ORDER BY name"
+    ).df()
+
+
+def _park_effect(cur, items: tuple):
+    from analytics.effects.parks import park_effect
+
+    return park_effect(cur, **dict(items))
+
+
+def _park_effect_truth(cur, items: tuple):
+    from analytics.effects.parks import park_effect_truth
+
+    return park_effect_truth(cur, **dict(items))
+
+
+def _impact_outcomes(cur, level: str) -> pd.DataFrame:
+    from analytics.effects.parks import area_outcomes
+
+    return area_outcomes(cur, level)
+
+
+_QUERIES.update(
+    {
+        "impact_outcomes": _impact_outcomes,
+        "impact_parks": _impact_parks,
+        "park_effect": _park_effect,
+        "park_effect_truth": _park_effect_truth,
+    }
+)
+
+
+def impact_outcomes(level: str) -> pd.DataFrame:
+    """Area indicators an effect can be estimated on: code, unit, name_ru/uk/en."""
+    return _cached("impact_outcomes", _db_stamp(), level)
+
+
+def impact_parks(lang: str) -> pd.DataFrame:
+    """Parks with their name in the language and the dates that can start a treatment."""
+    return _cached("impact_parks", _db_stamp(), lang)
+
+
+def park_effect(params: dict):
+    """``analytics.effects.parks.park_effect`` with ``params``, cached by them and the data."""
+    return _cached("park_effect", _db_stamp(), tuple(sorted(params.items())))
+
+
+def park_effect_truth(params: dict):
+    """The simulated truth for the same parameters (None on real data)."""
+    return _cached("park_effect_truth", _db_stamp(), tuple(sorted(params.items())))

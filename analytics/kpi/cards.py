@@ -1,0 +1,142 @@
+"""KPI cards of the quarterly review: one total per KPI over the parks of the review, with
+its change since the previous quarter and the same quarter a year earlier, and how the
+parks with a roadmap target for it stand.
+
+Rules (the page writes them out from the catalogue, ``review.cards_rule``):
+
+* The **value** is the sum over the parks that reported the KPI this quarter; occupancy is
+  the occupied area of those parks over their leasable area (a ratio of sums, not a mean of
+  ratios, so a large park weighs by its area).
+* **Changes are like for like**: they compare the same parks, those that reported the KPI in
+  both quarters, so a park that did not report is never counted as a fall to zero. The
+  change vs the previous quarter is absolute; vs a year earlier it is relative (for
+  occupancy both are differences of shares).
+* **Targets**: over the parks whose target for the KPI was checked this quarter (rule in
+  :mod:`analytics.kpi.review`), how many met it and their total value against the total
+  the targets expect by now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.kpi.formulas import occupancy_rate, shift_quarter
+from analytics.kpi.review import STATUSES, Review
+
+# Cards in display order: totals with roadmap targets first, then occupancy and taxes.
+CARD_KPIS: tuple[str, ...] = (
+    "jobs_total",
+    "residents_count",
+    "investment_cumulative",
+    "area_occupied_ha",
+    "occupancy_rate",
+    "taxes_total",
+)
+# KPIs whose card value is a ratio of two summed columns (numerator, denominator).
+RATIO_KPIS: dict[str, tuple[str, str]] = {
+    "occupancy_rate": ("area_occupied_ha", "leasable_area_ha"),
+}
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    code: str  # indicator code
+    value: float  # total over parks reporting it this quarter (a share for ratio KPIs)
+    parks: int  # parks the value rests on
+    change_previous: float  # like for like vs the previous quarter (absolute)
+    parks_previous: int  # parks the change rests on
+    change_year: float  # like for like vs a year earlier: relative, absolute for ratio KPIs
+    parks_year: int
+    targets_checked: int  # parks whose target for this KPI was checked this quarter
+    targets_met: int
+    target_value: float  # those parks' total value
+    target_expected: float  # the total their targets expect by this quarter
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.code in RATIO_KPIS
+
+
+def _columns(code: str) -> tuple[str, ...]:
+    return RATIO_KPIS.get(code, (code,))
+
+
+def _rows(kpis_all: pd.DataFrame, quarter: dt.date, park_ids, code: str) -> pd.DataFrame:
+    """The quarter's rows of the parks that have every column the KPI needs."""
+    columns = list(_columns(code))
+    rows = kpis_all[(kpis_all["quarter"] == pd.Timestamp(quarter))]
+    rows = rows[rows["park_id"].isin(park_ids)].set_index("park_id")[columns].astype(float)
+    return rows.dropna()
+
+
+def _total(rows: pd.DataFrame, code: str) -> float:
+    if rows.empty:
+        return float("nan")
+    if code in RATIO_KPIS:
+        num, den = RATIO_KPIS[code]
+        return float(occupancy_rate(pd.Series([rows[num].sum()]), pd.Series([rows[den].sum()]))[0])
+    return float(rows[code].sum())
+
+
+def _like_for_like(now: pd.DataFrame, then: pd.DataFrame, code: str) -> tuple[float, float, int]:
+    """(total now, total then) over the parks present in both frames, and their count."""
+    both = now.index.intersection(then.index)
+    if len(both) == 0:
+        return float("nan"), float("nan"), 0
+    return _total(now.loc[both], code), _total(then.loc[both], code), len(both)
+
+
+def kpi_card(review: Review, kpis_all: pd.DataFrame, code: str) -> KpiCard:
+    """One card for ``code`` over the review's parks (rules in the module docstring)."""
+    q = review.quarter
+    ids = review.parks["park_id"]
+    now = _rows(kpis_all, q, ids, code)
+    current, before, n_prev = _like_for_like(
+        now, _rows(kpis_all, shift_quarter(q, -1), ids, code), code
+    )
+    change_previous = current - before
+    current_y, year_ago, n_year = _like_for_like(
+        now, _rows(kpis_all, shift_quarter(q, -4), ids, code), code
+    )
+    if code in RATIO_KPIS:
+        change_year = current_y - year_ago
+    else:
+        change_year = current_y / year_ago - 1 if year_ago > 0 else float("nan")
+    targets = review.targets
+    checked = targets[(targets["indicator"] == code) & targets["checked"]]
+    return KpiCard(
+        code=code,
+        value=_total(now, code),
+        parks=len(now),
+        change_previous=float(change_previous),
+        parks_previous=n_prev,
+        change_year=float(change_year),
+        parks_year=n_year,
+        targets_checked=len(checked),
+        targets_met=int(checked["met"].astype(bool).sum()),
+        target_value=float(checked["value"].sum()) if len(checked) else float("nan"),
+        target_expected=float(checked["expected"].sum()) if len(checked) else float("nan"),
+    )
+
+
+def review_cards(
+    review: Review, kpis_all: pd.DataFrame, codes: tuple[str, ...] = CARD_KPIS
+) -> tuple[KpiCard, ...]:
+    """Cards for ``codes`` over the review's parks; ``kpis_all``: ``park_kpis`` rows of the
+    review's region covering this quarter, the previous one and the one a year earlier."""
+    return tuple(kpi_card(review, kpis_all, code) for code in codes)
+
+
+def status_counts(review: Review) -> dict[str, int]:
+    """Parks per review status, every status present (0 when none), in ``STATUSES`` order."""
+    counts = review.parks["status"].value_counts()
+    return {status: int(counts.get(status, 0)) for status in STATUSES}
+
+
+def reporting_counts(review: Review) -> tuple[int, int]:
+    """(parks that reported this quarter, parks expected to report)."""
+    return int(np.sum(review.parks["reported"].astype(bool))), len(review.parks)

@@ -1,0 +1,306 @@
+"""Quarterly review: the department's home page. KPI cards, the status table with its rule,
+late and missing reports, findings, the ranking, recommendations support and the report."""
+
+import streamlit as st
+
+from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
+from analytics.kpi.formulas import parse_quarter, shift_quarter
+from analytics.kpi.ranking import DEFAULT_WEIGHTS
+from analytics.kpi.review import REPORT_DUE_DAYS
+from analytics.reports.commands import FORMATS
+from app_pages import _shared
+
+STATUS_ICONS = {
+    "on_track": "🟢",
+    "behind": "🔴",
+    "no_report": "🔴",
+    "incomplete": "🟡",
+    "no_target": "⚪",
+}
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+CARDS_PER_ROW = 3
+
+lang = _shared.language()
+_shared.require_database(lang)
+
+st.title(t("review.page.title", lang))
+st.caption(t("review.page.caption", lang))
+
+quarters = _shared.report_quarters()
+if not quarters:
+    st.info(t("review.page.no_data", lang))
+    st.stop()
+regions = _shared.regions(lang)
+
+
+def quarter_label(value: str) -> str:
+    return fmt_quarter(parse_quarter(value), lang)
+
+
+def signed(value: float, decimals: int) -> str:
+    return ("+" if value > 0 else "") + fmt_number(value, lang, decimals)
+
+
+left, right = st.columns(2)
+quarter = left.selectbox(
+    t("review.page.quarter", lang),
+    quarters,
+    index=quarters.index(_shared.url_choice("quarter", quarters, quarters[-1])),
+    format_func=quarter_label,
+    key="review_quarter",
+    on_change=_shared.remember_choice,
+    args=("quarter", "review_quarter"),
+)
+region_options = [None, *regions]
+region = right.selectbox(
+    t("review.page.region", lang),
+    region_options,
+    index=region_options.index(_shared.url_choice("region", region_options, None)),
+    format_func=lambda c: t("review.page.all_regions", lang) if c is None else regions[c],
+    key="review_region",
+    on_change=_shared.remember_choice,
+    args=("region", "review_region"),
+)
+
+q = parse_quarter(quarter)
+review = _shared.review(quarter, region, lang)
+names = _shared.indicator_names(lang)
+units = _shared.indicator_units(lang)
+unit_codes = _shared.indicator_unit_codes()
+
+# ---- KPI cards ----------------------------------------------------------------------------
+st.subheader(t("review.page.cards", lang, quarter=quarter_label(quarter)))
+previous_label = fmt_quarter(shift_quarter(q, -1), lang)
+year_label = fmt_quarter(shift_quarter(q, -4), lang)
+cards = _shared.review_cards(quarter, region, lang)
+for start in range(0, len(cards), CARDS_PER_ROW):
+    for column, card in zip(
+        st.columns(CARDS_PER_ROW), cards[start : start + CARDS_PER_ROW], strict=False
+    ):
+        kind = _shared.unit_format(unit_codes[card.code])
+        if card.is_ratio:  # shares change by percentage points
+            delta = t("review.page.points", lang, value=signed(card.change_previous * 100, 1))
+            year = t("review.page.points", lang, value=signed(card.change_year * 100, 1))
+        else:
+            delta = signed(card.change_previous, 0 if kind == "int" else 1)
+            year = _shared.format_cell(card.change_year, "pct_change", lang)
+        column.metric(
+            f"{names[card.code]}, {units[card.code]}",
+            _shared.format_cell(card.value, kind, lang),
+            delta=None if card.parks_previous == 0 else delta,
+            help=t("review.page.card_help", lang, parks=card.parks, previous=previous_label),
+            border=True,
+        )
+        lines = [
+            t("review.page.card_year", lang, change=year, quarter=year_label, n=card.parks_year)
+            if card.parks_year
+            else t("review.page.card_no_year", lang, quarter=year_label)
+        ]
+        if card.targets_checked:
+            lines.append(
+                t(
+                    "review.page.card_target",
+                    lang,
+                    met=card.targets_met,
+                    total=card.targets_checked,
+                    value=_shared.format_cell(card.target_value, kind, lang),
+                    expected=_shared.format_cell(card.target_expected, kind, lang),
+                )
+            )
+        column.caption("  \n".join(lines))
+
+# ---- Status ---------------------------------------------------------------------------------
+st.subheader(t("review.page.status", lang))
+reported, expected = _shared.reporting_counts(quarter, region, lang)
+counts = _shared.status_counts(quarter, region, lang)
+status_columns = st.columns(len(counts) + 1)
+status_columns[0].metric(
+    t("review.page.reported", lang), f"{fmt_number(reported, lang)} / {fmt_number(expected, lang)}"
+)
+for column, (status, n) in zip(status_columns[1:], counts.items(), strict=True):
+    column.metric(
+        f"{STATUS_ICONS[status]} {t(f'review.status.{status}', lang)}", fmt_number(n, lang)
+    )
+with st.expander(t("review.page.rule", lang)):
+    st.markdown(review.status_rule)
+    st.markdown(review.report_rule)
+    st.markdown(t("review.cards_rule", lang))
+
+parks = review.parks.assign(
+    status_text=[
+        f"{STATUS_ICONS[s]} {t(f'review.status.{s}', lang)}" for s in review.parks["status"]
+    ],
+    report_text=[t(f"review.report_state.{s}", lang) for s in review.parks["report_state"]],
+)
+shown_statuses = st.multiselect(
+    t("review.page.status_filter", lang),
+    list(counts),
+    format_func=lambda s: t(f"review.status.{s}", lang),
+    key="review_status_filter",
+)
+if shown_statuses:
+    parks = parks[parks["status"].isin(shown_statuses)]
+st.dataframe(
+    _shared.display_table(
+        parks,
+        [
+            ("park_id", t("report.col.park_id", lang), "text"),
+            ("name", t("report.col.park", lang), "text"),
+            ("status_text", t("report.col.status", lang), "text"),
+            ("report_text", t("report.col.report", lang), "text"),
+            ("reported_on", t("report.col.reported_on", lang), "date"),
+            ("days_late", t("report.col.days_late", lang), "int"),
+            ("targets_missed", t("report.col.targets_missed", lang), "int"),
+            ("targets_checked", t("report.col.targets_checked", lang), "int"),
+        ],
+        lang,
+    ),
+    hide_index=True,
+)
+
+# ---- Late and missing reports --------------------------------------------------------------
+st.subheader(t("review.page.late", lang, days=REPORT_DUE_DAYS))
+if review.late_reports.empty:
+    st.success(t("review.page.no_late", lang))
+else:
+    late = review.late_reports.assign(
+        state_text=[
+            t(f"review.report_state.{s}", lang) for s in review.late_reports["report_state"]
+        ]
+    )
+    st.dataframe(
+        _shared.display_table(
+            late,
+            [
+                ("park_id", t("report.col.park_id", lang), "text"),
+                ("name", t("report.col.park", lang), "text"),
+                ("state_text", t("report.col.report", lang), "text"),
+                ("due_on", t("review.page.col_due", lang), "date"),
+                ("reported_on", t("report.col.reported_on", lang), "date"),
+                ("days_late", t("report.col.days_late", lang), "int"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
+
+# ---- Findings -------------------------------------------------------------------------------
+st.subheader(t("review.page.findings", lang))
+for finding in review.findings:
+    icon = "⚠️" if finding.severity == "warning" else "ℹ️"
+    st.markdown(f"{icon} {finding.text}")
+
+# ---- Ranking --------------------------------------------------------------------------------
+st.subheader(t("review.page.ranking", lang))
+with st.expander(t("review.page.weights", lang)):
+    default_text = ", ".join(
+        f"{names[code]} {fmt_percent(w, lang, 0)}" for code, w in DEFAULT_WEIGHTS.items()
+    )
+    st.caption(t("ranking.method", lang, weights=default_text))
+    weight_columns = st.columns(3)
+    weights = tuple(
+        (
+            code,
+            float(
+                weight_columns[i % 3].number_input(
+                    names[code],
+                    min_value=0.0,
+                    max_value=1.0,
+                    value=float(default),
+                    step=0.05,
+                    key=f"review_weight_{code}",
+                )
+            ),
+        )
+        for i, (code, default) in enumerate(DEFAULT_WEIGHTS.items())
+    )
+try:
+    ranking = _shared.ranking(quarter, region, weights)
+except ValueError:
+    st.error(t("review.page.bad_weights", lang))
+    ranking = None
+if ranking is not None:
+    registry = _shared.park_registry().set_index("park_id")
+    table = ranking.table.assign(
+        name=ranking.table["park_id"].map(registry[f"name_{lang}"]),
+        type_text=ranking.table["park_id"]
+        .map(registry["park_type"])
+        .map(lambda v: t(f"park_type.{v}", lang)),
+        thin_text=[t("report.yes", lang) if x else "" for x in ranking.table["thin"]],
+    )
+    st.dataframe(
+        _shared.display_table(
+            table,
+            [
+                ("rank", t("report.col.rank", lang), "int"),
+                ("name", t("report.col.park", lang), "text"),
+                ("type_text", t("report.col.park_type", lang), "text"),
+                ("index", t("report.col.index", lang), "num1"),
+                ("rank_change", t("report.col.rank_change", lang), "signed"),
+                ("components_used", t("report.col.components", lang), "int"),
+                ("thin_text", t("report.col.thin", lang), "text"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
+
+# ---- Recommendations support ---------------------------------------------------------------
+st.subheader(t("report.section.recommendations", lang))
+st.caption(t("report.recommendations_intro", lang))
+support = _shared.recommendations(quarter, region, lang)
+for suggestion in support.suggestions:
+    st.markdown(f"- **{suggestion.addressee}**: {suggestion.text}")
+with st.expander(t("report.table.budget", lang)):
+    st.dataframe(
+        _shared.display_table(
+            support.budget,
+            [
+                ("name", t("report.col.park", lang), "text"),
+                (
+                    "public_money_cumulative",
+                    f"{names['public_money_cumulative']}, {units['public_money_cumulative']}",
+                    "num1",
+                ),
+                (
+                    "taxes_cumulative",
+                    f"{names['taxes_cumulative']}, {units['taxes_cumulative']}",
+                    "num1",
+                ),
+                ("budget_efficiency", names["budget_efficiency"], "num2"),
+                ("payback_year", names["payback_year"], "year"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
+
+# ---- The report -----------------------------------------------------------------------------
+st.subheader(t("review.page.report", lang))
+fmt = st.radio(
+    t("review.page.format", lang),
+    FORMATS,
+    format_func=str.upper,
+    horizontal=True,
+    key="review_report_format",
+)
+# The PDF takes seconds: build a file only when asked, then keep it (cached by parameters and
+# the data stamp) while these parameters stay the same.
+wanted = (quarter, region, lang, fmt, weights)
+if st.button(t("review.page.prepare", lang), key="review_report_prepare"):
+    st.session_state["review_report_ready"] = wanted
+if st.session_state.get("review_report_ready") == wanted:
+    with st.spinner(t("review.page.preparing", lang)):
+        data = _shared.report_file(quarter, region, lang, fmt, weights)
+    st.download_button(
+        t("review.page.download", lang, format=fmt.upper()),
+        data,
+        file_name=f"review_{quarter}_{region or 'all'}_{lang}.{fmt}",
+        mime=MIME[fmt],
+        key="review_report_download",
+        on_click="ignore",
+    )

@@ -1,0 +1,141 @@
+"""The Quarterly review page: renders in every language; the quarter and region selectors
+change the cards to the warehouse's own totals; a link keeps the view; reports download."""
+
+import os
+
+import duckdb
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from analytics.i18n import LANGUAGES, t
+
+JOBS_LABEL = "Jobs at residents"
+
+
+def number(text: str) -> float:
+    """An English-formatted metric value ("43,827" / "1,566.0") as a number."""
+    return float(text.replace(",", ""))
+
+
+def jobs_card(at) -> float:
+    return number(next(m.value for m in at.metric if m.label.startswith(JOBS_LABEL)))
+
+
+def sql_jobs(db, quarter: str, region: str | None = None) -> float:
+    """Outside reference: the quarter's reported jobs straight from the mart."""
+    sql = (
+        "SELECT sum(q.jobs_total) FROM park_quarter q JOIN park p USING (park_id)"
+        " WHERE q.quarter = CAST(? AS DATE)" + (" AND p.region_code = ?" if region else "")
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, [quarter, region] if region else [quarter]).fetchone()[0]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_review_renders_in_each_language(app, lang):
+    at = app(lang, page="review")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == t("review.page.title", lang)
+    assert any(t("app.simulated_banner", lang) == w.value for w in at.warning)
+    labels = [m.label for m in at.metric]
+    assert t("review.page.reported", lang) in labels
+    assert len(at.dataframe) >= 3  # status, late reports, ranking (budget in an expander)
+
+
+def test_review_is_the_home_page(app):
+    at = app("en")
+    assert not at.exception
+    assert at.title[0].value == t("review.page.title", "en")
+
+
+def test_changing_the_quarter_changes_the_cards_to_the_warehouse_totals(app, demo_db):
+    at = app("en", page="review")
+    latest = at.selectbox(key="review_quarter").value
+    assert jobs_card(at) == pytest.approx(sql_jobs(demo_db, "2025-10-01"))
+    assert latest == "2025Q4"
+    at.selectbox(key="review_quarter").set_value("2024Q2").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert jobs_card(at) == pytest.approx(sql_jobs(demo_db, "2024-04-01"))
+    assert jobs_card(at) != pytest.approx(sql_jobs(demo_db, "2025-10-01"))
+    assert at.query_params["quarter"] in ("2024Q2", ["2024Q2"])
+    # the status table lists each park expected to report once
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        reported = con.execute(
+            "SELECT count(*) FROM park_quarter WHERE quarter = DATE '2024-04-01'"
+        ).fetchone()[0]
+    status = at.dataframe[0].value
+    assert status["ID"].is_unique
+    assert (status["Report"] != "missing").sum() == reported
+
+
+def test_changing_the_region_narrows_the_cards_to_its_parks(app, demo_db):
+    at = app("en", page="review")
+    at.selectbox(key="review_region").set_value("XD-10").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert jobs_card(at) == pytest.approx(sql_jobs(demo_db, "2025-10-01", "XD-10"))
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        ids = {
+            r[0]
+            for r in con.execute("SELECT park_id FROM park WHERE region_code = 'XD-10'").fetchall()
+        }
+    assert set(at.dataframe[0].value["ID"]) <= ids
+    assert at.query_params["region"] in ("XD-10", ["XD-10"])
+
+
+def test_a_link_reproduces_the_view(app_db, demo_db):
+    from tests.app.conftest import new_app
+
+    at = new_app("en")
+    at.query_params["quarter"] = "2023Q3"
+    at.query_params["region"] = "XD-10"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="review_quarter").value == "2023Q3"
+    assert at.selectbox(key="review_region").value == "XD-10"
+    assert jobs_card(at) == pytest.approx(sql_jobs(demo_db, "2023-07-01", "XD-10"))
+
+
+def test_all_zero_weights_are_refused_in_words(app):
+    at = app("en", page="review")
+    for box in at.number_input:
+        if box.key.startswith("review_weight_"):
+            box.set_value(0.0)
+    at.run()
+    assert not at.exception
+    assert t("review.page.bad_weights", "en") in [e.value for e in at.error]
+
+
+@pytest.fixture
+def media_files(monkeypatch):
+    """Bytes the app handed to Streamlit's media storage (download buttons), by file id."""
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        stored[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return stored
+
+
+def downloaded(at, media_files) -> bytes:
+    button = at.get("download_button")[0]
+    file_id = os.path.splitext(os.path.basename(button.proto.url))[0]
+    return media_files[file_id]
+
+
+def test_report_downloads_as_pdf_and_xlsx(app, media_files):
+    at = app("uk", page="review")
+    at.selectbox(key="review_region").set_value("XD-10").run()
+    assert not at.get("download_button")  # nothing is built before it is asked for
+    at.radio(key="review_report_format").set_value("xlsx").run()
+    at.button(key="review_report_prepare").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert downloaded(at, media_files)[:2] == b"PK"
+    at.radio(key="review_report_format").set_value("pdf").run()
+    assert not at.get("download_button")  # another format must be prepared again
+    at.button(key="review_report_prepare").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert downloaded(at, media_files)[:4] == b"%PDF"
