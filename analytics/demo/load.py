@@ -14,6 +14,8 @@ import duckdb
 import pandas as pd
 
 from analytics.demo.generator import DEFAULT_SEED, DemoData, generate
+from analytics.demo.geography import region_polygons
+from analytics.geo import store_region_shapes
 from analytics.warehouse.build import append_raw, build, frame_checksum, register_source
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect
@@ -49,6 +51,7 @@ def load_demo(con: duckdb.DuckDBPyConnection, data: DemoData) -> None:
     """Insert the demo into an empty, migrated warehouse and build staging and marts."""
     _insert(con, "country", data.country)
     _insert(con, "district", data.district)
+    batches: dict[str, int] = {}
     for table in DemoData.RAW_TABLES:
         frame = getattr(data, table)
         source_id = register_source(
@@ -62,6 +65,10 @@ def load_demo(con: duckdb.DuckDBPyConnection, data: DemoData) -> None:
             loaded_by="python -m analytics demo",
         )
         append_raw(con, table, frame, source_id)
+        batches[table] = source_id
+    # Region outlines for offline maps, under the (simulated) region batch. region_polygons
+    # redraws the geography from its own generator, so the demo's random stream is untouched.
+    store_region_shapes(con, region_polygons(data.seed), batches["region"])
     _insert(con, "truth_effect", data.truth_effect)
     _insert(con, "truth_target_miss", data.truth_target_miss)
     build(con)

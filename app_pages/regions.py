@@ -1,0 +1,311 @@
+"""Regions: a region's statistics next to its parks' indicators, and an offline map.
+
+The map is plotly's MapLibre map on the ``white-bg`` style: region outlines come from the
+warehouse (``region_shape``), parks are dots, nothing is fetched from the internet. Regions
+without an outline are drawn as a dot at their centre, with municipalities for context.
+"""
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import geo
+from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
+from app_pages import _shared
+
+MAP_HEIGHT = 520
+SHARE_INDICATORS = ("park_jobs_share", "park_investment_share")
+
+lang = _shared.language()
+_shared.require_database(lang)
+
+st.title(t("regions.title", lang))
+st.caption(t("regions.caption", lang))
+
+region_names = _shared.regions(lang)
+quarters = _shared.quarters()
+if not region_names or not quarters:
+    st.info(t("regions.no_data", lang))
+    st.stop()
+
+
+def quarter_code(quarter: dt.date) -> str:
+    """A quarter as kept in the URL: 2025Q2."""
+    return f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}"
+
+
+quarter_by_code = {quarter_code(q): q for q in quarters}
+catalogue = _shared.indicators("region")
+indicator_names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
+indicator_units = dict(zip(catalogue["code"], catalogue["unit"], strict=True))
+
+left, middle, right = st.columns(3)
+region_options = list(region_names)
+region = left.selectbox(
+    t("regions.region", lang),
+    region_options,
+    index=region_options.index(_shared.url_choice("region", region_options)),
+    format_func=region_names.__getitem__,
+    key="regions_region",
+    on_change=_shared.remember_choice,
+    args=("region", "regions_region"),
+)
+quarter_codes = list(quarter_by_code)
+chosen_quarter = middle.selectbox(
+    t("regions.quarter", lang),
+    quarter_codes,
+    index=quarter_codes.index(_shared.url_choice("quarter", quarter_codes, quarter_codes[-1])),
+    format_func=lambda c: fmt_quarter(quarter_by_code[c], lang),
+    key="regions_quarter",
+    on_change=_shared.remember_choice,
+    args=("quarter", "regions_quarter"),
+)
+quarter = quarter_by_code[chosen_quarter]
+indicator_options = [c for c in SHARE_INDICATORS if c in indicator_names] + [
+    c for c in indicator_names if c not in SHARE_INDICATORS
+]
+indicator = right.selectbox(
+    t("regions.map_indicator", lang),
+    indicator_options,
+    format_func=indicator_names.__getitem__,
+    key="regions_indicator",
+)
+
+
+def fmt_value(value: float, unit: str) -> str:
+    """A map value for hover text: shares as percentages, large numbers without decimals."""
+    if unit == "share":
+        return fmt_percent(value, lang, 2)
+    return fmt_number(value, lang, 0 if abs(value) >= 100 else 2)
+
+
+# ------------------------------------------------------------------ the region and its parks
+
+kpis = _shared.region_kpis(region)
+current = kpis[kpis["quarter"] == pd.Timestamp(quarter)]
+st.subheader(
+    t("regions.stats_title", lang, region=region_names[region], quarter=fmt_quarter(quarter, lang))
+)
+if current.empty:
+    st.info(t("regions.no_parks", lang))
+else:
+    row = current.iloc[0]
+    st.caption(t("regions.parks_reporting", lang, n=fmt_number(row["parks_reporting"], lang)))
+    cols = st.columns(3)
+    cols[0].metric(t("regions.employment", lang), fmt_number(row["employment"], lang))
+    cols[1].metric(t("regions.park_jobs", lang), fmt_number(row["jobs_total"], lang))
+    cols[2].metric(t("regions.park_jobs_share", lang), fmt_percent(row["park_jobs_share"], lang, 2))
+    cols = st.columns(3)
+    cols[0].metric(
+        t("regions.fixed_investment", lang), fmt_number(row["fixed_investment"], lang, 1)
+    )
+    cols[1].metric(t("regions.park_investment", lang), fmt_number(row["investment_total"], lang, 1))
+    cols[2].metric(
+        t("regions.park_investment_share", lang), fmt_percent(row["park_investment_share"], lang, 2)
+    )
+
+# ------------------------------------------------------------------ the map
+
+values = _shared.region_indicator(indicator, quarter)
+shapes = _shared.region_shapes()
+unit = indicator_units[indicator]
+unit_text = _shared.unit_label(unit, lang)
+value_text = {
+    code: (t("regions.no_value", lang) if v != v else fmt_value(v, unit))
+    for code, v in zip(values["region_code"], values["value"], strict=True)
+}
+shaped = {f["properties"]["code"] for f in shapes["features"]}
+fig = go.Figure()
+with_value = values[values["value"].notna()]
+if shaped:
+    drawn = with_value[with_value["region_code"].isin(shaped)]
+    # Every outline drawn once in grey, so regions without a value still show their border.
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=shapes,
+            locations=sorted(shaped),
+            featureidkey="properties.code",
+            z=[0] * len(shaped),
+            colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]],
+            showscale=False,
+            marker={"line": {"color": "#888888", "width": 0.8}},
+            customdata=[[region_names.get(c, c), value_text.get(c, "")] for c in sorted(shaped)],
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            name=t("regions.layer_regions", lang),
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=shapes,
+            locations=drawn["region_code"],
+            featureidkey="properties.code",
+            z=drawn["value"],
+            coloraxis="coloraxis",
+            marker={"line": {"color": "#666666", "width": 0.8}, "opacity": 0.85},
+            customdata=[[region_names.get(c, c), value_text[c]] for c in drawn["region_code"]],
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            name=t("regions.layer_regions", lang),
+            showlegend=False,
+        )
+    )
+unshaped = [c for c in region_names if c not in shaped]
+if unshaped:
+    st.caption(t("regions.no_shapes", lang))
+    towns = _shared.area_points("municipality")
+    towns = towns[towns["region_code"].isin(unshaped)]
+    fig.add_trace(
+        go.Scattermap(
+            lat=towns["latitude"],
+            lon=towns["longitude"],
+            mode="markers",
+            marker={"size": 5, "color": "#9e9e9e"},
+            text=towns[f"name_{lang}"],
+            hovertemplate="%{text}<extra></extra>",
+            name=t("regions.layer_municipalities", lang),
+        )
+    )
+    centres = _shared.area_points("region").merge(values, on="region_code", how="left")
+    centres = centres[centres["region_code"].isin(unshaped)]
+    fig.add_trace(
+        go.Scattermap(
+            lat=centres["latitude"],
+            lon=centres["longitude"],
+            mode="markers",
+            marker={"size": 18, "color": centres["value"], "coloraxis": "coloraxis"},
+            customdata=[[region_names.get(c, c), value_text[c]] for c in centres["region_code"]],
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            name=t("regions.layer_centres", lang),
+        )
+    )
+selected = [f for f in shapes["features"] if f["properties"]["code"] == region]
+if selected:
+    lons, lats = geo.outline(selected[0])
+    fig.add_trace(
+        go.Scattermap(
+            lon=lons,
+            lat=lats,
+            mode="lines",
+            line={"color": "#d62728", "width": 3},
+            hoverinfo="skip",
+            name=t("regions.layer_selected", lang),
+        )
+    )
+parks = _shared.park_points()
+fig.add_trace(
+    go.Scattermap(
+        lat=parks["latitude"],
+        lon=parks["longitude"],
+        mode="markers",
+        marker={"size": 8, "color": "#1f3b73"},
+        customdata=[
+            [name, t(f"park_type.{kind}", lang), t(f"park_status.{status}", lang)]
+            for name, kind, status in zip(
+                parks[f"name_{lang}"], parks["park_type"], parks["status"], strict=True
+            )
+        ],
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}, %{customdata[2]}<extra></extra>",
+        name=t("regions.layer_parks", lang),
+    )
+)
+box = geo.bounds(shapes)
+if box is None:
+    points = _shared.area_points("region")
+    box = (
+        points["longitude"].min(),
+        points["latitude"].min(),
+        points["longitude"].max(),
+        points["latitude"].max(),
+    )
+view = geo.map_view(box, height_px=MAP_HEIGHT)
+is_share = unit == "share"
+fig.update_layout(
+    map={"style": "white-bg", "center": {"lat": view.lat, "lon": view.lon}, "zoom": view.zoom},
+    coloraxis={
+        "colorscale": "Blues",
+        "colorbar": {
+            "title": {"text": unit_text},
+            "tickformat": ".1%" if is_share else ",.4~g",
+        },
+    },
+    height=MAP_HEIGHT,
+    margin={"l": 0, "r": 0, "t": 0, "b": 0},
+    separators=_shared.plotly_separators(lang),
+    legend={"orientation": "h", "yanchor": "bottom", "y": 0.01, "x": 0.01},
+)
+st.subheader(
+    t(
+        "regions.map_title",
+        lang,
+        indicator=indicator_names[indicator],
+        quarter=fmt_quarter(quarter, lang),
+    )
+)
+st.caption(t("regions.map_caption", lang))
+st.plotly_chart(fig, key="regions_map", config={"scrollZoom": False})
+
+# ------------------------------------------------------------------ over time
+
+st.subheader(t("regions.shares_chart", lang))
+shares = kpis.assign(period=kpis["quarter"].map(lambda q: fmt_quarter(q, lang)))
+share_fig = go.Figure()
+for code in SHARE_INDICATORS:
+    share_fig.add_trace(
+        go.Scatter(
+            x=shares["period"], y=shares[code], mode="lines", name=t(f"regions.{code}", lang)
+        )
+    )
+share_fig.update_layout(
+    yaxis={"tickformat": ".1%"},
+    separators=_shared.plotly_separators(lang),
+    legend={"orientation": "h"},
+    margin={"t": 10},
+)
+st.plotly_chart(share_fig, key="regions_shares_chart")
+
+if indicator not in SHARE_INDICATORS:
+    st.subheader(t("regions.indicator_chart", lang, indicator=indicator_names[indicator]))
+    series = _shared.region_series(indicator, region)
+    series_fig = go.Figure(
+        go.Scatter(
+            x=series["quarter"].map(lambda q: fmt_quarter(q, lang)),
+            y=series["value"],
+            mode="lines",
+            name=region_names[region],
+        )
+    )
+    series_fig.update_layout(
+        yaxis={"title": {"text": unit_text}},
+        separators=_shared.plotly_separators(lang),
+        margin={"t": 10},
+    )
+    st.plotly_chart(series_fig, key="regions_indicator_chart")
+
+# ------------------------------------------------------------------ all regions in the quarter
+
+st.subheader(t("regions.table_title", lang, quarter=fmt_quarter(quarter, lang)))
+every = _shared.region_kpis(None)
+table = every[every["quarter"] == pd.Timestamp(quarter)]
+table = table.assign(region_code=table["region_code"].map(lambda c: region_names.get(c, c)))
+columns = {
+    "region_code": t("regions.col_region", lang),
+    "parks_reporting": t("regions.col_parks_reporting", lang),
+    "jobs_total": t("regions.park_jobs", lang),
+    "employment": t("regions.employment", lang),
+    "park_jobs_share": t("regions.park_jobs_share", lang),
+    "investment_total": t("regions.park_investment", lang),
+    "fixed_investment": t("regions.fixed_investment", lang),
+    "park_investment_share": t("regions.park_investment_share", lang),
+}
+shown = table[list(columns)].rename(columns=columns)
+st.dataframe(
+    shown,
+    hide_index=True,
+    key="regions_table",
+    column_config={
+        columns["park_jobs_share"]: st.column_config.NumberColumn(format="percent"),
+        columns["park_investment_share"]: st.column_config.NumberColumn(format="percent"),
+    },
+)
