@@ -333,7 +333,13 @@ CELL_FORMATS = {
     "signed": lambda v, lang: ("+" if float(v) > 0 else "") + fmt_number(float(v), lang, 0),
     "pct_change": lambda v, lang: ("+" if float(v) > 0 else "") + fmt_percent(float(v), lang, 1),
 }
-UNIT_FORMATS = {"share": "pct", "persons": "int", "firms": "int", "year": "year"}
+UNIT_FORMATS = {
+    "share": "pct",
+    "persons": "int",
+    "firms": "int",
+    "year": "year",
+    "currency_per_month": "int",
+}
 
 
 def unit_format(unit: str) -> str:

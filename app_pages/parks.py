@@ -1,0 +1,294 @@
+"""Parks: the registry with filters and one park's card (location, areas, residents, KPIs
+over time against roadmap targets, budget efficiency and payback, revisions of its data)."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
+from analytics.kpi.park_card import CARD_SERIES, filter_registry, series_with_targets
+from app_pages import _shared
+
+PARK_COLOUR = "#d62728"
+OTHER_COLOUR = "#9e9e9e"
+MAP_ZOOM = 5
+
+lang = _shared.language()
+_shared.require_database(lang)
+
+st.title(t("parks.title", lang))
+st.caption(t("parks.caption", lang))
+
+registry = _shared.park_registry()
+if registry.empty:
+    st.info(t("parks.no_parks", lang))
+    st.stop()
+regions = _shared.regions(lang)
+municipalities = _shared.municipalities(lang)
+names = _shared.indicator_names(lang)
+units = _shared.indicator_units(lang)
+unit_codes = _shared.indicator_unit_codes()
+
+
+def choices(column: str) -> list[str]:
+    return sorted(registry[column].dropna().unique())
+
+
+# ---- Registry -------------------------------------------------------------------------------
+filters = st.columns(4)
+park_types = filters[0].multiselect(
+    t("parks.filter_type", lang),
+    choices("park_type"),
+    format_func=lambda v: t(f"park_type.{v}", lang),
+    key="parks_type",
+)
+statuses = filters[1].multiselect(
+    t("parks.filter_status", lang),
+    choices("status"),
+    format_func=lambda v: t(f"park_status.{v}", lang),
+    key="parks_status",
+)
+chosen_regions = filters[2].multiselect(
+    t("parks.filter_region", lang),
+    sorted(choices("region_code"), key=lambda c: regions.get(c, c)),
+    format_func=lambda c: regions.get(c, c),
+    key="parks_region",
+)
+ownerships = filters[3].multiselect(
+    t("parks.filter_ownership", lang),
+    choices("ownership"),
+    format_func=lambda v: t(f"ownership.{v}", lang),
+    key="parks_ownership",
+)
+shown = filter_registry(registry, park_types, statuses, chosen_regions, ownerships)
+st.caption(t("parks.shown", lang, n=len(shown), total=len(registry)))
+listing = shown.assign(
+    name=shown[f"name_{lang}"],
+    type_text=shown["park_type"].map(lambda v: t(f"park_type.{v}", lang)),
+    status_text=shown["status"].map(lambda v: t(f"park_status.{v}", lang)),
+    ownership_text=shown["ownership"].map(lambda v: t(f"ownership.{v}", lang)),
+    region=shown["region_code"].map(lambda c: regions.get(c, c)),
+    municipality=shown["municipality_code"].map(lambda c: municipalities.get(c, c)),
+)
+st.dataframe(
+    _shared.display_table(
+        listing,
+        [
+            ("park_id", t("report.col.park_id", lang), "text"),
+            ("name", t("report.col.park", lang), "text"),
+            ("type_text", t("parks.col_type", lang), "text"),
+            ("status_text", t("parks.col_status", lang), "text"),
+            ("ownership_text", t("parks.col_ownership", lang), "text"),
+            ("region", t("parks.col_region", lang), "text"),
+            ("municipality", t("parks.col_municipality", lang), "text"),
+            ("total_area_ha", t("parks.col_total_area", lang), "num1"),
+            ("leasable_area_ha", t("parks.col_leasable_area", lang), "num1"),
+            ("opened_on", t("parks.col_opened", lang), "date"),
+        ],
+        lang,
+    ),
+    hide_index=True,
+)
+if shown.empty:
+    st.info(t("parks.none_match", lang))
+    st.stop()
+
+# ---- The park card --------------------------------------------------------------------------
+park_ids = list(shown["park_id"])
+park_names = dict(zip(registry["park_id"], registry[f"name_{lang}"], strict=True))
+park_id = st.selectbox(
+    t("parks.choose", lang),
+    park_ids,
+    index=park_ids.index(_shared.url_choice("park", park_ids, park_ids[0])),
+    format_func=lambda p: f"{park_names[p]} ({p})",
+    key="parks_park",
+    on_change=_shared.remember_choice,
+    args=("park", "parks_park"),
+)
+card = _shared.park_card_data(park_id)
+park = card.park
+latest = card.latest
+st.header(park[f"name_{lang}"])
+st.caption(
+    " · ".join(
+        [
+            t(f"park_type.{park['park_type']}", lang),
+            t(f"park_status.{park['status']}", lang),
+            t(f"ownership.{park['ownership']}", lang),
+            regions.get(park["region_code"], park["region_code"]),
+            municipalities.get(park["municipality_code"], park["municipality_code"]),
+        ]
+    )
+)
+
+
+def metric_value(code: str) -> str:
+    return _shared.format_cell(latest.get(code), _shared.unit_format(unit_codes[code]), lang)
+
+
+as_of = fmt_quarter(card.latest_quarter, lang) if card.latest_quarter else "–"
+top = st.columns(4)
+top[0].metric(t("parks.total_area", lang), _shared.format_cell(park["total_area_ha"], "num1", lang))
+top[1].metric(
+    t("parks.leasable_area", lang), _shared.format_cell(park["leasable_area_ha"], "num1", lang)
+)
+top[2].metric(t("parks.residents", lang, quarter=as_of), metric_value("residents_count"))
+top[3].metric(t("parks.jobs", lang, quarter=as_of), metric_value("jobs_total"))
+more = st.columns(4)
+more[0].metric(t("parks.occupancy", lang, quarter=as_of), metric_value("occupancy_rate"))
+more[1].metric(t("parks.free_area", lang, quarter=as_of), metric_value("area_free_ha"))
+more[2].metric(t("parks.investment", lang, quarter=as_of), metric_value("investment_cumulative"))
+more[3].metric(t("parks.wage", lang, quarter=as_of), metric_value("avg_wage"))
+
+dates = [
+    (t("parks.founded", lang), park.get("founded_on")),
+    (t("parks.opened", lang), park.get("opened_on")),
+    (t("parks.closed", lang), park.get("closed_on")),
+]
+st.caption(
+    " · ".join(
+        f"{label}: {fmt_date(pd.Timestamp(day).date(), lang)}"
+        for label, day in dates
+        if day is not None and not pd.isna(day)
+    )
+)
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(t("parks.location", lang))
+    lat, lon = park.get("latitude"), park.get("longitude")
+    if lat is None or pd.isna(lat) or lon is None or pd.isna(lon):
+        st.info(t("parks.no_location", lang))
+    else:
+        neighbours = registry[
+            (registry["region_code"] == park["region_code"]) & (registry["park_id"] != park_id)
+        ].dropna(subset=["latitude", "longitude"])
+        # white-bg: no tiles, nothing fetched from the internet; markers only (text labels
+        # would make the map library download fonts).
+        fig = go.Figure()
+        fig.add_trace(
+            go.Scattermap(
+                lat=neighbours["latitude"],
+                lon=neighbours["longitude"],
+                mode="markers",
+                marker={"size": 9, "color": OTHER_COLOUR},
+                name=t("parks.other_parks", lang),
+                hovertext=neighbours[f"name_{lang}"],
+                hoverinfo="text",
+            )
+        )
+        fig.add_trace(
+            go.Scattermap(
+                lat=[lat],
+                lon=[lon],
+                mode="markers",
+                marker={"size": 16, "color": PARK_COLOUR},
+                name=park[f"name_{lang}"],
+                hovertext=[park[f"name_{lang}"]],
+                hoverinfo="text",
+            )
+        )
+        fig.update_layout(
+            map={"style": "white-bg", "center": {"lat": lat, "lon": lon}, "zoom": MAP_ZOOM},
+            margin={"l": 0, "r": 0, "t": 0, "b": 0},
+            height=320,
+            legend={"orientation": "h", "y": -0.05},
+        )
+        st.plotly_chart(fig, key="parks_map")
+        st.caption(
+            t(
+                "parks.coordinates",
+                lang,
+                lat=fmt_number(lat, lang, 4),
+                lon=fmt_number(lon, lang, 4),
+            )
+        )
+
+with right:
+    st.subheader(t("parks.over_time", lang))
+    code = st.selectbox(
+        t("parks.indicator", lang),
+        list(CARD_SERIES),
+        format_func=lambda c: names.get(c, c),
+        key="parks_kpi",
+    )
+    series = series_with_targets(card, code)
+    if series["value"].isna().all() and series["target"].isna().all():
+        st.info(t("parks.no_reports", lang))
+    else:
+        # Quarter labels in the user's language: plotly's own date ticks would be English.
+        labels = [fmt_quarter(q, lang) for q in series["quarter"]]
+        fig = go.Figure()
+        fig.add_trace(
+            go.Scatter(x=labels, y=series["value"], mode="lines+markers", name=names[code])
+        )
+        if series["target"].notna().any():
+            fig.add_trace(
+                go.Scatter(
+                    x=labels,
+                    y=series["target"],
+                    mode="markers",
+                    marker={"symbol": "diamond", "size": 11, "color": PARK_COLOUR},
+                    name=t("parks.target", lang),
+                )
+            )
+        fig.update_layout(
+            separators=_shared.plotly_separators(lang),
+            yaxis_title=f"{names[code]}, {units[code]}",
+            xaxis={"type": "category"},
+            margin={"t": 10},
+            height=360,
+            legend={"orientation": "h", "y": -0.25},
+        )
+        if unit_codes[code] == "share":
+            fig.update_yaxes(tickformat=".0%")
+        st.plotly_chart(fig, key="parks_kpi_chart")
+        st.caption(t("parks.target_note", lang))
+
+# ---- Budget ---------------------------------------------------------------------------------
+st.subheader(t("parks.budget", lang, quarter=as_of))
+money = st.columns(4)
+money[0].metric(
+    f"{names['public_money_cumulative']}, {units['public_money_cumulative']}",
+    metric_value("public_money_cumulative"),
+)
+money[1].metric(
+    f"{names['taxes_cumulative']}, {units['taxes_cumulative']}", metric_value("taxes_cumulative")
+)
+money[2].metric(names["budget_efficiency"], metric_value("budget_efficiency"))
+public = latest.get("public_money_cumulative")
+if not pd.isna(card.payback_year):
+    payback = str(int(card.payback_year))
+elif public is None or pd.isna(public) or public <= 0:
+    payback = t("parks.no_public_money", lang)
+else:
+    payback = t("parks.not_yet", lang)
+money[3].metric(names["payback_year"], payback)
+st.caption(t("parks.budget_note", lang))
+
+# ---- Revisions ------------------------------------------------------------------------------
+st.subheader(t("parks.revisions", lang))
+if card.revisions.empty:
+    st.info(t("parks.no_revisions", lang))
+else:
+    history = card.revisions.assign(
+        column_text=card.revisions["column_name"].map(lambda c: names.get(c, c)),
+        kind_text=card.revisions["kind"].map(lambda k: t(f"parks.kind_{k}", lang)),
+    )
+    st.dataframe(
+        _shared.display_table(
+            history,
+            [
+                ("loaded_at", t("parks.col_loaded_at", lang), "date"),
+                ("loaded_by", t("parks.col_loaded_by", lang), "text"),
+                ("file_name", t("parks.col_file", lang), "text"),
+                ("kind_text", t("parks.col_kind", lang), "text"),
+                ("row_key", t("parks.col_row", lang), "text"),
+                ("column_text", t("parks.col_field", lang), "text"),
+                ("old", t("parks.col_old", lang), "text"),
+                ("new", t("parks.col_new", lang), "text"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
