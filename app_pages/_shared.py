@@ -376,6 +376,12 @@ def _region_kpis_of(cur, region: str | None) -> pd.DataFrame:
     return _region_kpis(cur, region=region, kpis_all=park_kpis(region))
 
 
+def _revisions_of(cur, target: str, code: str) -> pd.DataFrame:
+    from analytics.intake.history import revisions as _revisions
+
+    return _revisions(cur, target, code)
+
+
 def _geo_query(name: str):
     def run(cur, *args):
         from analytics import geo
@@ -401,6 +407,7 @@ _QUERIES.update(
             "SELECT source_id, kind, producer, title, published, url, licence, file_name,"
             " simulated, loaded_at, loaded_by FROM source ORDER BY source_id"
         ).df(),
+        "revisions": lambda cur, target, code: _revisions_of(cur, target, code),
         "import_log": lambda cur: cur.execute(
             "SELECT import_id, source_id, kind, file_name, sheet, rows_read, inserted, updated,"
             " unchanged, warnings, imported_by, imported_at FROM import_log"
@@ -446,6 +453,16 @@ def sources() -> pd.DataFrame:
 def import_log() -> pd.DataFrame:
     """Committed imports, newest first."""
     return _cached("import_log", _db_stamp())
+
+
+def data_stamp() -> tuple[str, int, int]:
+    """The data's cache key (file, newest batch, batches): changes with every import."""
+    return _db_stamp()
+
+
+def revisions(target: str, code: str) -> pd.DataFrame:
+    """Changed values of a park, region or municipality (analytics.intake.history)."""
+    return _cached("revisions", _db_stamp(), target, code)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,0 +1,157 @@
+"""The Data page: anyone views batches and revisions; only a logged-in editor uploads; a file
+is validated (row-level messages in the reader's language) before it is committed, and
+after a commit the other pages show the new values."""
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.i18n import LANGUAGES, fmt_number, t
+from analytics.intake import users
+from analytics.warehouse.connection import connect
+from tests.app.conftest import new_app
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(app_db):
+    """An editor and a viewer in the app's copy of the warehouse (before the app opens it)."""
+    with connect(app_db) as con:
+        users.add_user(con, "olga", "editor", PASSWORD)
+        users.add_user(con, "vera", "viewer", PASSWORD)
+    return app_db
+
+
+def open_data_page(lang: str = "en"):
+    at = new_app(lang).run()
+    return at.switch_page("app_pages/data.py").run()
+
+
+def log_in(at, name: str, password: str = PASSWORD):
+    at.text_input(key="data_login_name").input(name)
+    at.text_input(key="data_login_password").input(password)
+    return at.button(key="data_login_submit").click().run()
+
+
+def upload(at, name: str, content: bytes):
+    at.file_uploader(key="data_upload").set_value((name, content, "text/csv"))
+    return at.run()
+
+
+def table_with(at, column: str):
+    """The shown table that has ``column`` (AppTest cannot look dataframes up by key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_data_page_renders_in_each_language_without_login(app, lang):
+    at = app(lang, page="data")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == t("data.title", lang)
+    assert not at.file_uploader  # viewing needs no login; uploading does
+    assert any(i.value == t("data.login_to_upload", lang) for i in at.info)
+    assert at.get("download_button")
+
+
+def test_wrong_password_is_refused(accounts):
+    at = log_in(open_data_page(), "olga", "not the password")
+    assert not at.exception
+    assert any(e.value == t("data.login_failed", "en") for e in at.error)
+    assert not at.file_uploader
+    assert at.text_input(key="data_login_password").value == ""  # not kept in the session
+
+
+def test_a_viewer_account_cannot_upload(accounts):
+    at = log_in(open_data_page(), "vera")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(w.value == t("data.viewer_cannot_upload", "en") for w in at.warning)
+    assert not at.file_uploader
+
+
+def test_editor_uploads_previews_commits_and_the_overview_shows_the_new_value(accounts, demo_db):
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        old_jobs, total = con.execute(
+            "SELECT max(jobs_total) FILTER (park_id = 'XD-P001'), sum(jobs_total)"
+            " FROM park_quarter WHERE quarter = DATE '2025-10-01'"
+        ).fetchone()
+    new_jobs = old_jobs + 40
+    content = f"Park (code or name),Quarter,Jobs at residents\nXD-P001,2025Q4,{new_jobs:.0f}\n"
+
+    at = log_in(open_data_page(), "olga")
+    assert at.file_uploader(key="data_upload")
+    at = upload(at, "correction.csv", content.encode())
+    assert not at.exception, [e.value for e in at.exception]
+    # The preview: nothing written yet, one row would be updated.
+    assert metric(at, t("data.updated", "en")) == "1"
+    assert metric(at, t("data.inserted", "en")) == "0"
+    detected = table_with(at, t("data.col_detected", "en"))
+    assert "UTF-8".lower() in " ".join(detected.iloc[:, 1]).lower()
+    with duckdb.connect(str(demo_db), read_only=True) as con:  # the demo file is untouched
+        assert con.execute("SELECT count(*) FROM import_log").fetchone()[0] == 0
+
+    at.button(key="data_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Committed as batch" in s.value for s in at.success)
+    imports = table_with(at, t("data.col_warnings", "en"))
+    assert list(imports[t("data.col_user", "en")]) == ["olga"]
+
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    label = t("overview.jobs_latest", "en", quarter="Q4 2025")
+    assert metric(at, label) == fmt_number(total + 40, "en")
+
+
+def test_a_rejected_upload_shows_its_row_errors_and_offers_no_commit(accounts):
+    at = log_in(open_data_page("ru"), "olga")
+    bad = (FIXTURES / "bad" / "negative_jobs.csv").read_bytes()
+    at = upload(at, "negative_jobs.csv", bad)
+    assert not at.exception, [e.value for e in at.exception]
+    issues = table_with(at, t("data.col_message", "ru"))
+    errors = issues[issues[t("data.col_severity", "ru")] == t("data.severity_error", "ru")]
+    assert len(errors) >= 1
+    first = errors.iloc[0]
+    assert first[t("data.col_file", "ru")] == "negative_jobs.csv"
+    assert first[t("data.col_row", "ru")] == 2  # the file's first data row
+    assert first[t("data.col_value", "ru")] == "-15"
+    message = first[t("data.col_message", "ru")]
+    # The catalogue's Russian text with the cell's value filled in.
+    template = t("intake.error.negative", "ru", value="{value}", column="{column}")
+    assert message.startswith(template.split("{")[0]) and "-15" in message
+    assert any(e.value == t("data.has_errors", "ru", n=len(errors)) for e in at.error)
+    assert not _has_key(at, "data_commit")
+
+
+def _has_key(at, key: str) -> bool:
+    try:
+        at.button(key=key)
+    except KeyError:
+        return False
+    return True
+
+
+def test_unreadable_upload_gives_one_translated_message(accounts):
+    at = log_in(open_data_page("uk"), "olga")
+    at = upload(at, "empty.csv", (FIXTURES / "bad" / "empty.csv").read_bytes())
+    assert not at.exception
+    assert any("empty.csv" in e.value for e in at.error)
+    assert not _has_key(at, "data_commit")
+
+
+def test_template_download_follows_kind_language_and_format(app):
+    at = app("en", page="data")
+    at.selectbox(key="data_template_kind").set_value("park_quarter").run()
+    english = at.get("download_button")[0].proto.url
+    at.selectbox(key="data_template_lang").set_value("uk").run()
+    assert not at.exception
+    ukrainian = at.get("download_button")[0].proto.url
+    assert english.endswith(".xlsx") and ukrainian.endswith(".xlsx")
+    assert ukrainian != english  # other headers, other file
+    at.radio(key="data_template_format").set_value(".csv").run()
+    assert at.get("download_button")[0].proto.url.endswith(".csv")
