@@ -65,12 +65,15 @@ def _columns(code: str) -> tuple[str, ...]:
     return RATIO_KPIS.get(code, (code,))
 
 
-def _rows(kpis_all: pd.DataFrame, quarter: dt.date, park_ids, code: str) -> pd.DataFrame:
-    """The quarter's rows of the parks that have every column the KPI needs."""
-    columns = list(_columns(code))
-    rows = kpis_all[(kpis_all["quarter"] == pd.Timestamp(quarter))]
-    rows = rows[rows["park_id"].isin(park_ids)].set_index("park_id")[columns].astype(float)
-    return rows.dropna()
+def _quarter_rows(kpis_all: pd.DataFrame, quarter: dt.date, park_ids) -> pd.DataFrame:
+    """The quarter's park_kpis rows of ``park_ids``, indexed by park."""
+    rows = kpis_all[kpis_all["quarter"] == pd.Timestamp(quarter)]
+    return rows[rows["park_id"].isin(park_ids)].set_index("park_id")
+
+
+def _rows(quarter_rows: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The parks that have every column the KPI needs."""
+    return quarter_rows[list(_columns(code))].astype(float).dropna()
 
 
 def _total(rows: pd.DataFrame, code: str) -> float:
@@ -90,18 +93,15 @@ def _like_for_like(now: pd.DataFrame, then: pd.DataFrame, code: str) -> tuple[fl
     return _total(now.loc[both], code), _total(then.loc[both], code), len(both)
 
 
-def kpi_card(review: Review, kpis_all: pd.DataFrame, code: str) -> KpiCard:
-    """One card for ``code`` over the review's parks (rules in the module docstring)."""
-    q = review.quarter
-    ids = review.parks["park_id"]
-    now = _rows(kpis_all, q, ids, code)
-    current, before, n_prev = _like_for_like(
-        now, _rows(kpis_all, shift_quarter(q, -1), ids, code), code
-    )
+def kpi_card(
+    review: Review, code: str, now: pd.DataFrame, previous: pd.DataFrame, year_ago: pd.DataFrame
+) -> KpiCard:
+    """One card for ``code`` over the review's parks from their park_kpis rows (indexed by
+    park) of the quarter, the previous quarter and the same quarter a year earlier."""
+    now = _rows(now, code)
+    current, before, n_prev = _like_for_like(now, _rows(previous, code), code)
     change_previous = current - before
-    current_y, year_ago, n_year = _like_for_like(
-        now, _rows(kpis_all, shift_quarter(q, -4), ids, code), code
-    )
+    current_y, year_ago, n_year = _like_for_like(now, _rows(year_ago, code), code)
     if code in RATIO_KPIS:
         change_year = current_y - year_ago
     else:
@@ -128,7 +128,9 @@ def review_cards(
 ) -> tuple[KpiCard, ...]:
     """Cards for ``codes`` over the review's parks; ``kpis_all``: ``park_kpis`` rows of the
     review's region covering this quarter, the previous one and the one a year earlier."""
-    return tuple(kpi_card(review, kpis_all, code) for code in codes)
+    q, ids = review.quarter, review.parks["park_id"]
+    frames = [_quarter_rows(kpis_all, shift_quarter(q, k), ids) for k in (0, -1, -4)]
+    return tuple(kpi_card(review, code, *frames) for code in codes)
 
 
 def status_counts(review: Review) -> dict[str, int]:

@@ -118,3 +118,30 @@ def test_a_park_link_opens_its_card(app_db):
     at.switch_page("app_pages/parks.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="parks_park").value == "XD-P010"
+
+
+def test_a_corrected_report_appears_in_the_revisions_history(app_db, tmp_path):
+    """Load a corrected quarterly file into the app's warehouse (as an editor would), then the
+    park's card lists the change with the old and new value and who loaded it."""
+    from analytics.intake import commit_import, plan_import, read_file, validate
+    from analytics.intake.templates import export_frame, write_template
+    from tests.app.conftest import new_app
+
+    with duckdb.connect(str(app_db)) as con:
+        frame = export_frame(con, "park_quarter", "en")  # the warehouse's own rows
+        row = frame[frame.iloc[:, 0] == "XD-P001"].index[-1]
+        park, old = "XD-P001", frame.loc[row, "Jobs at residents"]
+        frame.loc[row, "Jobs at residents"] = 1234
+        corrected = write_template(tmp_path / "corrected.xlsx", "park_quarter", "en", data=frame)
+        report = validate(con, read_file(corrected, kind="park_quarter"), "en")
+        commit_import(con, plan_import(con, report), user="boris", accept_warnings=True)
+
+    at = new_app("en")
+    at.query_params["park"] = park
+    at.run()
+    at.switch_page("app_pages/parks.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    history = at.dataframe[-1].value
+    row = history[history["Field"] == "Jobs at residents"].iloc[-1]
+    assert (float(row["Old value"]), float(row["New value"])) == (float(old), 1234.0)
+    assert (row["By"], row["File"]) == ("boris", "corrected.xlsx")
