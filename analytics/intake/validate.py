@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.i18n import check_language, fmt_number, fmt_quarter, t
 from analytics.intake.columns import (
@@ -30,12 +33,7 @@ from analytics.intake.columns import (
     park_indicators,
     suggest_header,
 )
-from analytics.intake.periods import (
-    current_quarter,
-    parse_date,
-    parse_period,
-    parse_quarter,
-)
+from analytics.intake.periods import current_quarter, parse_date, parse_period, parse_quarter
 from analytics.intake.readers import ReadResult
 
 Severity = str  # "error" | "warning"
@@ -212,15 +210,16 @@ def number_sql(s: str, decimal: str) -> str:
     return f"TRY_CAST({cleaned} AS DOUBLE)"
 
 
+def _cast_sql(name: str, decimal: str) -> str:
+    quoted = f'"{name}"'
+    return (
+        f"coalesce(TRY_CAST({quoted} AS DOUBLE), {number_sql(clean_number_sql(quoted), decimal)})"
+    )
+
+
 def _parse_enum(field_name: str):
     lookup = enum_lookup(field_name)
     return lambda text: lookup.get(normalise_header(text))
-
-
-def _mapping(values: pd.Series, parse) -> pd.DataFrame:
-    distinct = pd.Series(values.dropna().unique(), dtype=object)
-    parsed = distinct.map(parse)
-    return pd.DataFrame({"raw": distinct.astype(str), "val": parsed})
 
 
 # ---------------------------------------------------------------- the checks
@@ -247,6 +246,16 @@ def validate(
     return ValidationReport(read, tuple(issues), typed)
 
 
+@dataclass(frozen=True)
+class _Check:
+    """One data test: a SELECT returning the bad rows as (_row, _col, value, num, txt), and
+    what to make of each. All checks of a file run as one UNION ALL query."""
+
+    sql: str
+    emit: Callable[[tuple], None]
+    params: tuple = ()
+
+
 class _Context:
     def __init__(self, con, read: ReadResult, lang: str, today: dt.date) -> None:
         self.con = con
@@ -257,7 +266,7 @@ class _Context:
         self.entity = {"region_quarter": "region", "municipality_quarter": "municipality"}.get(
             read.kind, "park"
         )
-        self.frame = read.table.to_pandas()
+        self.present = set(read.table.column_names)
         self.issues: list[Issue] = []
         self.lookups: dict[str, _Lookup] = {}
 
@@ -267,11 +276,9 @@ class _Context:
             Issue(
                 self.read.file_name,
                 self.read.detected.sheet,
-                None if row is None or pd.isna(row) else int(row),
+                None if row is None else int(row),
                 column,
-                None
-                if value is None or (not isinstance(value, str) and pd.isna(value))
-                else str(value),
+                None if value is None else str(value),
                 severity,
                 key,
                 params,
@@ -293,9 +300,6 @@ class _Context:
             self.lookups[ref] = _Lookup(_reference(self.con, ref), self.lang)
         return self.lookups[ref]
 
-    def bad_rows(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        return self.con.execute(sql, params or []).df()
-
     # -- structure: headers, missing columns, empty files
     def structure(self) -> None:
         for issue in self.read.issues:
@@ -311,7 +315,7 @@ class _Context:
                 suggestion,
                 **issue.params,
             )
-        present = set(self.frame.columns)
+        present = self.present
         for col in self.spec.columns:
             if col.required and col.name not in present:
                 self.add(None, None, None, "error", "intake.error.missing_column", field=col.name)
@@ -322,130 +326,163 @@ class _Context:
 
     # -- typing
     def type_columns(self) -> pa.Table:
-        frame = self.frame
-        decimal = self.read.detected.decimal
-        selects, joins, cleans, numbers = ["t._row"], [], [], []
-        maps: dict[str, pd.DataFrame] = {}
-        has_col = "_col" in frame
-        if has_col:
-            selects.append("t._col")
-        for col in self.spec.columns:
-            if col.name not in frame:
-                continue
-            quoted = f't."{col.name}"'
-            selects.append(f"{quoted} AS raw__{col.name}")
-            if col.dtype == "number":
-                cleans.append(f"{clean_number_sql(quoted)} AS c__{col.name}")
-                selects.append(f"{number_sql(f'c__{col.name}', decimal)} AS {col.name}")
-                numbers.append(col.name)
-            elif col.dtype == "text":
-                selects.append(f"{quoted} AS {col.name}")
-            else:
-                maps[col.name] = self._map_for(col, frame[col.name])
-                alias = f"m_{col.name}"
-                joins.append(f"LEFT JOIN map_{col.name} {alias} ON {quoted} = {alias}.raw")
-                if col.dtype == "period":
-                    selects.append(f"{alias}.val.ptype AS period_type_parsed")
-                    selects.append(f"{alias}.val.pstart AS {col.name}")
-                else:
-                    selects.append(f"{alias}.val AS {col.name}")
-        # Three small levels (clean text, cast, drop non-finite) keep DuckDB's plans small.
-        cleaned = ", ".join(["t.*", *cleans])
-        inner = (
-            f"SELECT {', '.join(selects)} FROM (SELECT {cleaned} FROM read_table t) t "
-            f"{' '.join(joins)}"
-        )
-        finite = ", ".join(f"CASE WHEN isfinite({n}) THEN {n} END AS {n}" for n in numbers)
-        replace_clause = f" REPLACE ({finite})" if numbers else ""
-        sql = f"SELECT *{replace_clause} FROM ({inner}) ORDER BY _row"
-        self.con.register("read_table", self.read.table)
-        try:
-            for name, mapping in maps.items():
-                self.con.register(f"map_{name}", mapping)
-            typed = self.con.sql(sql).to_arrow_table()
-        finally:
-            self.con.unregister("read_table")
-            for name in maps:
-                self.con.unregister(f"map_{name}")
-        return typed
+        """The file's columns typed, beside their text (``raw__<name>``), in row order.
 
-    def _map_for(self, col: ColumnSpec, values: pd.Series) -> pd.DataFrame:
+        Numbers are cast by DuckDB in one order-preserving projection; codes, quarters,
+        dates and enums are parsed once per distinct text (Arrow dictionary encoding) and
+        taken back to the rows, so no join and no sort touches the million rows.
+        """
+        table = self.read.table
+        rows = table.column("_row")
+        if table.num_rows > 1 and not pc.all(pc.greater_equal(rows[1:], rows[:-1])).as_py():
+            table = table.take(pc.sort_indices(rows))  # stable: melted tables keep their order
+        columns: dict[str, Any] = {"_row": table.column("_row")}
+        if "_col" in self.present:
+            columns["_col"] = table.column("_col")
+        numbers = self._numbers(table)
+        for col in self.spec.columns:
+            if col.name not in self.present:
+                continue
+            raw = table.column(col.name)
+            columns[f"raw__{col.name}"] = raw
+            if col.dtype == "number":
+                columns[col.name] = numbers.column(col.name)
+            elif col.dtype == "text":
+                columns[col.name] = raw
+            elif col.dtype == "period":
+                parsed = _parse_distinct(raw, parse_period)
+                columns["period_type_parsed"] = pa.array(
+                    [v[0] if v else None for v in parsed.dictionary], pa.string()
+                ).take(parsed.indices)
+                columns[col.name] = pa.array(
+                    [v[1] if v else None for v in parsed.dictionary], pa.date32()
+                ).take(parsed.indices)
+            else:
+                parse, out_type = self._parser(col)
+                parsed = _parse_distinct(raw, parse)
+                columns[col.name] = pa.array(parsed.dictionary, out_type).take(parsed.indices)
+        return pa.table(columns)
+
+    def _numbers(self, table: pa.Table) -> pa.Table:
+        names = [
+            c.name for c in self.spec.columns if c.dtype == "number" and c.name in self.present
+        ]
+        if not names or table.num_rows == 0:
+            return pa.table({n: pa.array([None] * table.num_rows, pa.float64()) for n in names})
+        decimal = self.read.detected.decimal
+        # Most cells are plain numbers DuckDB casts at once; only the rest (decimal commas,
+        # thousands spaces) go through the cleaning: the same results, checked on fuzzed text.
+        inner = ", ".join(f"{_cast_sql(n, decimal)} AS v__{n}" for n in names)
+        outer = ", ".join(f"CASE WHEN isfinite(v__{n}) THEN v__{n} END AS {n}" for n in names)
+        view = f"read_table_{id(self)}"
+        self.con.register(view, table.select(names))
+        try:
+            # No ORDER BY: a projection keeps the scan's order (preserve_insertion_order).
+            return self.con.sql(
+                f"SELECT {outer} FROM (SELECT {inner} FROM {view})"
+            ).to_arrow_table()
+        finally:
+            self.con.unregister(view)
+
+    def _parser(self, col: ColumnSpec) -> tuple[Callable[[str], Any], pa.DataType]:
         if col.dtype == "ref":
-            return _mapping(values, self.lookup(col.ref).code)
+            return self.lookup(col.ref).code, pa.string()
         if col.dtype == "quarter":
-            mapping = _mapping(values, parse_quarter)
-        elif col.dtype == "date":
-            mapping = _mapping(values, parse_date)
-        elif col.dtype == "enum":
-            mapping = _mapping(values, _parse_enum(col.name))
-        else:  # period
-            parsed = _mapping(values, parse_period)
-            ptype = parsed["val"].map(lambda v: v[0] if v else None)
-            pstart = parsed["val"].map(lambda v: v[1] if v else None)
-            return pd.DataFrame(
-                {
-                    "raw": parsed["raw"],
-                    "val": [
-                        {"ptype": a, "pstart": b} if a else None
-                        for a, b in zip(ptype, pstart, strict=True)
-                    ],
-                }
-            )
-        if col.dtype in {"quarter", "date"}:
-            mapping["val"] = pd.to_datetime(mapping["val"]).dt.date
-        return mapping
+            return parse_quarter, pa.date32()
+        if col.dtype == "date":
+            return parse_date, pa.date32()
+        return _parse_enum(col.name), pa.string()
 
     # -- rules
     def rules(self, typed: pa.Table) -> None:
-        self.con.register("typed", typed)
-        try:
-            self._cell_types(typed)
-            self._ranges(typed)
-            self._duplicates()
-            self._future(typed)
-            kind = self.read.kind
-            if kind == "park_quarter":
-                self._areas()
-            if kind == "park":
-                self._registry(typed)
-            if kind == "park_target":
-                self._periods(typed)
-            if kind in {"park_quarter", "region_quarter", "municipality_quarter"}:
-                self._jumps(typed)
-        finally:
-            self.con.unregister("typed")
-
-    def _cell_types(self, typed: pa.Table) -> None:
         names = set(typed.column_names)
-        col_sel = "_col" if "_col" in names else "NULL AS _col"
+        kind = self.read.kind
+        checks = [*self._cell_checks(names), *self._range_checks(names)]
+        checks += [*self._duplicate_checks(names), *self._future_checks(names)]
+        if kind == "park_quarter":
+            checks += self._area_checks(names)
+        if kind == "park":
+            checks += self._registry_checks(names)
+        if kind == "park_target":
+            checks += self._period_checks(names)
+        view = f"typed_{id(self)}"
+        self.con.register(view, typed)
+        try:
+            self._run(checks, view)
+            if kind in {"park_quarter", "region_quarter", "municipality_quarter"}:
+                self._jumps(names, view)
+        finally:
+            self.con.unregister(view)
+
+    def _run(self, checks: list[_Check], view: str) -> None:
+        """All checks in one query; rows come back per check in file order."""
+        if not checks:
+            return
+        union = " UNION ALL ".join(
+            f"SELECT {i} AS check_no, * FROM ({c.sql.replace('{typed}', view)})"
+            for i, c in enumerate(checks)
+        )
+        params = [p for c in checks for p in c.params]
+        sql = (
+            "SELECT check_no, _row, _col, value, num, txt FROM ("
+            f"{union}) ORDER BY check_no, _row, _col NULLS FIRST"
+        )
+        for row in self.con.execute(sql, params).fetchall():
+            checks[row[0]].emit(row[1:])
+
+    def _col_sel(self, names: set[str]) -> str:
+        return "_col" if "_col" in names else "NULL::VARCHAR AS _col"
+
+    def _cell_checks(self, names: set[str]) -> list[_Check]:
+        checks = []
+        col_sel = self._col_sel(names)
         for col in self.spec.columns:
             if col.name not in names:
                 continue
             raw = f"raw__{col.name}"
             if col.required:
-                for r in self.bad_rows(
-                    f"SELECT _row, {col_sel} FROM typed WHERE {raw} IS NULL OR trim({raw}) = ''"
-                ).itertuples():
-                    self.add(
-                        r._1,
-                        self.cell_header(col.name, r._2),
-                        None,
-                        "error",
-                        "intake.error.required",
+                checks.append(
+                    _Check(
+                        f"SELECT _row, {col_sel}, NULL::VARCHAR AS value, NULL::DOUBLE AS num, "
+                        f"NULL::VARCHAR AS txt FROM {{typed}} "
+                        f"WHERE {raw} IS NULL OR trim({raw}) = ''",
+                        lambda r, col=col: self.add(
+                            r[0],
+                            self.cell_header(col.name, r[1]),
+                            None,
+                            "error",
+                            "intake.error.required",
+                        ),
                     )
+                )
             if col.dtype == "text":
-                self._formulas(col)
+                # Text that a spreadsheet would execute when the data are exported again.
+                checks.append(
+                    _Check(
+                        f"SELECT _row, NULL::VARCHAR AS _col, {col.name} AS value, "
+                        f"NULL::DOUBLE AS num, NULL::VARCHAR AS txt FROM {{typed}} "
+                        f"WHERE left({col.name}, 1) IN ('=', '+', '@') "
+                        f"   OR (left({col.name}, 1) = '-' "
+                        f"       AND NOT regexp_matches({col.name}, '^-[0-9 ]'))",
+                        lambda r, col=col: self.add(
+                            r[0], self.header(col.name), r[2], "error", "intake.error.formula"
+                        ),
+                    )
+                )
                 continue
-            rows = self.bad_rows(
-                f"SELECT _row, {col_sel}, {raw} AS raw FROM typed "
-                f"WHERE {raw} IS NOT NULL AND trim({raw}) <> '' AND {col.name} IS NULL"
+            checks.append(
+                _Check(
+                    f"SELECT _row, {col_sel}, {raw} AS value, NULL::DOUBLE AS num, "
+                    f"NULL::VARCHAR AS txt FROM {{typed}} "
+                    f"WHERE {raw} IS NOT NULL AND trim({raw}) <> '' AND {col.name} IS NULL",
+                    lambda r, col=col: self._type_issue(
+                        col, r[0], self.cell_header(col.name, r[1]), r[2]
+                    ),
+                )
             )
-            for r in rows.itertuples():
-                self._type_issue(col, r._1, self.cell_header(col.name, r._2), r.raw)
+        return checks
 
     def _type_issue(self, col: ColumnSpec, row, column, raw: str) -> None:
-        import re
-
         if raw.startswith(_FORMULA_START):
             self.add(row, column, raw, "error", "intake.error.formula")
         elif col.dtype == "number" and re.match(_EXCEL_DATE_HINT, raw.lower()):
@@ -469,199 +506,227 @@ class _Context:
                 row, column, raw, "error", f"intake.error.unknown_{col.ref}", lookup.suggest(raw)
             )
 
-    def _formulas(self, col: ColumnSpec) -> None:
-        # Text that a spreadsheet would execute when the data are exported again.
-        rows = self.bad_rows(
-            f"SELECT _row, {col.name} AS v FROM typed "
-            f"WHERE left({col.name}, 1) IN ('=', '+', '@') "
-            f"   OR (left({col.name}, 1) = '-' AND NOT regexp_matches({col.name}, '^-[0-9 ]'))"
-        )
-        for r in rows.itertuples():
-            self.add(r._1, self.header(col.name), r.v, "error", "intake.error.formula")
-
-    def _ranges(self, typed: pa.Table) -> None:
-        names = set(typed.column_names)
-        col_sel = "_col" if "_col" in names else "NULL AS _col"
+    def _range_checks(self, names: set[str]) -> list[_Check]:
+        checks = []
+        col_sel = self._col_sel(names)
         for col in self.spec.columns:
             if col.dtype != "number" or col.name not in names:
                 continue
+            select = (
+                f"SELECT _row, {col_sel}, raw__{col.name} AS value, NULL::DOUBLE AS num, "
+                f"NULL::VARCHAR AS txt FROM {{typed}}"
+            )
             if col.nonnegative:
-                for r in self.bad_rows(
-                    f"SELECT _row, {col_sel}, raw__{col.name} AS raw FROM typed WHERE {col.name} < 0"
-                ).itertuples():
-                    self.add(
-                        r._1,
-                        self.cell_header(col.name, r._2),
-                        r.raw,
-                        "error",
-                        "intake.error.negative",
+                checks.append(
+                    _Check(
+                        f"{select} WHERE {col.name} < 0",
+                        lambda r, col=col: self.add(
+                            r[0],
+                            self.cell_header(col.name, r[1]),
+                            r[2],
+                            "error",
+                            "intake.error.negative",
+                        ),
                     )
+                )
             if col.plausible:
                 low, high = col.plausible
-                for r in self.bad_rows(
-                    f"SELECT _row, {col_sel}, raw__{col.name} AS raw FROM typed "
-                    f"WHERE {col.name} >= 0 AND ({col.name} < ? OR {col.name} > ?)",
-                    [low, high],
-                ).itertuples():
-                    self.add(
-                        r._1,
-                        self.cell_header(col.name, r._2),
-                        r.raw,
-                        "warning",
-                        "intake.warning.implausible",
-                        low=low,
-                        high=high,
+                checks.append(
+                    _Check(
+                        f"{select} WHERE {col.name} >= 0 AND ({col.name} < ? OR {col.name} > ?)",
+                        lambda r, col=col, low=low, high=high: self.add(
+                            r[0],
+                            self.cell_header(col.name, r[1]),
+                            r[2],
+                            "warning",
+                            "intake.warning.implausible",
+                            low=low,
+                            high=high,
+                        ),
+                        (low, high),
                     )
+                )
         if self.read.kind == "park":
             for name, bound in (("latitude", 90.0), ("longitude", 180.0)):
                 if name not in names:
                     continue
-                for r in self.bad_rows(
-                    f"SELECT _row, raw__{name} AS raw FROM typed WHERE abs({name}) > ?", [bound]
-                ).itertuples():
-                    self.add(
-                        r._1,
-                        self.header(name),
-                        r.raw,
-                        "error",
-                        "intake.error.out_of_range",
-                        low=-bound,
-                        high=bound,
+                checks.append(
+                    _Check(
+                        f"SELECT _row, NULL::VARCHAR AS _col, raw__{name} AS value, "
+                        f"NULL::DOUBLE AS num, NULL::VARCHAR AS txt FROM {{typed}} "
+                        f"WHERE abs({name}) > ?",
+                        lambda r, name=name, bound=bound: self.add(
+                            r[0],
+                            self.header(name),
+                            r[2],
+                            "error",
+                            "intake.error.out_of_range",
+                            low=-bound,
+                            high=bound,
+                        ),
+                        (bound,),
                     )
+                )
+        return checks
 
-    def _duplicates(self) -> None:
+    def _duplicate_checks(self, names: set[str]) -> list[_Check]:
         keys = [k for k in self.spec.keys if k != "period_type"]
         if self.read.kind == "park_target":
             keys = ["park_id", "indicator", "period_start"]
-        if not all(k in self.frame for k in keys):
-            return
+        if not all(k in self.present for k in keys):
+            return []
         where = " AND ".join(f"{k} IS NOT NULL" for k in keys)
         cols = ", ".join(keys)
-        rows = self.bad_rows(
-            f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {cols}) "
-            f"AS first_row FROM typed WHERE {where}) WHERE _row <> first_row"
+        # A hash aggregate finds the (usually no) repeated keys; only their rows are joined.
+        sql = (
+            f"SELECT f._row, NULL::VARCHAR AS _col, NULL::VARCHAR AS value, "
+            f"d.first_row::DOUBLE AS num, NULL::VARCHAR AS txt "
+            f"FROM (SELECT {cols}, _row FROM {{typed}} WHERE {where}) f "
+            f"JOIN (SELECT {cols}, min(_row) AS first_row FROM {{typed}} WHERE {where} "
+            f"      GROUP BY ALL HAVING count(*) > 1) d USING ({cols}) "
+            f"WHERE f._row <> d.first_row"
         )
-        for r in rows.itertuples():
-            self.add(
-                r._1, None, None, "error", "intake.error.duplicate", first_row=int(r.first_row)
+        return [
+            _Check(
+                sql,
+                lambda r: self.add(
+                    r[0], None, None, "error", "intake.error.duplicate", first_row=int(r[3])
+                ),
             )
+        ]
 
-    def _future(self, typed: pa.Table) -> None:
-        if "quarter" not in typed.column_names:
-            return
+    def _future_checks(self, names: set[str]) -> list[_Check]:
+        if "quarter" not in names:
+            return []
         now = current_quarter(self.today)
-        rows = self.bad_rows("SELECT _row, raw__quarter AS raw FROM typed WHERE quarter > ?", [now])
-        for r in rows.itertuples():
-            self.add(
-                r._1,
-                self.header("quarter"),
-                r.raw,
-                "error",
-                "intake.error.future_quarter",
-                current=now,
+        return [
+            _Check(
+                "SELECT _row, NULL::VARCHAR AS _col, raw__quarter AS value, NULL::DOUBLE AS num, "
+                "NULL::VARCHAR AS txt FROM {typed} WHERE quarter > ?",
+                lambda r: self.add(
+                    r[0],
+                    self.header("quarter"),
+                    r[2],
+                    "error",
+                    "intake.error.future_quarter",
+                    current=now,
+                ),
+                (now,),
             )
+        ]
 
-    def _areas(self) -> None:
-        if not {"area_occupied_ha", "park_id"} <= set(self.frame.columns):
-            return
-        parks = self.lookup_frame("park")
-        self.con.register("park_ref", parks)
-        try:
-            rows = self.bad_rows(
-                "SELECT _row, raw__area_occupied_ha AS raw, p.leasable_area_ha AS leasable "
-                "FROM typed JOIN park_ref p ON typed.park_id = p.code "
-                "WHERE area_occupied_ha > p.leasable_area_ha + 1e-9"
-            )
-            for r in rows.itertuples():
-                self.add(
-                    r._1,
+    def _area_checks(self, names: set[str]) -> list[_Check]:
+        if not {"area_occupied_ha", "park_id"} <= self.present:
+            return []
+        return [
+            _Check(
+                "SELECT _row, NULL::VARCHAR AS _col, raw__area_occupied_ha AS value, "
+                "p.leasable_area_ha::DOUBLE AS num, NULL::VARCHAR AS txt "
+                f"FROM {{typed}} t JOIN ({current_rows_sql('park')}) p ON t.park_id = p.park_id "
+                "WHERE t.area_occupied_ha > p.leasable_area_ha + 1e-9",
+                lambda r: self.add(
+                    r[0],
                     self.header("area_occupied_ha"),
-                    r.raw,
+                    r[2],
                     "error",
                     "intake.error.occupied_gt_leasable",
-                    leasable=float(r.leasable),
-                )
-        finally:
-            self.con.unregister("park_ref")
+                    leasable=float(r[3]),
+                ),
+            )
+        ]
 
-    def lookup_frame(self, ref: str) -> pd.DataFrame:
-        return _reference(self.con, ref)
-
-    def _registry(self, typed: pa.Table) -> None:
-        names = set(typed.column_names)
-        if not names & {"name_ru", "name_uk", "name_en"}:
-            return
+    def _registry_checks(self, names: set[str]) -> list[_Check]:
         present = [n for n in ("name_ru", "name_uk", "name_en") if n in names]
+        if not present:
+            return []
+        none = "NULL::VARCHAR AS _col"
         cond = " AND ".join(f"({n} IS NULL OR trim({n}) = '')" for n in present)
-        for r in self.bad_rows(f"SELECT _row FROM typed WHERE {cond}").itertuples():
-            self.add(r._1, None, None, "error", "intake.error.name_missing")
+        checks = [
+            _Check(
+                f"SELECT _row, {none}, NULL::VARCHAR AS value, NULL::DOUBLE AS num, "
+                f"NULL::VARCHAR AS txt FROM {{typed}} WHERE {cond}",
+                lambda r: self.add(r[0], None, None, "error", "intake.error.name_missing"),
+            )
+        ]
         if {"leasable_area_ha", "total_area_ha"} <= names:
-            for r in self.bad_rows(
-                "SELECT _row, raw__leasable_area_ha AS raw, total_area_ha AS total FROM typed "
-                "WHERE leasable_area_ha > total_area_ha + 1e-9"
-            ).itertuples():
-                self.add(
-                    r._1,
-                    self.header("leasable_area_ha"),
-                    r.raw,
-                    "error",
-                    "intake.error.leasable_gt_total",
-                    total=float(r.total),
+            checks.append(
+                _Check(
+                    f"SELECT _row, {none}, raw__leasable_area_ha AS value, "
+                    f"total_area_ha AS num, NULL::VARCHAR AS txt FROM {{typed}} "
+                    f"WHERE leasable_area_ha > total_area_ha + 1e-9",
+                    lambda r: self.add(
+                        r[0],
+                        self.header("leasable_area_ha"),
+                        r[2],
+                        "error",
+                        "intake.error.leasable_gt_total",
+                        total=float(r[3]),
+                    ),
                 )
+            )
         if {"founded_on", "first_resident_on"} <= names:
-            for r in self.bad_rows(
-                "SELECT _row, raw__first_resident_on AS raw, raw__founded_on AS founded "
-                "FROM typed WHERE first_resident_on < founded_on"
-            ).itertuples():
-                self.add(
-                    r._1,
-                    self.header("first_resident_on"),
-                    r.raw,
-                    "error",
-                    "intake.error.opened_before_founded",
-                    founded=r.founded,
+            checks.append(
+                _Check(
+                    f"SELECT _row, {none}, raw__first_resident_on AS value, NULL::DOUBLE AS num, "
+                    f"raw__founded_on AS txt FROM {{typed}} WHERE first_resident_on < founded_on",
+                    lambda r: self.add(
+                        r[0],
+                        self.header("first_resident_on"),
+                        r[2],
+                        "error",
+                        "intake.error.opened_before_founded",
+                        founded=r[4],
+                    ),
                 )
+            )
         if {"municipality_code", "region_code"} <= names:
-            self.con.register("municipality_ref", self.lookup_frame("municipality"))
-            try:
-                for r in self.bad_rows(
-                    "SELECT _row, raw__municipality_code AS raw, typed.region_code AS region "
-                    "FROM typed JOIN municipality_ref m ON typed.municipality_code = m.code "
-                    "WHERE m.region_code <> typed.region_code"
-                ).itertuples():
-                    self.add(
-                        r._1,
+            municipalities = (
+                "SELECT municipality_code AS code, region_code FROM raw_municipality "
+                "QUALIFY row_number() OVER (PARTITION BY municipality_code "
+                "ORDER BY source_id DESC) = 1"
+            )
+            checks.append(
+                _Check(
+                    f"SELECT _row, {none}, raw__municipality_code AS value, NULL::DOUBLE AS num, "
+                    f"t.region_code AS txt FROM {{typed}} t "
+                    f"JOIN ({municipalities}) m ON t.municipality_code = m.code "
+                    f"WHERE m.region_code <> t.region_code",
+                    lambda r: self.add(
+                        r[0],
                         self.header("municipality_code"),
-                        r.raw,
+                        r[2],
                         "error",
                         "intake.error.municipality_not_in_region",
-                        region=r.region,
-                    )
-            finally:
-                self.con.unregister("municipality_ref")
-
-    def _periods(self, typed: pa.Table) -> None:
-        names = set(typed.column_names)
-        if not {"period_type", "period_type_parsed"} <= names:
-            return
-        for r in self.bad_rows(
-            "SELECT _row, raw__period_start AS raw, period_type AS ptype FROM typed "
-            "WHERE period_type IS NOT NULL AND period_type_parsed IS NOT NULL "
-            "AND period_type <> period_type_parsed"
-        ).itertuples():
-            self.add(
-                r._1,
-                self.header("period_start"),
-                r.raw,
-                "error",
-                "intake.error.period_type_mismatch",
-                period_type=t(f"intake.value.period_type.{r.ptype}", self.lang),
+                        region=r[4],
+                    ),
+                )
             )
+        return checks
 
-    def _jumps(self, typed: pa.Table) -> None:
+    def _period_checks(self, names: set[str]) -> list[_Check]:
+        if not {"period_type", "period_type_parsed"} <= names:
+            return []
+        return [
+            _Check(
+                "SELECT _row, NULL::VARCHAR AS _col, raw__period_start AS value, "
+                "NULL::DOUBLE AS num, period_type AS txt FROM {typed} "
+                "WHERE period_type IS NOT NULL AND period_type_parsed IS NOT NULL "
+                "AND period_type <> period_type_parsed",
+                lambda r: self.add(
+                    r[0],
+                    self.header("period_start"),
+                    r[2],
+                    "error",
+                    "intake.error.period_type_mismatch",
+                    period_type=t(f"intake.value.period_type.{r[4]}", self.lang),
+                ),
+            )
+        ]
+
+    def _jumps(self, names: set[str], view: str) -> None:
         """Warn when a value moves by more than 10x against the previous quarter, looking at
-        the file and, for quarters the file does not hold, at the warehouse."""
-        names = set(typed.column_names)
+        the file and, for quarters the file does not hold, at the warehouse. One window
+        query; a row comes back once with every measure, and each jump is reported."""
         kind = self.read.kind
         if kind == "park_quarter":
             partition = ["park_id"]
@@ -672,24 +737,17 @@ class _Context:
         keys = [*partition, "quarter"]
         if not measures or not all(k in names for k in keys):
             return
-        key_cols = ", ".join(keys)
         cols = ", ".join([*keys, *measures])
-        col_sel = "_col" if "_col" in names else "NULL::VARCHAR AS _col"
-        lags = ", ".join(
-            f"lag({m}) OVER w AS prev__{m}, lag(quarter) OVER w AS prevq"
-            if i == 0
-            else f"lag({m}) OVER w AS prev__{m}"
-            for i, m in enumerate(measures)
-        )
-        checks = " UNION ALL ".join(
-            f"SELECT _row, _col, '{m}' AS measure, {m} AS v, prev__{m} AS prev, prevq "
-            f"FROM lagged WHERE _row IS NOT NULL AND prevq = quarter - INTERVAL 3 MONTH "
-            f"AND {m} > 0 AND prev__{m} > 0 AND ({m} > 10 * prev__{m} OR {m} * 10 < prev__{m})"
+        col_sel = self._col_sel(names)
+        lags = ", ".join(f"lag({m}) OVER w AS prev__{m}" for m in measures)
+        jumped = " OR ".join(
+            f"({m} > 0 AND prev__{m} > 0 AND ({m} > 10 * prev__{m} OR {m} * 10 < prev__{m}))"
             for m in measures
         )
+        values = ", ".join(f"{m}, prev__{m}" for m in measures)
         sql = f"""
             WITH file_rows AS (
-                SELECT _row, {col_sel}, {cols} FROM typed
+                SELECT _row, {col_sel}, {cols} FROM {view}
                 WHERE {" AND ".join(f"{k} IS NOT NULL" for k in keys)}
             ),
             stored AS (
@@ -699,21 +757,44 @@ class _Context:
                   AND NOT EXISTS (SELECT 1 FROM file_rows f WHERE
                       {" AND ".join(f"f.{k} = s.{k}" for k in keys)})
             ),
-            lagged AS MATERIALIZED (
-                SELECT *, {lags} FROM (SELECT * FROM file_rows UNION ALL SELECT * FROM stored)
+            lagged AS (
+                SELECT *, {lags}, lag(quarter) OVER w AS prevq
+                FROM (SELECT * FROM file_rows UNION ALL SELECT * FROM stored)
                 WINDOW w AS (PARTITION BY {", ".join(partition)} ORDER BY quarter)
             )
-            {checks}
+            SELECT _row, _col, prevq, {values} FROM lagged
+            WHERE _row IS NOT NULL AND prevq = quarter - INTERVAL 3 MONTH AND ({jumped})
+            ORDER BY _row, _col NULLS FIRST
         """
-        del key_cols
-        for r in self.bad_rows(sql).itertuples():
-            self.add(
-                r._1,
-                self.cell_header(r.measure, r._2),
-                None,
-                "warning",
-                "intake.warning.jump",
-                current=float(r.v),
-                previous=float(r.prev),
-                previous_quarter=r.prevq,
-            )
+        found = self.con.execute(sql).fetchall()
+        # Reported per measure, then per row, as the checks above (the report sorts by row).
+        for i, m in enumerate(measures):
+            for r in found:
+                v, prev = r[3 + 2 * i], r[4 + 2 * i]
+                if v is None or prev is None or not (v > 0 and prev > 0):
+                    continue
+                if v > 10 * prev or v * 10 < prev:
+                    self.add(
+                        r[0],
+                        self.cell_header(m, r[1]),
+                        None,
+                        "warning",
+                        "intake.warning.jump",
+                        current=float(v),
+                        previous=float(prev),
+                        previous_quarter=r[2],
+                    )
+
+
+def _parse_distinct(values: pa.ChunkedArray, parse: Callable[[str], Any]) -> _Parsed:
+    """``parse`` applied once per distinct text: a dictionary array whose dictionary holds the
+    parsed values (a Python list) and whose indices point rows at them (nulls stay null)."""
+    encoded = values.combine_chunks().dictionary_encode()
+    parsed = [parse(text) for text in encoded.dictionary.to_pylist()]
+    return _Parsed(parsed, encoded.indices)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    dictionary: list
+    indices: pa.Array
