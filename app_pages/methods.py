@@ -1,0 +1,98 @@
+"""Methods and sources: what each estimator assumes and when to distrust it, where every
+loaded batch and every validation data set comes from, and how each KPI is defined."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics.i18n import fmt_date, t
+from app_pages import _shared
+
+# Estimators and diagnostics in the order an analyst meets them on the Impact page.
+METHODS = ("twfe", "cs", "sunab", "synth", "pretrend", "relative_magnitudes")
+ASPECTS = ("idea", "assumes", "distrust")
+
+lang = _shared.language()
+_shared.require_database(lang)
+
+st.title(t("methods.title", lang))
+st.caption(t("methods.caption", lang))
+
+methods_tab, sources_tab, kpi_tab = st.tabs(
+    [t("methods.tab_methods", lang), t("methods.tab_sources", lang), t("methods.tab_kpis", lang)]
+)
+
+with methods_tab:
+    for method in METHODS:
+        st.subheader(t(f"methods.{method}.name", lang))
+        for aspect in ASPECTS:
+            st.markdown(
+                f"**{t(f'methods.{aspect}', lang)}** {t(f'methods.{method}.{aspect}', lang)}"
+            )
+        st.caption(t(f"methods.{method}.references", lang))
+
+with sources_tab:
+    st.subheader(t("methods.loaded_sources", lang))
+    st.caption(t("methods.loaded_sources_caption", lang))
+    batches = _shared.sources()
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("methods.col_source", lang): batches["source_id"],
+                t("methods.col_title", lang): batches["title"],
+                t("methods.col_producer", lang): batches["producer"],
+                t("methods.col_published", lang): [
+                    fmt_date(d, lang) if pd.notna(d) else "–" for d in batches["published"]
+                ],
+                t("methods.col_url", lang): batches["url"].fillna("–"),
+                t("methods.col_licence", lang): batches["licence"].fillna("–"),
+                t("methods.col_simulated", lang): batches["simulated"].map(
+                    lambda s: t("data.yes", lang) if s else t("data.no", lang)
+                ),
+            }
+        ),
+        hide_index=True,
+        key="methods_sources",
+    )
+    st.subheader(t("methods.reference_data", lang))
+    st.caption(t("methods.reference_data_caption", lang))
+    reference = _shared.reference_sources()
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("methods.col_title", lang): [r["title"] for r in reference],
+                t("methods.col_purpose", lang): [r["purpose"][lang] for r in reference],
+                t("methods.col_producer", lang): [r["producer"] for r in reference],
+                t("methods.col_copy", lang): [r["copy"] for r in reference],
+                t("methods.col_url", lang): [r["url"] for r in reference],
+                t("methods.col_licence", lang): [r["licence"] for r in reference],
+            }
+        ),
+        hide_index=True,
+        key="methods_reference_data",
+    )
+
+with kpi_tab:
+    st.caption(t("methods.kpis_caption", lang))
+    for level in ("park", "region"):
+        st.subheader(t(f"methods.kpis_{level}", lang))
+        catalogue = _shared.indicators(level)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("methods.col_indicator", lang): catalogue[f"name_{lang}"],
+                    t("methods.col_unit", lang): catalogue["unit"].map(
+                        lambda u: _shared.unit_label(u, lang)
+                    ),
+                    t("methods.col_formula", lang): catalogue[f"formula_{lang}"].fillna(
+                        t("methods.reported", lang)
+                    ),
+                    t("methods.col_direction", lang): catalogue["direction"].map(
+                        lambda d: t(f"methods.direction_{d}", lang)
+                    ),
+                    t("methods.col_description", lang): catalogue[f"description_{lang}"],
+                    t("methods.col_code", lang): catalogue["code"],
+                }
+            ),
+            hide_index=True,
+            key=f"methods_kpis_{level}",
+        )
