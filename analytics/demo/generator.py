@@ -88,6 +88,7 @@ from analytics.demo.parks import (
     roadmap_targets,
     simulate_paths,
 )
+from analytics.demo.policy import PARK_POLICY_COLUMNS, policy_additions
 from analytics.demo.statistics import (
     STATISTICS,
     MunicipalPanel,
@@ -176,6 +177,7 @@ class DemoData:
     municipality_quarter: pd.DataFrame
     truth_effect: pd.DataFrame
     truth_target_miss: pd.DataFrame
+    truth_compliance: pd.DataFrame
 
     RAW_TABLES = (
         "region",
@@ -215,19 +217,24 @@ def generate(seed: int = DEFAULT_SEED) -> DemoData:
         "region_code",
     )
     misses = _check_target_misses(reports, targets, designed_misses)
+    # Issue 8 (statutory monitoring): drawn from a separate stream after everything above, so
+    # the columns and rows that existed before are unchanged (tests/policy/test_demo_contract.py).
+    policy = policy_additions(seed, registry, paths, reports)
+    park = registry[PARK_COLUMNS].merge(policy.park, on="park_id", validate="one_to_one")
     return DemoData(
         seed=seed,
         country=pd.DataFrame([COUNTRY]),
         district=DISTRICTS.copy(),
         region=geography.region[REGION_COLUMNS].copy(),
         municipality=municipality.copy(),
-        park=registry[PARK_COLUMNS].copy(),
-        park_quarter=reports,
-        park_target=targets,
+        park=park[[*PARK_COLUMNS, *PARK_POLICY_COLUMNS]],
+        park_quarter=pd.concat([reports, policy.report_columns], axis=1),
+        park_target=pd.concat([targets, policy.passports], ignore_index=True),
         region_quarter=regional,
         municipality_quarter=municipal,
         truth_effect=truth,
         truth_target_miss=misses,
+        truth_compliance=policy.truth_compliance,
     )
 
 

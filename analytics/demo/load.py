@@ -27,7 +27,7 @@ TITLES = {
     "municipality": "Municipalities of the Demo Republic (simulated)",
     "park": "Park registry (simulated)",
     "park_quarter": "Quarterly park reports (simulated)",
-    "park_target": "Park roadmap targets (simulated)",
+    "park_target": "Park roadmap and passport targets (simulated)",
     "region_quarter": "Regional statistics, aggregated from municipalities (simulated)",
     "municipality_quarter": "Municipal statistics with planted park effects (simulated)",
 }
@@ -71,6 +71,7 @@ def load_demo(con: duckdb.DuckDBPyConnection, data: DemoData) -> None:
     store_region_shapes(con, region_polygons(data.seed), batches["region"])
     _insert(con, "truth_effect", data.truth_effect)
     _insert(con, "truth_target_miss", data.truth_target_miss)
+    _insert(con, "truth_compliance", data.truth_compliance)
     build(con)
 
 

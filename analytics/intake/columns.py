@@ -163,6 +163,15 @@ def kind_spec(kind: str) -> KindSpec:
             ColumnSpec("registered_on", "date", example="15.06.2019"),
             ColumnSpec("first_resident_on", "date", example="01.02.2020"),
             ColumnSpec("closed_on", "date", example=""),
+            # Migration 005 (statutory monitoring): legal milestones and physical parameters.
+            ColumnSpec("management_company_on", "date", example="01.09.2019"),
+            ColumnSpec("operating_on", "date", example="01.03.2020"),
+            ColumnSpec("excluded_on", "date", example=""),
+            ColumnSpec("exclusion_reason", "text", example=""),
+            ColumnSpec("production_area_ha", example="70", **area),
+            ColumnSpec("electricity_mw", "number", nonnegative=True, example="25"),
+            ColumnSpec("gas_m3_per_hour", "number", nonnegative=True, example="15 000"),
+            ColumnSpec("water_m3_per_day", "number", nonnegative=True, example="8 000"),
         )
         return KindSpec(kind, ("park_id",), columns)
     if kind == "park_quarter":

@@ -21,6 +21,15 @@ SELECT
     first_resident_on,
     first_resident_on AS opened_on,
     closed_on,
+    -- 005: legal milestones and the parameters the park rules check (data/compliance.yml)
+    management_company_on,
+    operating_on,
+    excluded_on,
+    exclusion_reason,
+    production_area_ha,
+    electricity_mw,
+    gas_m3_per_hour,
+    water_m3_per_day,
     source_id
 FROM stg_park
 ORDER BY park_id;

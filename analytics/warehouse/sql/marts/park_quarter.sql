@@ -25,6 +25,17 @@ SELECT
     subsidies,
     infrastructure_spending,
     reported_on,
+    -- 005: Decree-1119 commitments and gross vs net jobs. net_jobs = jobs at new firms +
+    -- expansion of relocated firms since they moved (the jobs they brought are not new).
+    residents_revenue,
+    residents_revenue_cumulative,
+    high_productivity_jobs,
+    residents_relocated,
+    jobs_at_relocated_firms,
+    jobs_moved_in,
+    -- A blank in any of the three leaves net_jobs blank (greatest() would skip a NULL).
+    CASE WHEN jobs_moved_in IS NOT NULL THEN jobs_total - jobs_at_relocated_firms
+        + greatest(jobs_at_relocated_firms - jobs_moved_in, 0) END AS net_jobs,
     source_id
 FROM stg_park_quarter
 ORDER BY park_id, quarter;
