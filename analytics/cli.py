@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "analytics.effects.commands",
     "analytics.intake.commands",
     "analytics.kpi.commands",
+    "analytics.policy.commands",
     "analytics.reports.commands",
 )
 

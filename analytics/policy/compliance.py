@@ -1,0 +1,392 @@
+"""Compliance flags: statutory rules per jurisdiction, parameters in ``data/compliance.yml``.
+
+Each rule in the file has an id, a ``kind`` this module knows how to check and the numbers
+that kind needs; changing a number in the file changes the flags without code changes. A
+park's jurisdiction is the country of its region. Rules apply to parks that exist on the
+as-of date and are neither closed nor excluded from the register by then.
+
+Kinds (the file's header comment says the same for the people who edit it):
+
+* ``no_event_within`` (start, event, months): breach when ``months`` have passed since the
+  ``start`` date and the ``event`` date has not come by the as-of date; since = start + months.
+  A deadline equal to the as-of date has passed; an event on the as-of date counts.
+* ``minimum`` (field, minimum) and ``minimum_ratio`` (numerator, denominator, minimum): breach
+  when the value is below the minimum (equal passes); since = the first non-blank date of
+  ``since`` (default registered_on, founded_on).
+* ``occupancy_after_years`` (start, years, minimum): once ``years`` have passed since ``start``,
+  breach when the occupancy (area_occupied_ha / leasable_area_ha) of the latest report with a
+  value is below the minimum; since = the later of start + years and the end of the first
+  quarter of the trailing run of reports below the minimum.
+
+A rule whose clock has not started (no registration date, no first resident) does not apply;
+one whose other inputs are blank gives status ``no_data`` (listed, never a flag).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+import yaml
+
+from analytics.errors import UserError
+from analytics.i18n import fmt_date, fmt_number, fmt_percent, t
+from analytics.kpi.formulas import parse_quarter, quarter_end
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "data" / "compliance.yml"
+Kind = Literal["no_event_within", "minimum", "minimum_ratio", "occupancy_after_years"]
+KIND_PARAMETERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "no_event_within": ("start", "event", "months"),
+        "minimum": ("field", "minimum"),
+        "minimum_ratio": ("numerator", "denominator", "minimum"),
+        "occupancy_after_years": ("start", "years", "minimum"),
+    }
+)
+NUMERIC_PARAMETERS = frozenset({"months", "minimum", "years"})
+DEFAULT_SINCE = ("registered_on", "founded_on")
+Status = Literal["breach", "ok", "no_data"]
+RESULT_COLUMNS = [
+    "park_id",
+    "jurisdiction",
+    "rule",
+    "kind",
+    "status",
+    "value",
+    "threshold",
+    "since",
+    "needs_legal_check",
+    "legal_basis",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One statutory rule of one jurisdiction, as written in the configuration file."""
+
+    rule_id: str
+    jurisdiction: str
+    kind: str
+    params: Mapping[str, Any]
+    park_types: tuple[str, ...] = ()
+    since: tuple[str, ...] = DEFAULT_SINCE
+    needs_legal_check: bool = True
+    legal_basis: str = ""
+
+    @property
+    def threshold(self) -> float:
+        """The rule's number: months, or the minimum (area, share, capacity per ha)."""
+        return float(self.params["months" if self.kind == "no_event_within" else "minimum"])
+
+
+@dataclass(frozen=True)
+class ComplianceConfig:
+    path: str
+    rules: tuple[Rule, ...]
+
+    def for_jurisdiction(self, code: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.jurisdiction == code)
+
+
+def load_config(path: Path | str | None = None) -> ComplianceConfig:
+    """Read and check the rules file (default ``data/compliance.yml``).
+
+    Raises UserError naming the rule and the problem when the file is not usable."""
+    source = Path(path) if path is not None else DEFAULT_CONFIG
+    try:
+        content = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError("policy.config_unreadable", path=str(source), reason=str(exc)) from exc
+    jurisdictions = content.get("jurisdictions") if isinstance(content, dict) else None
+    if not isinstance(jurisdictions, dict):
+        raise UserError(
+            "policy.config_invalid", path=str(source), rule="-", problem="jurisdictions"
+        )
+    rules = []
+    for code, spec in jurisdictions.items():
+        for rule_id, body in ((spec or {}).get("rules") or {}).items():
+            rules.append(_rule(str(source), str(code), str(rule_id), body))
+    return ComplianceConfig(str(source), tuple(rules))
+
+
+def _rule(path: str, code: str, rule_id: str, body: Any) -> Rule:
+    def invalid(problem: str) -> UserError:
+        return UserError(
+            "policy.config_invalid", path=path, rule=f"{code}/{rule_id}", problem=problem
+        )
+
+    if not isinstance(body, dict) or body.get("kind") not in KIND_PARAMETERS:
+        raise invalid(f"kind must be one of {', '.join(KIND_PARAMETERS)}")
+    kind = body["kind"]
+    params = {}
+    for name in KIND_PARAMETERS[kind]:
+        if name not in body:
+            raise invalid(f"missing {name}")
+        value = body[name]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if name in NUMERIC_PARAMETERS and not (number and value >= 0):
+            raise invalid(f"{name} must be a non-negative number")
+        params[name] = value
+    since = body.get("since", list(DEFAULT_SINCE))
+    since = (since,) if isinstance(since, str) else tuple(since)
+    return Rule(
+        rule_id=rule_id,
+        jurisdiction=code,
+        kind=kind,
+        params=MappingProxyType(params),
+        park_types=tuple(body.get("park_types") or ()),
+        since=since,
+        needs_legal_check=bool(body.get("needs_legal_check", True)),
+        legal_basis=str(body.get("legal_basis", "")),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluation on frames
+
+
+def _date(value: Any) -> pd.Timestamp | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value)
+
+
+def in_force(parks: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Parks founded by ``as_of`` and neither closed nor excluded by then."""
+    ended = pd.Series(False, index=parks.index)
+    for column in ("closed_on", "excluded_on"):
+        if column in parks:
+            stamps = pd.to_datetime(parks[column])
+            ended |= stamps.notna() & (stamps <= as_of)
+    founded = pd.to_datetime(parks["founded_on"]) if "founded_on" in parks else None
+    started = founded.isna() | (founded <= as_of) if founded is not None else True
+    return started & ~ended
+
+
+def _since(park: pd.Series, rule: Rule) -> pd.Timestamp | None:
+    for column in rule.since:
+        stamp = _date(park.get(column))
+        if stamp is not None:
+            return stamp
+    return None
+
+
+def _check_no_event(park: pd.Series, rule: Rule, as_of: pd.Timestamp) -> tuple | None:
+    start = _date(park.get(rule.params["start"]))
+    if start is None:
+        return None  # the clock has not started (e.g. not registered): rule not applicable
+    deadline = start + pd.DateOffset(months=int(rule.params["months"]))
+    elapsed = _months_between(start, as_of)
+    event = _date(park.get(rule.params["event"]))
+    happened = event is not None and event <= as_of
+    if deadline <= as_of and not happened:
+        return "breach", elapsed, deadline
+    return "ok", elapsed, None
+
+
+def _months_between(start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Whole months from ``start`` to ``end`` (the count a deadline in months compares with)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if start + pd.DateOffset(months=months) > end:
+        months -= 1
+    return float(months)
+
+
+def _check_minimum(park: pd.Series, rule: Rule) -> tuple:
+    if rule.kind == "minimum":
+        value = pd.to_numeric(park.get(rule.params["field"]), errors="coerce")
+    else:
+        numerator = pd.to_numeric(park.get(rule.params["numerator"]), errors="coerce")
+        denominator = pd.to_numeric(park.get(rule.params["denominator"]), errors="coerce")
+        value = numerator / denominator if denominator and denominator > 0 else np.nan
+    if value is None or pd.isna(value):
+        return "no_data", np.nan, None
+    if value < rule.threshold:
+        return "breach", float(value), _since(park, rule)
+    return "ok", float(value), None
+
+
+def _check_occupancy(
+    park: pd.Series, rule: Rule, as_of: pd.Timestamp, reports: pd.DataFrame
+) -> tuple | None:
+    start = _date(park.get(rule.params["start"]))
+    leasable = pd.to_numeric(park.get("leasable_area_ha"), errors="coerce")
+    if start is None:
+        return None  # no first resident yet: the grace period has not started
+    grace_end = start + pd.DateOffset(years=int(rule.params["years"]))
+    if grace_end > as_of:
+        return "ok", np.nan, None  # not yet due: nothing to flag
+    if leasable is None or pd.isna(leasable) or leasable <= 0 or reports.empty:
+        return "no_data", np.nan, None
+    share = (reports["area_occupied_ha"] / leasable).to_numpy(float)
+    below = share < rule.threshold
+    if not below[-1]:
+        return "ok", float(share[-1]), None
+    first = 0 if below.all() else len(below) - int(np.argmin(below[::-1]))
+    run_start = pd.Timestamp(reports["quarter"].iloc[first]) + pd.offsets.QuarterEnd(0)
+    return "breach", float(share[-1]), max(grace_end, run_start)
+
+
+def evaluate_compliance(
+    parks: pd.DataFrame,
+    quarters: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp,
+    config: ComplianceConfig,
+) -> pd.DataFrame:
+    """Every applicable (park, rule) as of ``as_of``: status breach / ok / no_data, the
+    observed value (months elapsed, area, share, capacity per ha, occupancy), the threshold and
+    since when the park is in breach.
+
+    ``parks``: the park mart plus ``jurisdiction`` (the country code of its region).
+    ``quarters``: park_quarter rows (park_id, quarter, area_occupied_ha); reports after the
+    as-of quarter are ignored.
+    """
+    stamp = pd.Timestamp(as_of)
+    active = parks[in_force(parks, stamp)]
+    reports = quarters[pd.to_datetime(quarters["quarter"]) <= stamp]
+    reports = reports[reports["area_occupied_ha"].notna()].sort_values(["park_id", "quarter"])
+    by_park = dict(tuple(reports.groupby("park_id", sort=False)))
+    empty = reports.iloc[0:0]
+    rows = []
+    for _, park in active.iterrows():
+        for rule in config.for_jurisdiction(park["jurisdiction"]):
+            if rule.park_types and park["park_type"] not in rule.park_types:
+                continue
+            if rule.kind == "no_event_within":
+                outcome = _check_no_event(park, rule, stamp)
+            elif rule.kind == "occupancy_after_years":
+                outcome = _check_occupancy(park, rule, stamp, by_park.get(park["park_id"], empty))
+            else:
+                outcome = _check_minimum(park, rule)
+            if outcome is None:
+                continue
+            status, value, since = outcome
+            rows.append(
+                (
+                    park["park_id"],
+                    rule.jurisdiction,
+                    rule.rule_id,
+                    rule.kind,
+                    status,
+                    value,
+                    rule.threshold,
+                    since,
+                    rule.needs_legal_check,
+                    rule.legal_basis,
+                )
+            )
+    table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    table["since"] = pd.to_datetime(table["since"])
+    table["value"] = table["value"].astype(float)
+    return table.sort_values(["park_id", "rule"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the warehouse
+
+
+@dataclass(frozen=True)
+class ComplianceCheck:
+    """The rules checked as of one date. ``table``: every applicable (park, rule) (columns
+    RESULT_COLUMNS plus name_ru/uk/en and region_code); ``flags``: the breaches."""
+
+    as_of: dt.date
+    config_path: str
+    table: pd.DataFrame = field(repr=False)
+
+    @property
+    def flags(self) -> pd.DataFrame:
+        return self.table[self.table["status"] == "breach"].reset_index(drop=True)
+
+    def messages(self, lang: str) -> list[str]:
+        """One line per flag: park, rule, the numbers and since when."""
+        return [flag_text(row, lang) for _, row in self.flags.iterrows()]
+
+
+def parks_with_jurisdiction(
+    con: duckdb.DuckDBPyConnection, region: str | None = None
+) -> pd.DataFrame:
+    """The park mart with ``jurisdiction`` = the country code of each park's region."""
+    sql = (
+        "SELECT p.*, r.country_code AS jurisdiction FROM park p"
+        " LEFT JOIN region r ON r.code = p.region_code"
+    )
+    params: list[Any] = []
+    if region:
+        sql += " WHERE p.region_code = ?"
+        params.append(region)
+    return con.execute(sql + " ORDER BY p.park_id", params).df()
+
+
+def latest_quarter(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The newest quarter any park reported (the default as-of quarter)."""
+    found = con.execute("SELECT max(quarter) FROM park_quarter").fetchone()[0]
+    if found is None:
+        raise UserError("policy.no_reports")
+    return pd.Timestamp(found).date()
+
+
+def compliance_check(
+    con: duckdb.DuckDBPyConnection,
+    quarter: str | dt.date | None = None,
+    region: str | None = None,
+    config: ComplianceConfig | Path | str | None = None,
+) -> ComplianceCheck:
+    """Check every rule of every park's jurisdiction as of the end of ``quarter`` (default:
+    the newest reported quarter). ``config``: a loaded config or a path to a rules file."""
+    rules = config if isinstance(config, ComplianceConfig) else load_config(config)
+    q = parse_quarter(quarter) if quarter is not None else latest_quarter(con)
+    as_of = quarter_end(q)
+    parks = parks_with_jurisdiction(con, region)
+    if region and parks.empty:
+        raise UserError("kpi.unknown_region", region=region)
+    quarters = con.execute(
+        "SELECT park_id, quarter, area_occupied_ha FROM park_quarter ORDER BY park_id, quarter"
+    ).df()
+    table = evaluate_compliance(parks, quarters, as_of, rules)
+    names = parks[["park_id", "region_code", "name_ru", "name_uk", "name_en"]]
+    table = table.merge(names, on="park_id", how="left")
+    return ComplianceCheck(as_of, rules.path, table)
+
+
+# ---------------------------------------------------------------------------------------
+# Text
+
+
+def _number(value: float, kind: str, rule_id: str, lang: str) -> str:
+    if kind == "occupancy_after_years" or (kind == "minimum_ratio" and "share" in rule_id):
+        return fmt_percent(value, lang, 1)
+    if kind == "no_event_within":
+        return fmt_number(value, lang, 0)
+    return fmt_number(value, lang, 2)
+
+
+def rule_title(rule_id: str, kind: str, lang: str) -> str:
+    """The rule's name from the catalogue (``policy.rule.<id>``), else its kind's name."""
+    from analytics.i18n import has_key
+
+    key = f"policy.rule.{rule_id}"
+    return t(key, lang) if has_key(key) else t(f"policy.kind.{kind}", lang)
+
+
+def flag_text(row: Mapping[str, Any] | pd.Series, lang: str) -> str:
+    """A flag in words: which rule, which numbers, since when, and whether the threshold still
+    needs a legal check."""
+    kind, rule_id = row["kind"], row["rule"]
+    text = t(
+        f"policy.flag.{kind}",
+        lang,
+        park=row["park_id"],
+        rule=rule_title(rule_id, kind, lang),
+        value=_number(row["value"], kind, rule_id, lang),
+        threshold=_number(row["threshold"], kind, rule_id, lang),
+        since=fmt_date(row["since"], lang),
+    )
+    if row["needs_legal_check"]:
+        text += " " + t("policy.needs_legal_check", lang)
+    return text
