@@ -7,6 +7,8 @@ from analytics.explore import LEVELS, group_options
 from analytics.i18n import fmt_quarter, t
 from app_pages import _shared
 
+DEFAULT_INDICATOR = {"park": "jobs_total", "municipality": "employment", "region": "employment"}
+
 lang = _shared.language()
 _shared.require_database(lang)
 

@@ -28,13 +28,16 @@ def _outside_requests(urls: list[str]) -> list[str]:
 def test_page_renders_with_charts_and_stays_local(app_server, page, stem):
     page.goto(f"{app_server}/{stem}?lang=en")
     wait_for_app(page)
+    if stem in CHART_PAGES:
+        # Heavier pages keep computing after their first elements appear.
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=90_000)
+        wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
     charts = page.locator(".js-plotly-plot")
     if stem in CHART_PAGES:
         assert charts.count() > 0, f"no plotly chart on {stem}"
     if charts.count():
         # Plotly draws into SVG (and canvas/WebGL for maps): the elements must really exist.
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         drawn = page.locator(".js-plotly-plot .main-svg, .js-plotly-plot canvas").count()
         assert drawn >= charts.count()
     screenshot(page, f"{stem}-en")
