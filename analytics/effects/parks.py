@@ -78,6 +78,10 @@ CONTROLS: tuple[str, ...] = ("notyet", "never")
 TRANSFORMS: tuple[str, ...] = ("log", "level")
 AGGREGATIONS: tuple[str, ...] = ("simple", "dynamic")
 PARK_TYPES: tuple[str, ...] = ("industrial_park", "technopark", "sez", "industrial_site")
+# Event times shown and tested (quarters since opening): 3 years before, 5 after. Far event
+# times rest on one or two single-park cohorts whose analytic standard errors leave out the
+# treated unit's own noise, so a pre-trend test over every lead rejects spuriously.
+EVENT_WINDOW = (-12, 20)
 # Longest run of missing quarters inside a unit's series that is filled.
 MAX_GAP = 2
 CACHE_SIZE = 32
@@ -199,7 +203,9 @@ class ParkEffect:
     def tidy(self) -> pd.DataFrame:
         """The headline table, with the event-study rows when they come from another result."""
         table = self.result.tidy()
-        if self.event_study is not None and self.event_study is not self.result:
+        # CS with the simple headline: the event study is another result (Sun-Abraham's tidy
+        # table already lists its event times).
+        if self.att_gt is not None and self.event_study is not self.result:
             extra = self.event_study.tidy().iloc[1:]
             table = pd.concat([table, extra], ignore_index=True)
         return table
@@ -584,7 +590,7 @@ def _estimate(
             seed=params["seed"],
             alpha=alpha,
         )
-        event_study = aggte(att, "dynamic")
+        event_study = aggte(att, "dynamic", min_e=EVENT_WINDOW[0], max_e=EVENT_WINDOW[1])
         result = event_study if params["aggregation"] == "dynamic" else aggte(att, "simple")
     elif method == "twfe":
         result = twfe(panel.data, **columns, treat_time="first_quarter", alpha=alpha)
@@ -593,7 +599,7 @@ def _estimate(
         result = sun_abraham(
             panel.data, **columns, treat_time="first_quarter", control=control, alpha=alpha
         )
-        event_study = result
+        event_study = _event_window(result)
     else:
         result = synthetic_control(
             panel.data,
@@ -619,6 +625,18 @@ def _estimate(
         att_gt=att,
         place_names=_place_names(con, params["level"], panel.sc_unit),
     )
+
+
+def _event_window(result: Any) -> Any:
+    """The result with its event study cut to :data:`EVENT_WINDOW` (and its covariance)."""
+    import dataclasses
+
+    rows = result.event_study["rel_time"].between(*EVENT_WINDOW).to_numpy()
+    vcov = result.event_vcov
+    if vcov is not None:
+        vcov = np.asarray(vcov)[np.ix_(rows, rows)]
+    events = result.event_study.loc[rows].reset_index(drop=True)
+    return dataclasses.replace(result, event_study=events, event_vcov=vcov)
 
 
 def _place_names(con: duckdb.DuckDBPyConnection, level: str, unit: str | None):
@@ -684,6 +702,7 @@ def park_effect_truth(
             float(treated["effect"].mean()), description="mean over treated unit-quarters"
         )
     events = _true_event_study(cells)
+    events = events.loc[events["rel_time"].between(*EVENT_WINDOW)].reset_index(drop=True)
     if method == "sa":
         post = cells.loc[cells["rel_time"] >= 0]
         estimate = float(np.average(post["truth"], weights=post["n_units"]))
