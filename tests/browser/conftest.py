@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from app_pages import page_path
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
@@ -148,6 +150,10 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
         timeout=timeout_ms,
         polling=100,
     )
+
+
+def page_url(base: str, stem: str, query: str = "") -> str:
+    return f"{base}/{page_path(stem)}" + (f"?{query}" if query else "")
 
 
 def screenshot(page, name: str) -> Path:

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import pytest
 
 from analytics.i18n import t
-from tests.browser.conftest import PAGES, screenshot, wait_for_app
+from tests.browser.conftest import PAGES, page_url, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -26,13 +26,15 @@ def _outside_requests(urls: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("stem", PAGES)
 def test_page_renders_with_charts_and_stays_local(app_server, page, stem):
-    page.goto(f"{app_server}/{stem}?lang=en")
+    page.goto(page_url(app_server, stem, "lang=en"))
     wait_for_app(page)
     if stem in CHART_PAGES:
         # Heavier pages keep computing after their first elements appear.
         page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=90_000)
         wait_for_app(page)
-    assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
+    body = page.inner_text("body")
+    assert page.locator('[data-testid="stException"]').count() == 0, body[:2000]
+    assert "Page not found" not in body
     charts = page.locator(".js-plotly-plot")
     if stem in CHART_PAGES:
         assert charts.count() > 0, f"no plotly chart on {stem}"
@@ -45,7 +47,7 @@ def test_page_renders_with_charts_and_stays_local(app_server, page, stem):
 
 
 def test_overview_charts_render_in_the_browser(app_server, page):
-    page.goto(f"{app_server}/overview?lang=ru")
+    page.goto(page_url(app_server, "overview", "lang=ru"))
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 3
@@ -56,7 +58,7 @@ def test_overview_charts_render_in_the_browser(app_server, page):
 
 
 def test_language_switch_changes_visible_text(app_server, page):
-    page.goto(f"{app_server}/overview?lang=ru")
+    page.goto(page_url(app_server, "overview", "lang=ru"))
     wait_for_app(page)
     assert page.locator("h1").first.inner_text() == t("overview.title", "ru")
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
