@@ -23,7 +23,7 @@ import pyarrow as pa
 from analytics.errors import UserError
 from analytics.intake.columns import kind_spec
 from analytics.intake.validate import ValidationReport, current_rows_sql
-from analytics.warehouse.build import SQL_DIR, load_seeds
+from analytics.warehouse.build import build
 
 # Tests set this to hold an import inside its transaction so they can kill the process there.
 PAUSE_ENV = "PARKS_INTAKE_PAUSE_SECONDS"
@@ -165,14 +165,6 @@ def dry_run_summary(plan: ImportPlan) -> ImportSummary:
     return _summary(plan, None, dry_run=True)
 
 
-def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """``build()`` without its own transaction, so an import and its marts commit together."""
-    load_seeds(con)
-    for folder in ("staging", "marts"):
-        for path in sorted((SQL_DIR / folder).glob("*.sql")):
-            con.execute(path.read_text(encoding="utf-8"))
-
-
 def commit_import(
     con: duckdb.DuckDBPyConnection,
     plan: ImportPlan,
@@ -234,7 +226,8 @@ def commit_import(
             ],
         )
         _pause_for_tests()
-        rebuild_marts(con)
+        # Only this kind's staging view and marts (and marts reading them) can change.
+        build(con, transaction=False, tables=[kind])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

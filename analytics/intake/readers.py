@@ -17,12 +17,14 @@ import datetime as dt
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analytics.errors import UserError
@@ -134,29 +136,39 @@ def read_file(
         data = bytes(source)
         filename = filename or "upload"
     check_size(len(data), limits)
-    checksum = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not data or data.isspace():  # strip() would copy the whole file
         raise UserError("intake.empty_file", file=filename)
+    # Hashing a big file takes as long as parsing it; hashlib releases the GIL, so both run
+    # at once.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checksum = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        grid, body, header_idx, header_kind, fmt = _read_grid(data, filename, kind, sheet, limits)
+        return _assemble(
+            grid, body, header_idx, header_kind, fmt, filename, checksum.result(), len(data)
+        )
+
+
+def _read_grid(
+    data: bytes, filename: str, kind: str | None, sheet: str | None, limits: Limits
+) -> tuple[list[list], list[list] | pa.Table, int, str, dict[str, Any]]:
+    """The first rows (for the header), the body below the header, and the format found."""
     if data[:4] == b"PK\x03\x04":
         check_zip(data, limits)
         grid, sheet_name = _xlsx_grid(data, filename, sheet)
+        header_idx, header_kind = _find_header(grid, kind)
         fmt = {"format": "xlsx", "sheet": sheet_name}
-        text_lines = None
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return grid, grid[header_idx + 1 :], header_idx, header_kind, fmt
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UserError("intake.xls_old", file=filename)
-    else:
-        check_line_lengths(data, limits)
-        text, encoding = _decode(data)
-        delimiter = _detect_delimiter(text)
-        text_lines = text.splitlines()
-        grid = list(csv.reader(text_lines[:HEADER_SCAN_ROWS], delimiter=delimiter))
-        fmt = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
+    check_line_lengths(data, limits)
+    text, encoding = _decode(data)
+    delimiter = _detect_delimiter(text)
+    grid = list(csv.reader(_head_lines(text, HEADER_SCAN_ROWS), delimiter=delimiter))
     header_idx, header_kind = _find_header(grid, kind)
-    if text_lines is None:
-        body = grid[header_idx + 1 :]
-    else:
-        body = _csv_body(text, text_lines, fmt["delimiter"], header_idx, grid)
-    return _assemble(grid, body, header_idx, header_kind, fmt, filename, checksum, len(data))
+    fmt = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
+    width = len(grid[header_idx])
+    body = _csv_body(data, text, encoding, delimiter, header_idx, width)
+    return grid, body, header_idx, header_kind, fmt
 
 
 # ---------------------------------------------------------------- CSV
@@ -190,32 +202,52 @@ def _detect_delimiter(text: str) -> str:
     return best
 
 
+def _head_lines(text: str, n: int) -> list[str]:
+    """The first ``n`` lines as ``str.splitlines`` cuts them, without splitting the whole
+    file (a million-line file would become a million strings)."""
+    lines = text[:200_000].splitlines()
+    if len(lines) > n + 1:
+        return lines[:n]
+    return text.splitlines()[:n]
+
+
 def _csv_body(
-    text: str, lines: list[str], delimiter: str, header_idx: int, head: list[list[str]]
+    data: bytes, text: str, encoding: str, delimiter: str, header_idx: int, width: int
 ) -> list[list[str]] | pa.Table:
-    """The rows from the header on: a list of rows, or for big clean files an Arrow table
+    """The rows below the header: a list of rows, or for big clean files an Arrow table
     parsed by pyarrow's multi-threaded reader (row numbers are then line numbers)."""
-    width = len(head[header_idx])
     if len(text) > FAST_PATH_BYTES:
-        fast = _csv_fast(text, delimiter, header_idx, width)
+        fast = _csv_fast(data, text, encoding, delimiter, header_idx, width)
         if fast is not None:
             return fast
     # csv.reader counts physical lines, so a quoted line break keeps row numbers right.
-    rows: list[list] = []
-    reader = csv.reader(lines[header_idx + 1 :], delimiter=delimiter)
-    for row in reader:
-        rows.append(row)
-    return rows
+    return list(csv.reader(text.splitlines()[header_idx + 1 :], delimiter=delimiter))
 
 
-def _csv_fast(text: str, delimiter: str, header_idx: int, width: int) -> pa.Table | None:
+def _csv_fast(
+    data: bytes, text: str, encoding: str, delimiter: str, header_idx: int, width: int
+) -> pa.Table | None:
     """Parse with pyarrow when every line is a plain record; None sends the caller to the
-    exact (slow) path, which reports broken lines with their numbers."""
-    body_start = 0
+    exact (slow) path, which reports broken lines with their numbers.
+
+    UTF-8 files are parsed from their own bytes (no copy); CP1251 is transcoded once.
+    """
+    if encoding == "utf-8":
+        buf, start = data, 0
+    elif encoding == "utf-8-sig":
+        buf, start = data, 3
+    else:
+        buf, start = text.encode("utf-8"), 0
     for _ in range(header_idx + 1):  # the header line too: the body starts below it
-        body_start = text.index("\n", body_start) + 1
-    body = text[body_start:].rstrip("\r\n")
-    if "\n\n" in body or "\r\n\r\n" in body:
+        newline = buf.find(b"\n", start)
+        if newline < 0:
+            return None
+        start = newline + 1
+    end = len(buf)
+    while end > start and buf[end - 1] in (10, 13):
+        end -= 1
+    # pyarrow skips blank lines, which would shift the row numbers after them.
+    if buf.find(b"\n\n", start, end) >= 0 or buf.find(b"\r\n\r\n", start, end) >= 0:
         return None
     bad_rows = []
 
@@ -225,7 +257,7 @@ def _csv_fast(text: str, delimiter: str, header_idx: int, width: int) -> pa.Tabl
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(buf).slice(start, end - start)),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=False, invalid_row_handler=on_invalid
@@ -396,7 +428,7 @@ def _assemble(
     language = _language([m[1] for m in matches if m])
     columns = _columns_of(body, width)
     n = len(columns[0]) if columns else 0
-    arrays = {name: _as_string_array(columns[i]) for name, i in keep.items()}
+    arrays = _string_arrays(columns, keep)
     arrays["_row"] = pa.array(range(first_row, first_row + n), pa.int64())
     table = _drop_blank_rows(pa.table(arrays))
     layout = "long"
@@ -425,6 +457,16 @@ def _header_cells(grid: list[list], header_idx: int, filename: str) -> list[str 
     return header
 
 
+def _string_arrays(columns: list, keep: dict[str, int]) -> dict[str, pa.Array]:
+    """The kept columns as trimmed text; Arrow columns are trimmed in parallel (the kernels
+    release the GIL)."""
+    if not keep or not isinstance(columns[0], (pa.Array, pa.ChunkedArray)):
+        return {name: _as_string_array(columns[i]) for name, i in keep.items()}
+    with ThreadPoolExecutor(max_workers=pa.cpu_count()) as pool:
+        trimmed = pool.map(lambda i: _as_string_array(columns[i]), keep.values())
+        return dict(zip(keep, trimmed, strict=True))
+
+
 def _as_string_array(values) -> pa.Array:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return pa.compute.utf8_trim_whitespace(values)
@@ -435,6 +477,10 @@ def _as_string_array(values) -> pa.Array:
 def _drop_blank_rows(table: pa.Table) -> pa.Table:
     data_cols = [c for c in table.column_names if not c.startswith("_")]
     if not data_cols or table.num_rows == 0:
+        return table
+    # A row is blank only when every cell is: when one column has no empty cell, none is.
+    first = table.column(data_cols[0])
+    if first.null_count == 0 and (pc.min(pc.utf8_length(first)).as_py() or 0) > 0:
         return table
     blank = None
     for name in data_cols:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +57,58 @@ def _run_sql_folder(con: duckdb.DuckDBPyConnection, folder: str) -> None:
         con.execute(path.read_text(encoding="utf-8"))
 
 
-def build(con: duckdb.DuckDBPyConnection) -> None:
-    """Reload seeds and rebuild staging views and marts from the raw tables, atomically."""
-    con.execute("BEGIN TRANSACTION")
+def _run_touched(con: duckdb.DuckDBPyConnection, tables: Collection[str]) -> None:
+    """The staging views and marts of ``tables`` (raw table names without ``raw_``), then
+    every mart whose SQL reads a rebuilt one, until nothing more depends on them."""
+    rebuilt = {f"stg_{t}" for t in tables}
+    for name in sorted(rebuilt):
+        path = SQL_DIR / "staging" / f"{name}.sql"
+        if path.exists():
+            con.execute(path.read_text(encoding="utf-8"))
+    marts = {
+        p.stem: p.read_text(encoding="utf-8") for p in sorted((SQL_DIR / "marts").glob("*.sql"))
+    }
+    done: set[str] = set()
+    while True:
+        todo = [
+            name
+            for name, sql in marts.items()
+            if name not in done and any(re.search(rf"\b{r}\b", sql) for r in rebuilt)
+        ]
+        if not todo:
+            return
+        for name in todo:
+            con.execute(marts[name])
+            done.add(name)
+            rebuilt.add(name)
+
+
+def build(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    transaction: bool = True,
+    tables: Collection[str] | None = None,
+) -> None:
+    """Reload seeds and rebuild staging views and marts from the raw tables, atomically.
+
+    ``transaction=False`` runs inside the caller's open transaction (an import commits its
+    rows and marts together). ``tables`` (raw table names without ``raw_``) limits the
+    rebuild to their staging views and the marts that read them; seeds are left as they are.
+    """
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
-        load_seeds(con)
-        _run_sql_folder(con, "staging")
-        _run_sql_folder(con, "marts")
-        con.execute("COMMIT")
+        if tables is None:
+            load_seeds(con)
+            _run_sql_folder(con, "staging")
+            _run_sql_folder(con, "marts")
+        else:
+            _run_touched(con, tables)
+        if transaction:
+            con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        if transaction:
+            con.execute("ROLLBACK")
         raise
 
 
