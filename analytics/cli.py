@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "analytics.demo.commands",
     "analytics.effects.commands",
     "analytics.intake.commands",
+    "analytics.geo_commands",
     "analytics.kpi.commands",
     "analytics.policy.commands",
     "analytics.reports.commands",

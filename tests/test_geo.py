@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import shutil
 
@@ -215,3 +216,31 @@ def test_points_for_parks_and_areas(con):
     assert len(towns) == con.execute("SELECT count(*) FROM municipality").fetchone()[0]
     with pytest.raises(ValueError, match="region, municipality"):
         geo.area_points(con, "district")
+
+
+def test_shapes_command_loads_a_geojson_file_and_refuses_broken_ones(demo_db, tmp_path, capsys):
+    from analytics.cli import main
+
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_db, db)
+    good = tmp_path / "outlines.geojson"
+    good.write_text(json.dumps(collection(square("XD-04", 40.0, 50.0))), encoding="utf-8")
+    args = ["shapes", str(good), "--producer", "Rosstat", "--title", "Borders", "--db", str(db)]
+    assert main([*args, "--published", "2025-03-01", "--licence", "CC BY 4.0"]) == 0
+    assert "Loaded 1 region outlines" in capsys.readouterr().out
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "SELECT s.published, s.file_name, r.geometry FROM region_shape r"
+            " JOIN source s USING (source_id) WHERE s.kind = 'region_shape'"
+        ).fetchone()
+    assert row[0] == dt.date(2025, 3, 1) and row[1] == "outlines.geojson"
+    assert json.loads(row[2])["coordinates"][0][0] == [40.0, 50.0]
+
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json", encoding="utf-8")
+    assert main([*args[:1], str(broken), *args[2:]]) == 2
+    assert "not GeoJSON" in capsys.readouterr().err
+    unknown = tmp_path / "unknown.geojson"
+    unknown.write_text(json.dumps(collection(square("ZZ-01", 40.0, 50.0))), encoding="utf-8")
+    assert main(["--lang", "ru", *args[:1], str(unknown), *args[2:]]) == 2
+    assert "ZZ-01" in capsys.readouterr().err
