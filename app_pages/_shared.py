@@ -220,6 +220,9 @@ _QUERIES.update(
             review(q, region, lang), park_kpis(region)
         ),
         "ranking": _ranking_of,
+        "card_history": lambda cur, q, region, lang, code: cards.card_history(
+            review(q, region, lang), park_kpis(region), code
+        ),
         "recommendations": lambda cur, q, region, lang: recommendations_support(
             review(q, region, lang)
         ),
@@ -256,6 +259,11 @@ def review(quarter: str, region: str | None, lang: str) -> Review:
 
 def review_cards(quarter: str, region: str | None, lang: str) -> tuple[cards.KpiCard, ...]:
     return _cached("review_cards", _db_stamp(), quarter, region, lang)
+
+
+def card_history(quarter: str, region: str | None, lang: str, code: str) -> pd.DataFrame:
+    """A KPI card's total over the 8 quarters up to ``quarter`` (analytics.kpi.cards)."""
+    return _cached("card_history", _db_stamp(), quarter, region, lang, code)
 
 
 def ranking(quarter: str, region: str | None, weights: tuple[tuple[str, float], ...]) -> Ranking:

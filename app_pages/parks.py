@@ -5,13 +5,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import geo
 from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
 from analytics.kpi.park_card import CARD_SERIES, filter_registry, series_with_targets
 from app_pages import _shared
 
 PARK_COLOUR = "#d62728"
 OTHER_COLOUR = "#9e9e9e"
-MAP_ZOOM = 5
+OUTLINE_COLOUR = "#607d8b"
+MAP_ZOOM = 5  # without a region outline
+MAP_WIDTH, MAP_HEIGHT = 340, 320
 
 lang = _shared.language()
 _shared.require_database(lang)
@@ -166,6 +169,24 @@ with left:
         # white-bg: no tiles, nothing fetched from the internet; markers only (text labels
         # would make the map library download fonts).
         fig = go.Figure()
+        # The region's outline when one is loaded (shipped GeoJSON, nothing fetched).
+        outline = [
+            f
+            for f in _shared.region_shapes()["features"]
+            if f["properties"]["code"] == park["region_code"]
+        ]
+        if outline:
+            lons, lats = geo.outline(outline[0])
+            fig.add_trace(
+                go.Scattermap(
+                    lon=lons,
+                    lat=lats,
+                    mode="lines",
+                    line={"color": OUTLINE_COLOUR, "width": 2},
+                    hoverinfo="skip",
+                    name=regions.get(park["region_code"], park["region_code"]),
+                )
+            )
         fig.add_trace(
             go.Scattermap(
                 lat=neighbours["latitude"],
@@ -188,10 +209,15 @@ with left:
                 hoverinfo="text",
             )
         )
+        centre, zoom = {"lat": lat, "lon": lon}, MAP_ZOOM
+        box = geo.bounds({"features": outline}) if outline else None
+        if box is not None:  # fit the region's outline in the map
+            view = geo.map_view(box, width_px=MAP_WIDTH, height_px=MAP_HEIGHT)
+            centre, zoom = {"lat": view.lat, "lon": view.lon}, view.zoom
         fig.update_layout(
-            map={"style": "white-bg", "center": {"lat": lat, "lon": lon}, "zoom": MAP_ZOOM},
+            map={"style": "white-bg", "center": centre, "zoom": zoom},
             margin={"l": 0, "r": 0, "t": 0, "b": 0},
-            height=320,
+            height=MAP_HEIGHT,
             legend={"orientation": "h", "y": -0.05},
         )
         st.plotly_chart(fig, key="parks_map")
@@ -237,8 +263,8 @@ with right:
             yaxis_title=f"{names[code]}, {units[code]}",
             xaxis={"type": "category"},
             margin={"t": 10},
-            height=360,
-            legend={"orientation": "h", "y": -0.25},
+            height=400,
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
         )
         if unit_codes[code] == "share":
             fig.update_yaxes(tickformat=".0%")
@@ -258,12 +284,11 @@ money[1].metric(
 money[2].metric(names["budget_efficiency"], metric_value("budget_efficiency"))
 public = latest.get("public_money_cumulative")
 if not pd.isna(card.payback_year):
-    payback = str(int(card.payback_year))
-elif public is None or pd.isna(public) or public <= 0:
-    payback = t("parks.no_public_money", lang)
-else:
-    payback = t("parks.not_yet", lang)
-money[3].metric(names["payback_year"], payback)
+    money[3].metric(names["payback_year"], str(int(card.payback_year)))
+else:  # the reason in words below a dash: a metric value has room for a number only
+    money[3].metric(names["payback_year"], "–")
+    no_money = public is None or pd.isna(public) or public <= 0
+    money[3].caption(t("parks.no_public_money" if no_money else "parks.not_yet", lang))
 st.caption(t("parks.budget_note", lang))
 
 # ---- Revisions ------------------------------------------------------------------------------

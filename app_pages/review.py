@@ -1,6 +1,7 @@
 """Quarterly review: the department's home page. KPI cards, the status table with its rule,
 late and missing reports, findings, the ranking, recommendations support and the report."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
@@ -112,6 +113,36 @@ for start in range(0, len(cards), CARDS_PER_ROW):
                 )
             )
         column.caption("  \n".join(lines))
+
+# Totals over the last two years: a card's KPI by quarter (parks reporting each quarter).
+trend_code = st.selectbox(
+    t("review.page.trend", lang),
+    [card.code for card in cards],
+    format_func=lambda c: names.get(c, c),
+    key="review_trend_kpi",
+)
+trend = _shared.card_history(quarter, region, lang, trend_code)
+trend_fig = go.Figure(
+    go.Bar(
+        # Quarter labels in the user's language: plotly's own date ticks would be English.
+        x=[fmt_quarter(d, lang) for d in trend["quarter"]],
+        y=trend["value"],
+        customdata=trend["parks"],
+        hovertemplate="%{x}: %{y}<br>"
+        + t("review.page.trend_parks", lang, n="%{customdata}")
+        + "<extra></extra>",
+    )
+)
+trend_fig.update_layout(
+    separators=_shared.plotly_separators(lang),
+    yaxis_title=f"{names[trend_code]}, {units[trend_code]}",
+    xaxis={"type": "category"},
+    margin={"t": 10},
+    height=300,
+)
+if unit_codes[trend_code] == "share":
+    trend_fig.update_yaxes(tickformat=".0%")
+st.plotly_chart(trend_fig, key="review_trend_chart")
 
 # ---- Status ---------------------------------------------------------------------------------
 st.subheader(t("review.page.status", lang))

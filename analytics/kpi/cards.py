@@ -142,3 +142,20 @@ def status_counts(review: Review) -> dict[str, int]:
 def reporting_counts(review: Review) -> tuple[int, int]:
     """(parks that reported this quarter, parks expected to report)."""
     return int(np.sum(review.parks["reported"].astype(bool))), len(review.parks)
+
+
+def card_history(
+    review: Review, kpis_all: pd.DataFrame, code: str, quarters: int = 8
+) -> pd.DataFrame:
+    """The card's value in each of the ``quarters`` quarters up to the review's, over the
+    review's parks that reported it that quarter: quarter, value, parks (not like for like:
+    the caption says how many parks each total rests on)."""
+    ids = review.parks["park_id"]
+    rows = []
+    for k in range(-quarters + 1, 1):
+        q = shift_quarter(review.quarter, k)
+        present = _rows(_quarter_rows(kpis_all, q, ids), code)
+        rows.append(
+            {"quarter": pd.Timestamp(q), "value": _total(present, code), "parks": len(present)}
+        )
+    return pd.DataFrame(rows, columns=["quarter", "value", "parks"])

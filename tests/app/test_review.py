@@ -139,3 +139,26 @@ def test_report_downloads_as_pdf_and_xlsx(app, media_files):
     at.button(key="review_report_prepare").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert downloaded(at, media_files)[:4] == b"%PDF"
+
+
+def test_trend_chart_shows_the_quarterly_totals(app, demo_db):
+    import base64
+    import json
+
+    import numpy as np
+
+    at = app("en", page="review")
+    at.selectbox(key="review_trend_kpi").set_value("residents_count").run()
+    assert not at.exception
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    y = bars["y"]
+    if isinstance(y, dict):  # plotly 6+ writes numeric arrays as base64 typed arrays
+        y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"])).tolist()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        expected = con.execute(
+            "SELECT sum(residents_count) FROM park_quarter"
+            " WHERE quarter BETWEEN DATE '2024-01-01' AND DATE '2025-10-01'"
+            " GROUP BY quarter ORDER BY quarter"
+        ).fetchall()
+    assert bars["x"][-1] == "Q4 2025"
+    assert y == pytest.approx([r[0] for r in expected])
