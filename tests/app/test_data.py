@@ -155,3 +155,27 @@ def test_template_download_follows_kind_language_and_format(app):
     assert ukrainian != english  # other headers, other file
     at.radio(key="data_template_format").set_value(".csv").run()
     assert at.get("download_button")[0].proto.url.endswith(".csv")
+
+
+def test_warnings_must_be_accepted_before_commit(accounts, demo_db):
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        jobs = con.execute(
+            "SELECT jobs_total FROM park_quarter"
+            " WHERE park_id = 'XD-P001' AND quarter = DATE '2025-10-01'"
+        ).fetchone()[0]
+    # Jobs x 20: a unit slip the validator flags as a warning (a jump of more than 10x).
+    content = f"Park (code or name),Quarter,Jobs at residents\nXD-P001,2025Q4,{jobs * 20:.0f}\n"
+    at = log_in(open_data_page(), "olga")
+    at = upload(at, "jump.csv", content.encode())
+    assert not at.exception, [e.value for e in at.exception]
+    issues = table_with(at, t("data.col_message", "en"))
+    severities = set(issues[t("data.col_severity", "en")])
+    assert severities == {t("data.severity_warning", "en")}
+    assert at.button(key="data_commit").disabled
+    at.checkbox(key="data_accept_warnings").check().run()
+    assert not at.button(key="data_commit").disabled
+    at.button(key="data_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Committed as batch" in s.value for s in at.success)
+    log = table_with(at, t("data.col_warnings", "en"))
+    assert list(log[t("data.col_warnings", "en")]) == [len(issues)]
