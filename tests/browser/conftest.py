@@ -58,8 +58,10 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
     raise TimeoutError(f"streamlit did not become healthy at {url}")
 
 
-def start_server(db_path: Path, log_path: Path) -> tuple[str, subprocess.Popen]:
-    """Start the app on a free loopback port; returns its base URL and process."""
+def start_server(
+    db_path: Path, log_path: Path, script: Path = ROOT / "dashboard.py"
+) -> tuple[str, subprocess.Popen]:
+    """Serve ``script`` (the app by default) on a free loopback port; returns URL and process."""
     port = _free_port()
     env = {**os.environ, "PARKS_DB": str(db_path)}
     log = log_path.open("w")
@@ -69,7 +71,7 @@ def start_server(db_path: Path, log_path: Path) -> tuple[str, subprocess.Popen]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "dashboard.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.address",
