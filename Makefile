@@ -28,7 +28,8 @@ run: $(VENV)/.runtime $(DB)
 test: $(VENV)/.test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n 2 --dist loadgroup
+	# Two workers on two cores: one BLAS thread each, or they fight over the cores.
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check .
