@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import duckdb
 import pytest
 
@@ -57,12 +55,11 @@ def test_marts_and_truth_tables_hold_the_generated_rows(con, demo):
     assert [str(d) for d in dates] == ["2012-01-01", "2025-10-01"]
 
 
-def test_write_is_quick_and_replaces_an_existing_file(tmp_path):
+def test_write_replaces_an_existing_file(tmp_path):
+    # Speed is measured by benchmarks, not here: a timed assertion fails on a loaded machine.
     path = tmp_path / "w.duckdb"
     path.write_bytes(b"old")
-    started = time.perf_counter()
     write_demo(path, DEFAULT_SEED + 7)
-    assert time.perf_counter() - started < 10  # ~1-2 s on a laptop; generous for CI
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM park").fetchone()[0] == 60
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]
