@@ -230,9 +230,17 @@ def header_label(name: str, lang: str, entity: str = "park") -> str:
     key = f"intake.col.{name}"
     if key in catalog():
         return t(key, lang)
-    cat = catalogue()
-    row = cat[(cat.entity == entity) & (cat.code == name)]
-    return str(row[f"name_{lang}"].iloc[0]) if len(row) else name
+    return _indicator_names().get((entity, name, lang), name)
+
+
+@cache
+def _indicator_names() -> dict[tuple[str, str, str], str]:
+    """(entity, code, lang) → the indicator's name: a dict, not a frame filter per header."""
+    names = {}
+    for row in catalogue().itertuples():
+        for lang in LANGUAGES:
+            names.setdefault((row.entity, row.code, lang), str(getattr(row, f"name_{lang}")))
+    return names
 
 
 @cache

@@ -443,6 +443,7 @@ class _Context:
         return "_col" if "_col" in names else "NULL::VARCHAR AS _col"
 
     def _cell_checks(self, names: set[str]) -> list[_Check]:
+        # The reader strips every cell (all Unicode spaces), so an empty cell is '' or NULL.
         checks = []
         col_sel = self._col_sel(names)
         for col in self.spec.columns:
@@ -454,7 +455,7 @@ class _Context:
                     _Check(
                         f"SELECT _row, {col_sel}, NULL::VARCHAR AS value, NULL::DOUBLE AS num, "
                         f"NULL::VARCHAR AS txt FROM {{typed}} "
-                        f"WHERE {raw} IS NULL OR trim({raw}) = ''",
+                        f"WHERE {raw} IS NULL OR {raw} = ''",
                         lambda r, col=col: self.add(
                             r[0],
                             self.cell_header(col.name, r[1]),
@@ -483,7 +484,7 @@ class _Context:
                 _Check(
                     f"SELECT _row, {col_sel}, {raw} AS value, NULL::DOUBLE AS num, "
                     f"NULL::VARCHAR AS txt FROM {{typed}} "
-                    f"WHERE {raw} IS NOT NULL AND trim({raw}) <> '' AND {col.name} IS NULL",
+                    f"WHERE {col.name} IS NULL AND {raw} <> ''",
                     lambda r, col=col: self._type_issue(
                         col, r[0], self.cell_header(col.name, r[1]), r[2]
                     ),
