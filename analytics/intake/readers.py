@@ -469,7 +469,12 @@ def _string_arrays(columns: list, keep: dict[str, int]) -> dict[str, pa.Array]:
 
 def _as_string_array(values) -> pa.Array:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return pa.compute.utf8_trim_whitespace(values)
+        trimmed = pc.utf8_trim_whitespace(values)
+        # An empty cell is missing, as on the exact path (csv.reader and openpyxl).
+        empty = pc.equal(pc.utf8_length(trimmed), 0)
+        if pc.any(empty).as_py():
+            trimmed = pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed)
+        return trimmed
     cleaned = [None if v is None else (str(v).strip() or None) for v in values]
     return pa.array(cleaned, pa.string())
 

@@ -53,17 +53,17 @@ def test_the_corpus_has_at_least_30_files_each_listed():
 
 
 @pytest.mark.parametrize(("name", "kind", "key"), corpus(), ids=[c[0] for c in corpus()])
-def test_bad_file_gives_its_message_and_leaves_the_database_unchanged(db, name, kind, key):
-    before = table_checksums(db)
+def test_bad_file_gives_its_message_and_leaves_the_database_unchanged(refused_db, name, kind, key):
+    before = table_checksums(refused_db)
     limits = Limits(max_bytes=1024) if name == "too_large.csv" else None
-    keys, refused = attempt(db, BAD / name, name, kind, limits)
+    keys, refused = attempt(refused_db, BAD / name, name, kind, limits)
     assert key in keys, keys
     assert refused
-    assert table_checksums(db) == before
+    assert table_checksums(refused_db) == before
 
 
-def test_unknown_park_suggests_the_closest_name(db):
-    con = duckdb.connect(str(db), read_only=True)
+def test_unknown_park_suggests_the_closest_name(intake_demo_db):
+    con = duckdb.connect(str(intake_demo_db), read_only=True)
     report = validate(con, read_file(BAD / "unknown_park_near_miss.csv"), "ru")
     con.close()
     issue = next(i for i in report.issues if i.key == "intake.error.unknown_park")
@@ -76,8 +76,8 @@ def test_unknown_park_suggests_the_closest_name(db):
     assert "Возможно, имелось в виду" in issue.message("ru")
 
 
-def test_wrong_headers_suggest_the_right_ones(db):
-    con = duckdb.connect(str(db), read_only=True)
+def test_wrong_headers_suggest_the_right_ones(intake_demo_db):
+    con = duckdb.connect(str(intake_demo_db), read_only=True)
     report = validate(con, read_file(BAD / "cp1251_wrong_headers.csv", kind="park_quarter"), "ru")
     con.close()
     unknown = {i.column: i.suggestion for i in report.issues if i.key == "intake.unknown_column"}
@@ -85,13 +85,13 @@ def test_wrong_headers_suggest_the_right_ones(db):
     assert report.read.detected.encoding == "cp1251"
 
 
-def test_a_csv_with_a_10_mb_line_is_refused_before_parsing(db, tmp_path):
+def test_a_csv_with_a_10_mb_line_is_refused_before_parsing(refused_db, tmp_path):
     path = tmp_path / "long_line.csv"
     path.write_bytes(b"park_id;quarter\nXD-P001;" + b"9" * (10 * 1024 * 1024) + b"\n")
-    before = table_checksums(db)
-    keys, refused = attempt(db, path, path.name, "park_quarter")
+    before = table_checksums(refused_db)
+    keys, refused = attempt(refused_db, path, path.name, "park_quarter")
     assert keys == {"intake.line_too_long"} and refused
-    assert table_checksums(db) == before
+    assert table_checksums(refused_db) == before
 
 
 def test_the_size_limit_is_checked_before_reading(tmp_path):
