@@ -371,10 +371,11 @@ def test_germany_weights_given_pysyncon_v_match_pysyncon(germany, german_fits):
     v = np.asarray(theirs_train.V) / np.sum(theirs_train.V)
     theirs_full = 2 * theirs_main.loss_W + float(x1s @ (v * x1s))
     assert ours.loss_w <= theirs_full * (1 + 1e-7)
-    # SLSQP (pysyncon) stops within ~4e-4 of the exact optimum on this problem; ours has
-    # the lower loss (asserted above), so the weights agree to that optimiser tolerance.
+    # SLSQP (pysyncon) stops short of the exact optimum on this flat problem, and where it
+    # stops moves with the BLAS thread count (4e-4 away multi-threaded, 8e-4 single-threaded);
+    # ours has the lower loss (asserted above), so the weights agree to that optimiser slack.
     np.testing.assert_allclose(
-        ours.weights.reindex(controls).to_numpy(), np.asarray(theirs_main.W), atol=5e-4
+        ours.weights.reindex(controls).to_numpy(), np.asarray(theirs_main.W), atol=1e-3
     )
     z0, z1 = main_dp.make_outcome_mats(time_period=range(1960, 2004))
     gaps = theirs_main._gaps(Z0=z0, Z1=z1).to_numpy()
