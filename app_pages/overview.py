@@ -22,7 +22,12 @@ if latest is not None:
         fmt_number(latest["jobs_total"], lang),
     )
     cols[2].metric(
-        t("overview.investment_latest", lang, quarter=fmt_quarter(data.latest_quarter, lang)),
+        t(
+            "overview.investment_latest",
+            lang,
+            quarter=fmt_quarter(data.latest_quarter, lang),
+            unit=_shared.unit_label("mln_currency", lang),
+        ),
         fmt_number(latest["investment_total"], lang, 1),
     )
     cols[3].metric(
@@ -56,14 +61,20 @@ totals = data.quarterly_totals.assign(
 ).rename(
     columns={
         "jobs_total": t("overview.series_jobs", lang),
-        "investment_total": t("overview.series_investment", lang),
+        "investment_total": t(
+            "overview.series_investment", lang, unit=_shared.unit_label("mln_currency", lang)
+        ),
     }
 )
 left, right = st.columns(2)
 jobs_fig = px.line(totals, x="period", y=t("overview.series_jobs", lang))
 jobs_fig.update_layout(separators=_shared.plotly_separators(lang), xaxis_title="")
 left.plotly_chart(jobs_fig, key="chart_jobs")
-inv_fig = px.bar(totals, x="period", y=t("overview.series_investment", lang))
+inv_fig = px.bar(
+    totals,
+    x="period",
+    y=t("overview.series_investment", lang, unit=_shared.unit_label("mln_currency", lang)),
+)
 inv_fig.update_layout(separators=_shared.plotly_separators(lang), xaxis_title="")
 right.plotly_chart(inv_fig, key="chart_investment")
 

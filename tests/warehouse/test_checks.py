@@ -1,9 +1,11 @@
 """Data tests return the rows that break a rule; `check` prints them and exits non-zero."""
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -146,3 +148,22 @@ def test_check_command_passes_on_clean_data(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Все проверки данных пройдены" in proc.stdout
+
+
+def test_demo_passes_check_and_a_corrupted_demo_row_is_printed(demo_db, tmp_path):
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db, path)
+    command = [sys.executable, "-m", "analytics", "--lang", "en", "check", "--db", str(path)]
+    assert subprocess.run(command, capture_output=True, text=True).returncode == 0
+    with duckdb.connect(str(path)) as con:
+        park_id, quarter = con.execute(
+            "SELECT park_id, quarter FROM park_quarter WHERE jobs_total > 0 ORDER BY park_id, quarter LIMIT 1"
+        ).fetchone()
+        con.execute(
+            "UPDATE park_quarter SET jobs_total = -7 WHERE park_id = ? AND quarter = ?",
+            [park_id, quarter],
+        )
+    proc = subprocess.run(command, capture_output=True, text=True)
+    assert proc.returncode == 1
+    bad_line = next(line for line in proc.stdout.splitlines() if "jobs_total" in line)
+    assert park_id in bad_line and str(quarter) in bad_line and "-7" in bad_line
