@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -148,9 +149,19 @@ def read_file(
         )
 
 
+@dataclass(frozen=True)
+class _CsvBody:
+    """CSV records below the header with the file line each starts on (a quoted line break
+    makes one record span two lines) and the records' structural problems."""
+
+    rows: list[list[str]]
+    lines: list[int]
+    issues: list[ReadIssue]
+
+
 def _read_grid(
     data: bytes, filename: str, kind: str | None, sheet: str | None, limits: Limits
-) -> tuple[list[list], list[list] | pa.Table, int, str, dict[str, Any]]:
+) -> tuple[list[list], list[list] | pa.Table | _CsvBody, int, str, dict[str, Any]]:
     """The first rows (for the header), the body below the header, and the format found."""
     if data[:4] == b"PK\x03\x04":
         check_zip(data, limits)
@@ -163,11 +174,15 @@ def _read_grid(
     check_line_lengths(data, limits)
     text, encoding = _decode(data)
     delimiter = _detect_delimiter(text)
-    grid = list(csv.reader(_head_lines(text, HEADER_SCAN_ROWS), delimiter=delimiter))
+    head = _records(_head_lines(text, HEADER_SCAN_ROWS), delimiter, 1)
+    grid = head.rows
     header_idx, header_kind = _find_header(grid, kind)
     fmt = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
     width = len(grid[header_idx])
-    body = _csv_body(data, text, encoding, delimiter, header_idx, width)
+    # Physical lines up to the end of the header record (a header cell may hold a line break).
+    header_end = head.lines[header_idx + 1] - 1 if header_idx + 1 < len(grid) else None
+    header_end = header_end or _record_end(text, delimiter, header_idx)
+    body = _csv_body(data, text, encoding, delimiter, header_end, width)
     return grid, body, header_idx, header_kind, fmt
 
 
@@ -211,21 +226,52 @@ def _head_lines(text: str, n: int) -> list[str]:
     return text.splitlines()[:n]
 
 
+def _records(lines: list[str], delimiter: str, first_line: int) -> _CsvBody:
+    """Records of ``lines`` with the line number each starts on, counting from ``first_line``."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    rows, numbers, consumed = [], [], 0
+    for row in reader:
+        numbers.append(first_line + consumed)
+        consumed = reader.line_num  # lines read so far: a record may take several
+        rows.append(row)
+    return _CsvBody(rows, numbers, [])
+
+
+def _record_end(text: str, delimiter: str, header_idx: int) -> int:
+    """Physical lines up to the end of record ``header_idx`` (when the head scan held no
+    record after it)."""
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    for _ in range(header_idx + 1):
+        next(reader, None)
+    return reader.line_num
+
+
 def _csv_body(
-    data: bytes, text: str, encoding: str, delimiter: str, header_idx: int, width: int
-) -> list[list[str]] | pa.Table:
-    """The rows below the header: a list of rows, or for big clean files an Arrow table
-    parsed by pyarrow's multi-threaded reader (row numbers are then line numbers)."""
+    data: bytes, text: str, encoding: str, delimiter: str, header_end: int, width: int
+) -> _CsvBody | pa.Table:
+    """The records below the header (which ends on line ``header_end``): for big clean files
+    an Arrow table parsed by pyarrow's multi-threaded reader (row numbers are then line
+    numbers), else records with their line numbers and a note of extra cells."""
     if len(text) > FAST_PATH_BYTES:
-        fast = _csv_fast(data, text, encoding, delimiter, header_idx, width)
+        fast = _csv_fast(data, text, encoding, delimiter, header_end, width)
         if fast is not None:
             return fast
-    # csv.reader counts physical lines, so a quoted line break keeps row numbers right.
-    return list(csv.reader(text.splitlines()[header_idx + 1 :], delimiter=delimiter))
+    body = _records(text.splitlines()[header_end:], delimiter, header_end + 1)
+    for row, line in zip(body.rows, body.lines, strict=True):
+        extra = [cell.strip() for cell in row[width:] if cell.strip()]
+        if extra:
+            # Usually an unquoted delimiter inside a value (a decimal comma in a ','
+            # file): the row's cells have moved right, and the last ones would be lost.
+            cells = max(i for i, cell in enumerate(row) if cell.strip()) + 1
+            params = {"cells": cells, "columns": width}
+            body.issues.append(
+                ReadIssue(line, None, extra[0], "error", "intake.error.extra_cells", params)
+            )
+    return body
 
 
 def _csv_fast(
-    data: bytes, text: str, encoding: str, delimiter: str, header_idx: int, width: int
+    data: bytes, text: str, encoding: str, delimiter: str, header_end: int, width: int
 ) -> pa.Table | None:
     """Parse with pyarrow when every line is a plain record; None sends the caller to the
     exact (slow) path, which reports broken lines with their numbers.
@@ -238,7 +284,7 @@ def _csv_fast(
         buf, start = data, 3
     else:
         buf, start = text.encode("utf-8"), 0
-    for _ in range(header_idx + 1):  # the header line too: the body starts below it
+    for _ in range(header_end):  # the header's lines too: the body starts below them
         newline = buf.find(b"\n", start)
         if newline < 0:
             return None
@@ -383,6 +429,8 @@ def _language(langs: list[str]) -> str:
 def _columns_of(grid: list[list] | pa.Table, width: int) -> list[list]:
     if isinstance(grid, pa.Table):
         return [grid.column(i) for i in range(width)]
+    if isinstance(grid, _CsvBody):
+        grid = grid.rows
     columns: list[list] = [[] for _ in range(width)]
     for row in grid:
         for i in range(width):
@@ -392,7 +440,7 @@ def _columns_of(grid: list[list] | pa.Table, width: int) -> list[list]:
 
 def _assemble(
     grid: list[list],
-    body: list[list] | pa.Table,
+    body: list[list] | pa.Table | _CsvBody,
     header_idx: int,
     kind: str,
     fmt: dict[str, Any],
@@ -406,8 +454,19 @@ def _assemble(
     quarter_cols = [i for i, h in enumerate(header) if looks_like_quarter(h)]
     title = _title_text(grid, header_idx)
     if kind in {"region_quarter", "municipality_quarter"} and len(quarter_cols) >= 2:
+        # Footnotes and notes beside a statistics table are normal: no extra-cell check.
         return _period_wide(
-            body, header, quarter_cols, kind, fmt, filename, checksum, size, first_row, title
+            body.rows if isinstance(body, _CsvBody) else body,
+            _row_numbers(body, first_row),
+            header,
+            quarter_cols,
+            kind,
+            fmt,
+            filename,
+            checksum,
+            size,
+            first_row,
+            title,
         )
     matches = [match_header(h, kind) if h else None for h in header]
     issues = []
@@ -429,7 +488,9 @@ def _assemble(
     columns = _columns_of(body, width)
     n = len(columns[0]) if columns else 0
     arrays = _string_arrays(columns, keep)
-    arrays["_row"] = pa.array(range(first_row, first_row + n), pa.int64())
+    arrays["_row"] = pa.array(_row_numbers(body, first_row)[:n], pa.int64())
+    if isinstance(body, _CsvBody):
+        issues += body.issues
     table = _drop_blank_rows(pa.table(arrays))
     layout = "long"
     spec = kind_spec(kind)
@@ -446,6 +507,14 @@ def _assemble(
         **fmt,
     )
     return ReadResult(filename, checksum, size, table, detected, headers, tuple(issues))
+
+
+def _row_numbers(body: list[list] | pa.Table | _CsvBody, first_row: int) -> Sequence[int]:
+    """The file row (line) number of each body record."""
+    if isinstance(body, _CsvBody):
+        return body.lines
+    n = body.num_rows if isinstance(body, pa.Table) else len(body)
+    return range(first_row, first_row + n)
 
 
 def _header_cells(grid: list[list], header_idx: int, filename: str) -> list[str | None]:
@@ -471,8 +540,8 @@ def _as_string_array(values) -> pa.Array:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         trimmed = pc.utf8_trim_whitespace(values)
         # An empty cell is missing, as on the exact path (csv.reader and openpyxl).
-        empty = pc.equal(pc.utf8_length(trimmed), 0)
-        if pc.any(empty).as_py():
+        if len(trimmed) and (pc.min(pc.binary_length(trimmed)).as_py() or 0) == 0:
+            empty = pc.equal(pc.binary_length(trimmed), 0)
             trimmed = pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed)
         return trimmed
     cleaned = [None if v is None else (str(v).strip() or None) for v in values]
@@ -542,6 +611,7 @@ def _indicator_from_title(title: str, kind: str) -> str | None:
 
 def _period_wide(
     body: list[list],
+    row_numbers: Sequence[int],
     header: list,
     quarter_cols: list[int],
     kind: str,
@@ -573,7 +643,7 @@ def _period_wide(
             records["quarter"].append(str(header[col]))
             records["indicator"].append(indicator)
             records["value"].append(value)
-            records["_row"].append(first_row + offset)
+            records["_row"].append(row_numbers[offset])
             records["_col"].append(str(header[col]))
     table = pa.table(
         {k: pa.array(v, pa.int64() if k == "_row" else pa.string()) for k, v in records.items()}
