@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -280,6 +281,7 @@ class _Context:
         self.present = set(read.table.column_names)
         self.issues: list[Issue] = []
         self.lookups: dict[str, _Lookup] = {}
+        self.typed: pa.Table | None = None  # set by rules()
 
     # -- helpers
     def add(self, row, column, value, severity, key, suggestion=None, **params) -> None:
@@ -415,13 +417,19 @@ class _Context:
         if kind == "park_target":
             checks += self._period_checks(names)
         view = f"typed_{id(self)}"
-        self.con.register(view, typed)
+        self.typed = typed
+        positions = pa.array(np.arange(typed.num_rows, dtype=np.int64))
+        self.con.register(view, typed.append_column("_i", positions))
         try:
             self._run(checks, view)
             if kind in {"park_quarter", "region_quarter", "municipality_quarter"}:
                 self._jumps(names, view)
         finally:
             self.con.unregister(view)
+
+    def raw_at(self, name: str, position: float) -> str | None:
+        """The file's text of column ``name`` in typed row ``position``."""
+        return self.typed.column(f"raw__{name}")[int(position)].as_py()
 
     def _run(self, checks: list[_Check], view: str) -> None:
         """All checks in one query; rows come back per check in file order."""
@@ -522,8 +530,10 @@ class _Context:
         for col in self.spec.columns:
             if col.dtype != "number" or col.name not in names:
                 continue
+            # The file's text is looked up by position (``_i`` in ``num``) for the few bad
+            # rows: reading the text column in the query would convert all of it.
             select = (
-                f"SELECT _row, {col_sel}, raw__{col.name} AS value, NULL::DOUBLE AS num, "
+                f"SELECT _row, {col_sel}, NULL::VARCHAR AS value, _i::DOUBLE AS num, "
                 f"NULL::VARCHAR AS txt FROM {{typed}}"
             )
             if col.nonnegative:
@@ -533,7 +543,7 @@ class _Context:
                         lambda r, col=col: self.add(
                             r[0],
                             self.cell_header(col.name, r[1]),
-                            r[2],
+                            self.raw_at(col.name, r[3]),
                             "error",
                             "intake.error.negative",
                         ),
@@ -547,7 +557,7 @@ class _Context:
                         lambda r, col=col, low=low, high=high: self.add(
                             r[0],
                             self.cell_header(col.name, r[1]),
-                            r[2],
+                            self.raw_at(col.name, r[3]),
                             "warning",
                             "intake.warning.implausible",
                             low=low,
