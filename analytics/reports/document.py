@@ -154,13 +154,10 @@ def _table(key, title, columns: Sequence[tuple[str, str, CellKind]], frame) -> T
     return Table(key, title, tuple(h for _, h, _ in columns), tuple(k for *_, k in columns), data)
 
 
-def _status_table(review, ctx: _Context) -> Table:
-    lang = ctx.lang
-    parks = review.parks.assign(
-        status_text=[t(f"review.status.{s}", lang) for s in review.parks["status"]],
-        report_text=[t(f"review.report_state.{s}", lang) for s in review.parks["report_state"]],
-    )
-    columns = [
+def status_columns(lang: str) -> list[tuple[str, str, CellKind]]:
+    """The park status table's columns (frame column, header, kind), shared by the reports
+    and the review page so both show the same table."""
+    return [
         ("park_id", t("report.col.park_id", lang), "code"),
         ("name", t("report.col.park", lang), "text"),
         ("status_text", t("report.col.status", lang), "text"),
@@ -170,7 +167,15 @@ def _status_table(review, ctx: _Context) -> Table:
         ("targets_missed", t("report.col.targets_missed", lang), "int"),
         ("targets_checked", t("report.col.targets_checked", lang), "int"),
     ]
-    table = _table("status", t("report.table.status", lang), columns, parks)
+
+
+def _status_table(review, ctx: _Context) -> Table:
+    lang = ctx.lang
+    parks = review.parks.assign(
+        status_text=[t(f"review.status.{s}", lang) for s in review.parks["status"]],
+        report_text=[t(f"review.report_state.{s}", lang) for s in review.parks["report_state"]],
+    )
+    table = _table("status", t("report.table.status", lang), status_columns(lang), parks)
     flags = tuple(
         "alert"
         if status in ("behind", "no_report")
