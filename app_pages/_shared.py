@@ -332,6 +332,7 @@ def report_quarters() -> list[str]:
 # st.dataframe would show them in the browser's (often English) format.
 CELL_FORMATS = {
     "text": lambda v, lang: str(v),
+    "code": lambda v, lang: str(v),
     "int": lambda v, lang: fmt_number(float(v), lang, 0),
     "num1": lambda v, lang: fmt_number(float(v), lang, 1),
     "num2": lambda v, lang: fmt_number(float(v), lang, 2),
@@ -553,3 +554,234 @@ def park_effect(params: dict):
 def park_effect_truth(params: dict):
     """The simulated truth for the same parameters (None on real data)."""
     return _cached("park_effect_truth", _db_stamp(), tuple(sorted(params.items())))
+
+
+# ---------------------------------------------------------------------------------------
+# Statutory monitoring (issue 8, analytics.policy): compliance flags, legal timeline, plan vs
+# fact, cost per job and net jobs, peer groups, relative growth. Shown on the review, park and
+# region pages.
+
+
+def _peer_frames(cur) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(park mart, municipality mart): what peer groups are built from."""
+    return cur.execute("SELECT * FROM park").df(), cur.execute("SELECT * FROM municipality").df()
+
+
+def _compliance_of(cur, quarter: str, region: str | None):
+    from analytics.policy.compliance import compliance_check
+
+    return compliance_check(cur, quarter, region)
+
+
+def _peer_ranking_of(cur, quarter: str, region: str | None, weights) -> Ranking:
+    from analytics.policy.peers import rank_within_peers
+
+    parks, munis = _peer_frames(cur)
+    ranked = rank_within_peers(park_kpis(region), parks, munis, quarter, dict(weights))
+    return dataclasses.replace(ranked, weights=dict(ranked.weights))
+
+
+def _park_peers_of(cur, park_id: str, quarter: dt.date) -> pd.DataFrame:
+    from analytics.policy.peers import peer_percentiles
+
+    parks, munis = _peer_frames(cur)
+    frame = peer_percentiles(park_kpis(None), parks, munis, quarter)
+    return frame[frame["park_id"] == park_id].reset_index(drop=True)
+
+
+def _park_plan_of(cur, park_id: str, lang: str):
+    """(plan_vs_fact rows of the park, park_quarter rows, [(indicator, forecast or None,
+    message when no forecast)])."""
+    from analytics.policy.plan import commitment_forecast, passport_frames, plan_vs_fact
+
+    quarters_, targets = passport_frames(cur)
+    own_targets = targets[targets["park_id"] == park_id]
+    table = plan_vs_fact(own_targets, quarters_)
+    forecasts = []
+    for indicator in table["indicator"].unique():
+        try:
+            found = commitment_forecast(quarters_, own_targets, park_id, indicator)
+            forecasts.append((indicator, found, None))
+        except UserError as exc:
+            forecasts.append((indicator, None, exc.message(lang)))
+    own = quarters_[quarters_["park_id"] == park_id].reset_index(drop=True)
+    return table, own, forecasts
+
+
+def _forecast_path_of(cur, park_id: str, indicator: str) -> pd.DataFrame:
+    """The forecast at Q4 of each year from the last report to the commitment year: quarter,
+    forecast (same method as ``commitment_forecast``), for the plan-vs-fact chart."""
+    from analytics.policy.plan import (
+        commitment_forecast,
+        forecast_series,
+        passport_frames,
+        quarterly_series,
+    )
+
+    quarters_, targets = passport_frames(cur)
+    found = commitment_forecast(quarters_, targets, park_id, indicator)
+    own = quarters_[quarters_["park_id"] == park_id]
+    series, _ = quarterly_series(
+        own.set_index(pd.to_datetime(own["quarter"]))[indicator].astype(float)
+    )
+    # the trend line from the last report (steps = 0) to Q4 of each year up to the commitment
+    last = pd.Timestamp(found.last_quarter)
+    steps = [last] + [pd.Timestamp(year, 10, 1) for year in
+                      range(last.year, found.commitment_year + 1)]  # fmt: skip
+    steps = sorted({s for s in steps if s >= last})
+    values = [forecast_series(series, s, found.method, found.alpha)[0] for s in steps]
+    return pd.DataFrame({"quarter": steps, "forecast": values})
+
+
+def _park_timeline_of(cur, park_id: str) -> pd.DataFrame:
+    from analytics.policy.timeline import park_timeline as _park_timeline
+
+    return _park_timeline(cur, park_id)
+
+
+def _park_efficiency_of(cur, park_id: str) -> pd.DataFrame:
+    from analytics.policy.efficiency import cost_efficiency
+
+    region = cur.execute("SELECT region_code FROM park WHERE park_id = ?", [park_id]).fetchone()
+    frame = cost_efficiency(cur, None, region[0] if region else None)
+    return frame[frame["park_id"] == park_id].reset_index(drop=True)
+
+
+def _relative_growth_of(cur, level: str, indicator: str, base_quarter: str) -> pd.DataFrame:
+    from analytics.policy.spatial import area_relative_growth
+
+    return area_relative_growth(cur, level, indicator, base_quarter)
+
+
+_QUERIES.update(
+    {
+        "compliance": _compliance_of,
+        "peer_ranking": _peer_ranking_of,
+        "park_timeline": _park_timeline_of,
+        "park_peers": _park_peers_of,
+        "park_plan": _park_plan_of,
+        "forecast_path": _forecast_path_of,
+        "park_efficiency": _park_efficiency_of,
+        "relative_growth": _relative_growth_of,
+    }
+)
+
+
+def compliance(quarter: str, region: str | None):
+    """``analytics.policy.compliance.compliance_check`` as of the end of ``quarter``."""
+    return _cached("compliance", _db_stamp(), quarter, region)
+
+
+def peer_ranking(quarter: str, region: str | None, weights) -> Ranking:
+    """The composite index ranked within peer groups (analytics.policy.peers)."""
+    return _cached("peer_ranking", _db_stamp(), quarter, region, weights)
+
+
+def park_timeline(park_id: str) -> pd.DataFrame:
+    """The park's legal status milestones: milestone, step, date, reason."""
+    return _cached("park_timeline", _db_stamp(), park_id)
+
+
+def park_peers(park_id: str, quarter: dt.date) -> pd.DataFrame:
+    """The park's row of ``peer_percentiles`` among all parks reporting in ``quarter``."""
+    return _cached("park_peers", _db_stamp(), park_id, quarter)
+
+
+def park_plan(park_id: str, lang: str):
+    """Passport plan vs fact of a park, its reports and a forecast per committed indicator."""
+    return _cached("park_plan", _db_stamp(), park_id, lang)
+
+
+def forecast_path(park_id: str, indicator: str) -> pd.DataFrame:
+    return _cached("forecast_path", _db_stamp(), park_id, indicator)
+
+
+def park_efficiency(park_id: str) -> pd.DataFrame:
+    """Cost per job, gross vs net jobs, money ratios of a park by quarter."""
+    return _cached("park_efficiency", _db_stamp(), park_id)
+
+
+def relative_growth(level: str, indicator: str, base_quarter: str) -> pd.DataFrame:
+    """Growth of regions (against their country) or municipalities (against their region)."""
+    return _cached("relative_growth", _db_stamp(), level, indicator, base_quarter)
+
+
+# How a compliance value reads: months elapsed, a share in percent, or a plain number.
+def _compliance_format(kind: str, rule_id: str) -> str:
+    if kind == "no_event_within":
+        return "int"
+    if kind == "occupancy_after_years" or (kind == "minimum_ratio" and "share" in rule_id):
+        return "pct"
+    return "num2"
+
+
+def compliance_display(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Compliance flags as a display table: park, rule, value, threshold, since, legal check."""
+    from analytics.policy.compliance import rule_title
+
+    formats = [_compliance_format(k, r) for k, r in zip(flags["kind"], flags["rule"], strict=True)]
+    return pd.DataFrame(
+        {
+            t("report.col.park_id", lang): list(flags["park_id"]),
+            t("report.col.park", lang): list(flags[f"name_{lang}"]),
+            t("policy_app.col.rule", lang): [
+                rule_title(r, k, lang) for r, k in zip(flags["rule"], flags["kind"], strict=True)
+            ],
+            t("policy_app.col.value", lang): [
+                format_cell(v, f, lang) for v, f in zip(flags["value"], formats, strict=True)
+            ],
+            t("policy_app.col.threshold", lang): [
+                format_cell(v, f, lang) for v, f in zip(flags["threshold"], formats, strict=True)
+            ],
+            t("policy_app.col.since", lang): [format_cell(v, "date", lang) for v in flags["since"]],
+            t("policy_app.col.legal_check", lang): [
+                t("policy_app.yes", lang) if x else "" for x in flags["needs_legal_check"]
+            ],
+        }
+    )
+
+
+def flag_sentences(flags: pd.DataFrame, lang: str) -> list[str]:
+    """Each flag in words (analytics.policy.compliance.flag_text), naming the park."""
+    from analytics.policy.compliance import flag_text
+
+    return [
+        flag_text({**row, "park_id": f"{row[f'name_{lang}']} ({row['park_id']})"}, lang)
+        for row in flags.to_dict("records")
+    ]
+
+
+def rule_lines(lang: str, jurisdictions=None) -> list[str]:
+    """The configured rules in words (of ``jurisdictions``, default all): title, threshold,
+    legal basis, legal-check mark."""
+    from analytics.policy.compliance import load_config, rule_title
+
+    lines = []
+    for rule in load_config().rules:
+        if jurisdictions is not None and rule.jurisdiction not in set(jurisdictions):
+            continue
+        threshold = format_cell(rule.threshold, _compliance_format(rule.kind, rule.rule_id), lang)
+        line = t(
+            "policy_app.compliance.rule_line",
+            lang,
+            rule=rule_title(rule.rule_id, rule.kind, lang),
+            threshold=threshold,
+            basis=rule.legal_basis or "–",
+        )
+        if rule.needs_legal_check:
+            line += " " + t("policy.needs_legal_check", lang)
+        lines.append(f"{rule.jurisdiction}: {line}")
+    return lines
+
+
+def peer_group_label(group: str, lang: str) -> str:
+    """A peer group key (park_type/size_band/age_band/region_type, coarser keys shorter) in
+    words."""
+    if not isinstance(group, str):
+        return "–"
+    prefixes = ("park_type", "policy_app.size_band", "policy_app.age_band",
+                "policy_app.region_type")  # fmt: skip
+    return ", ".join(
+        t(f"{prefix}.{part}", lang)
+        for prefix, part in zip(prefixes, group.split("/"), strict=False)
+    )

@@ -4,11 +4,13 @@ late and missing reports, findings, the ranking, recommendations support and the
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
+from analytics.errors import UserError
+from analytics.i18n import fmt_date, fmt_number, fmt_percent, fmt_quarter, t
 from analytics.kpi.formulas import parse_quarter, shift_quarter
 from analytics.kpi.ranking import DEFAULT_WEIGHTS
 from analytics.kpi.review import REPORT_DUE_DAYS
 from analytics.reports.commands import FORMATS
+from analytics.reports.document import status_columns as status_table_columns
 from app_pages import _shared
 
 STATUS_ICONS = {
@@ -176,20 +178,7 @@ shown_statuses = st.multiselect(
 if shown_statuses:
     parks = parks[parks["status"].isin(shown_statuses)]
 st.dataframe(
-    _shared.display_table(
-        parks,
-        [
-            ("park_id", t("report.col.park_id", lang), "text"),
-            ("name", t("report.col.park", lang), "text"),
-            ("status_text", t("report.col.status", lang), "text"),
-            ("report_text", t("report.col.report", lang), "text"),
-            ("reported_on", t("report.col.reported_on", lang), "date"),
-            ("days_late", t("report.col.days_late", lang), "int"),
-            ("targets_missed", t("report.col.targets_missed", lang), "int"),
-            ("targets_checked", t("report.col.targets_checked", lang), "int"),
-        ],
-        lang,
-    ),
+    _shared.display_table(parks, status_table_columns(lang), lang),
     hide_index=True,
 )
 
@@ -225,6 +214,29 @@ for finding in review.findings:
     icon = "⚠️" if finding.severity == "warning" else "ℹ️"
     st.markdown(f"{icon} {finding.text}")
 
+# ---- Compliance (statutory rules, analytics.policy.compliance) -----------------------------
+st.subheader(t("policy_app.compliance.title", lang))
+st.caption(t("policy_app.compliance.caption", lang))
+try:
+    check = _shared.compliance(quarter, region)
+except UserError:  # a region without parks
+    check = None
+    st.info(t("policy_app.compliance.no_parks", lang))
+if check is not None:
+    flags = check.flags
+    st.markdown(
+        t("policy.compliance.heading", lang, as_of=fmt_date(check.as_of, lang), n=len(flags))
+    )
+    if flags.empty:
+        st.success(t("policy.compliance.none", lang))
+    else:
+        st.dataframe(_shared.compliance_display(flags, lang), hide_index=True)
+        with st.expander(t("policy_app.compliance.sentences", lang)):
+            st.markdown("\n".join(f"- {line}" for line in _shared.flag_sentences(flags, lang)))
+    with st.expander(t("policy_app.compliance.rules", lang)):
+        jurisdictions = check.table["jurisdiction"].unique()
+        st.markdown("\n".join(f"- {line}" for line in _shared.rule_lines(lang, jurisdictions)))
+
 # ---- Ranking --------------------------------------------------------------------------------
 st.subheader(t("review.page.ranking", lang))
 with st.expander(t("review.page.weights", lang)):
@@ -249,8 +261,14 @@ with st.expander(t("review.page.weights", lang)):
         )
         for i, (code, default) in enumerate(DEFAULT_WEIGHTS.items())
     )
+within_peers = st.toggle(t("policy_app.ranking.within_peers", lang), key="review_rank_peers")
+if within_peers:
+    st.caption(t("policy.peer.method", lang))
 try:
-    ranking = _shared.ranking(quarter, region, weights)
+    if within_peers:
+        ranking = _shared.peer_ranking(quarter, region, weights)
+    else:
+        ranking = _shared.ranking(quarter, region, weights)
 except ValueError:
     st.error(t("review.page.bad_weights", lang))
     ranking = None
@@ -262,11 +280,17 @@ if ranking is not None:
         .map(registry["park_type"])
         .map(lambda v: t(f"park_type.{v}", lang)),
         thin_text=[t("report.yes", lang) if x else "" for x in ranking.table["thin"]],
+        group_text=[
+            _shared.peer_group_label(g, lang) if within_peers else ""
+            for g in ranking.table["group"]
+        ],
     )
+    group_column = [("group_text", t("policy_app.col.peer_group", lang), "text")]
     st.dataframe(
         _shared.display_table(
             table,
             [
+                *(group_column if within_peers else []),
                 ("rank", t("report.col.rank", lang), "int"),
                 ("name", t("report.col.park", lang), "text"),
                 ("type_text", t("report.col.park_type", lang), "text"),
