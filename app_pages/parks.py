@@ -291,6 +291,210 @@ else:  # the reason in words below a dash: a metric value has room for a number 
     money[3].caption(t("parks.no_public_money" if no_money else "parks.not_yet", lang))
 st.caption(t("parks.budget_note", lang))
 
+# ---- Statutory monitoring (analytics.policy): legal status, compliance, plan vs fact, cost
+# per job and net jobs, standing among peers ---------------------------------------------------
+st.subheader(t("policy_app.timeline.title", lang))
+timeline = _shared.park_timeline(park_id)
+if timeline.empty:
+    st.info(t("policy_app.timeline.none", lang))
+else:
+    steps = timeline.assign(
+        milestone_text=[t(f"policy_app.milestone.{m}", lang) for m in timeline["milestone"]]
+    )
+    st.dataframe(
+        _shared.display_table(
+            steps,
+            [
+                ("milestone_text", t("policy_app.col.milestone", lang), "text"),
+                ("date", t("policy_app.col.date", lang), "date"),
+                ("reason", t("policy_app.col.reason", lang), "text"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
+
+check_quarter = _shared.report_quarters()[-1]
+park_check = _shared.compliance(check_quarter, park["region_code"])
+park_flags = park_check.flags[park_check.flags["park_id"] == park_id].reset_index(drop=True)
+st.subheader(t("policy_app.compliance.park_title", lang, date=fmt_date(park_check.as_of, lang)))
+if park_flags.empty:
+    st.success(t("policy_app.compliance.park_none", lang))
+else:
+    st.dataframe(_shared.compliance_display(park_flags, lang), hide_index=True)
+    for line in _shared.flag_sentences(park_flags, lang):
+        st.warning(line, icon="⚠️")
+
+st.subheader(t("policy_app.plan.title", lang))
+plan, own_reports, forecasts = _shared.park_plan(park_id, lang)
+if plan.empty:
+    st.info(t("policy_app.plan.none", lang))
+else:
+    committed = [indicator for indicator, _, _ in forecasts]
+    plan_code = st.selectbox(
+        t("policy_app.plan.indicator", lang),
+        committed,
+        format_func=lambda c: names.get(c, c),
+        key="parks_plan_indicator",
+    )
+    _, forecast, problem = forecasts[committed.index(plan_code)]
+    rows = plan[plan["indicator"] == plan_code]
+    path = _shared.forecast_path(park_id, plan_code) if forecast is not None else None
+    reports = own_reports.dropna(subset=[plan_code])
+    first = pd.Timestamp(reports["quarter"].min()) if len(reports) else pd.Timestamp(
+        int(rows["year"].min()), 1, 1
+    )  # fmt: skip
+    last = pd.Timestamp(int(rows["commitment_year"].iloc[0]), 10, 1)
+    axis = pd.date_range(min(first, pd.Timestamp(int(rows["year"].min()), 10, 1)), last,
+                         freq="QS")  # fmt: skip
+    label = {q: fmt_quarter(q.date(), lang) for q in axis}
+    plan_fig = go.Figure()
+    # every quarter on the axis, in order, even where nothing is drawn yet
+    plan_fig.add_trace(
+        go.Scatter(
+            x=list(label.values()), y=[None] * len(label), showlegend=False, hoverinfo="skip"
+        )  # fmt: skip
+    )
+    plan_fig.add_trace(
+        go.Scatter(
+            x=[label[pd.Timestamp(q)] for q in reports["quarter"]],
+            y=reports[plan_code],
+            mode="lines+markers",
+            name=t("policy_app.plan.actual", lang),
+        )
+    )
+    plan_fig.add_trace(
+        go.Scatter(
+            x=[label[pd.Timestamp(int(y), 10, 1)] for y in rows["year"]],
+            y=rows["target_value"],
+            mode="markers",
+            marker={"symbol": "diamond", "size": 11, "color": PARK_COLOUR},
+            name=t("policy_app.plan.target", lang),
+        )
+    )
+    if path is not None:
+        plan_fig.add_trace(
+            go.Scatter(
+                x=[label[pd.Timestamp(q)] for q in path["quarter"]],
+                y=path["forecast"],
+                mode="lines",
+                line={"dash": "dash", "color": OUTLINE_COLOUR},
+                name=t("policy_app.plan.forecast", lang),
+            )
+        )
+    plan_fig.update_layout(
+        separators=_shared.plotly_separators(lang),
+        yaxis_title=f"{names.get(plan_code, plan_code)}, {units.get(plan_code, '')}",
+        xaxis={"type": "category"},
+        margin={"t": 10},
+        height=360,
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+    )
+    st.plotly_chart(plan_fig, key="parks_plan_chart")
+    if forecast is not None:
+        st.info(forecast.reading(lang, names.get(plan_code, plan_code)))
+    else:
+        st.info(problem)
+    plan_kind = _shared.unit_format(unit_codes.get(plan_code, "persons"))
+    st.dataframe(
+        _shared.display_table(
+            rows.assign(
+                met_text=[
+                    "–" if pd.isna(m) else t("policy_app.yes" if m else "policy_app.no", lang)
+                    for m in rows["met"]
+                ]
+            ),
+            [
+                ("year", t("policy_app.col.year", lang), "year"),
+                ("target_value", t("policy_app.col.target", lang), plan_kind),
+                ("actual", t("policy_app.col.actual", lang), plan_kind),
+                ("gap", t("policy_app.col.gap", lang), plan_kind),
+                ("met_text", t("policy_app.col.met", lang), "text"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
+
+efficiency = _shared.park_efficiency(park_id)
+if card.latest_quarter is not None:
+    efficiency = efficiency[efficiency["quarter"] == pd.Timestamp(card.latest_quarter)]
+st.subheader(t("policy_app.efficiency.title", lang, quarter=as_of))
+if efficiency.empty:
+    st.info(t("policy_app.efficiency.none", lang))
+else:
+    now = efficiency.iloc[-1]
+    money_unit = _shared.unit_label("mln_currency", lang)
+    jobs_row = st.columns(3)
+    jobs_row[0].metric(
+        t("policy_app.efficiency.gross_jobs", lang),
+        _shared.format_cell(now["jobs_total"], "int", lang),
+    )
+    jobs_row[1].metric(
+        t("policy_app.efficiency.net_jobs", lang), _shared.format_cell(now["net_jobs"], "int", lang)
+    )
+    jobs_row[2].metric(
+        t("policy_app.efficiency.relocated_share", lang),
+        _shared.format_cell(now["relocated_jobs_share"], "pct", lang),
+    )
+    cost_row = st.columns(4)
+    cost_row[0].metric(
+        t("policy_app.efficiency.cost_per_job", lang, unit=money_unit),
+        _shared.format_cell(now["cost_per_job"], "num2", lang),
+    )
+    cost_row[1].metric(
+        t("policy_app.efficiency.cost_per_net_job", lang, unit=money_unit),
+        _shared.format_cell(now["cost_per_net_job"], "num2", lang),
+    )
+    cost_row[2].metric(
+        t("policy_app.efficiency.revenue_per_money", lang),
+        _shared.format_cell(now["revenue_per_public_money"], "num1", lang),
+    )
+    cost_row[3].metric(
+        t("policy_app.efficiency.taxes_per_money", lang),
+        _shared.format_cell(now["taxes_per_public_money"], "num1", lang),
+    )
+    st.caption(t("policy.net_jobs.method", lang) + " " + t("policy.cost.method", lang))
+
+st.subheader(t("policy_app.peers.title", lang, quarter=as_of))
+peers = _shared.park_peers(park_id, card.latest_quarter) if card.latest_quarter else None
+if peers is None or peers.empty:
+    st.info(t("policy_app.peers.none", lang))
+else:
+    mine = peers.iloc[0]
+    st.caption(
+        t(
+            "policy_app.peers.group",
+            lang,
+            group=_shared.peer_group_label(mine["peer_group"], lang),
+            n=int(mine["peer_count"]),
+        )
+    )
+    kpi_codes = [c.removesuffix("_percentile") for c in peers.columns if c.endswith("_percentile")]
+    standing = pd.DataFrame(
+        {
+            "kpi": [names.get(c, c) for c in kpi_codes],
+            "value": [
+                _shared.format_cell(mine[c], _shared.unit_format(unit_codes.get(c, "")), lang)
+                for c in kpi_codes
+            ],
+            "percentile": [mine[f"{c}_percentile"] for c in kpi_codes],
+        }
+    )
+    st.dataframe(
+        _shared.display_table(
+            standing,
+            [
+                ("kpi", t("policy_app.col.kpi", lang), "text"),
+                ("value", t("policy_app.col.value", lang), "text"),
+                ("percentile", t("policy_app.col.percentile", lang), "int"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
+    st.caption(t("policy.peer.method", lang))
+
 # ---- Revisions ------------------------------------------------------------------------------
 st.subheader(t("parks.revisions", lang))
 if card.revisions.empty:
