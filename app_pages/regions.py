@@ -283,6 +283,94 @@ if indicator not in SHARE_INDICATORS:
     )
     st.plotly_chart(series_fig, key="regions_indicator_chart")
 
+# ------------------------------------------------------------------ growth against the country
+
+st.subheader(t("policy_app.growth.title", lang))
+growth_options = [c for c in indicator_names if c not in SHARE_INDICATORS]
+growth_left, growth_right = st.columns(2)
+growth_indicator = growth_left.selectbox(
+    t("policy_app.growth.indicator", lang),
+    growth_options,
+    format_func=indicator_names.__getitem__,
+    key="regions_growth_indicator",
+)
+base_options = [c for c in quarter_codes if quarter_by_code[c] <= quarter]
+base_code = growth_right.selectbox(
+    t("policy_app.growth.base", lang),
+    base_options,
+    # five years before the chosen quarter, or the first quarter with data
+    index=max(len(base_options) - 21, 0),
+    format_func=lambda c: fmt_quarter(quarter_by_code[c], lang),
+    key="regions_growth_base",
+)
+growth = _shared.relative_growth("region", growth_indicator, base_code)
+own_growth = growth[
+    (growth["code"] == region)
+    & (growth["quarter"] >= pd.Timestamp(quarter_by_code[base_code]))
+    & (growth["quarter"] <= pd.Timestamp(quarter))
+]
+if own_growth["index"].isna().all():
+    st.info(t("policy_app.growth.no_data", lang))
+else:
+    latest_relative = own_growth["relative"].iloc[-1]
+    st.metric(
+        t("policy_app.growth.latest", lang, quarter=fmt_quarter(quarter, lang)),
+        _shared.format_cell(latest_relative, "pct_change", lang),
+    )
+    st.caption(t("policy_app.growth.method", lang))
+    show_chart = st.toggle(t("policy_app.growth.show_chart", lang), key="regions_growth_show")
+    periods = [fmt_quarter(q.date(), lang) for q in own_growth["quarter"]]
+    growth_fig = go.Figure()
+    growth_fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=own_growth["index"],
+            mode="lines",
+            name=f"{region_names[region]} — {t('policy_app.growth.region_index', lang)}",
+        )
+    )
+    growth_fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=own_growth["reference_index"],
+            mode="lines",
+            line={"dash": "dash"},
+            name=t("policy_app.growth.country_index", lang),
+        )
+    )
+    growth_fig.update_layout(
+        yaxis={"title": {"text": t("policy_app.growth.axis", lang)}},
+        xaxis={"type": "category"},
+        separators=_shared.plotly_separators(lang),
+        legend={"orientation": "h"},
+        margin={"t": 10},
+    )
+    if show_chart:
+        st.plotly_chart(growth_fig, key="regions_growth_chart")
+    municipal = _shared.relative_growth("municipality", growth_indicator, base_code)
+    municipal = municipal[
+        (municipal["parent_code"] == region) & (municipal["quarter"] == pd.Timestamp(quarter))
+    ].sort_values("relative", ascending=False)
+    municipality_names = _shared.municipalities(lang)
+    st.markdown(
+        "**"
+        + t("policy_app.growth.municipalities", lang, quarter=fmt_quarter(quarter, lang))
+        + "**"
+    )
+    st.dataframe(
+        _shared.display_table(
+            municipal.assign(name=municipal["code"].map(lambda c: municipality_names.get(c, c))),
+            [
+                ("name", t("policy_app.col.municipality", lang), "text"),
+                ("index", t("policy_app.col.index", lang), "num2"),
+                ("reference_index", t("policy_app.col.reference_index", lang), "num2"),
+                ("relative", t("policy_app.col.relative", lang), "pct_change"),
+            ],
+            lang,
+        ),
+        hide_index=True,
+    )
+
 # ------------------------------------------------------------------ all regions in the quarter
 
 st.subheader(t("regions.table_title", lang, quarter=fmt_quarter(quarter, lang)))
