@@ -452,10 +452,13 @@ def build_report(
         bullets=_methodology(con, ctx, ranking.weights),
     )
     sources = Section(t("report.section.sources", lang), bullets=_sources(con, lang))
+    from analytics.reports.policy import policy_section  # imports this module's Section
+
+    compliance = policy_section(con, q, region, park, lang)
     sections = [summary, status, kpis]
     if park is None:
         sections.append(ranking_section)
-    sections += [chamber, regions, method, sources]
+    sections += [chamber, regions, compliance, method, sources]
     return ReportContent(
         lang=lang,
         title=t("report.title", lang),

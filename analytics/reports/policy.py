@@ -1,0 +1,141 @@
+"""The report's statutory monitoring section (issue 8): compliance flags as of the end of the
+quarter and, for parks with a passport, where the trend leads by the commitment year.
+
+Reads ``analytics.policy`` only; the writers lay the section out like any other, so PDF, DOCX
+and XLSX (typed numbers) carry the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import UserError
+from analytics.i18n import fmt_date, t
+from analytics.policy.compliance import compliance_check, flag_text, rule_title
+from analytics.policy.plan import commitment_forecast, passport_frames, plan_vs_fact
+from analytics.reports.document import Section, Table, _table
+
+COMPLIANCE_KEY = "compliance"
+PLAN_KEY = "passport_forecast"
+
+
+def _names(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
+    return dict(con.execute(f"SELECT park_id, name_{lang} FROM park").fetchall())
+
+
+def compliance_table(flags: pd.DataFrame, as_of: dt.date, lang: str) -> Table:
+    """One row per flag: park, rule, observed value and threshold (numbers as numbers), since
+    when, whether the threshold needs a legal check."""
+    frame = flags.assign(
+        park_name=flags[f"name_{lang}"],
+        rule_text=[
+            rule_title(r, k, lang) for r, k in zip(flags["rule"], flags["kind"], strict=True)
+        ],
+        legal_text=[t("policy_app.yes", lang) if x else "" for x in flags["needs_legal_check"]],
+    )
+    columns = [
+        ("park_id", t("report.col.park_id", lang), "code"),
+        ("park_name", t("report.col.park", lang), "text"),
+        ("rule_text", t("policy_app.col.rule", lang), "text"),
+        ("value", t("policy_app.col.value", lang), "num2"),
+        ("threshold", t("policy_app.col.threshold", lang), "num2"),
+        ("since", t("policy_app.col.since", lang), "date"),
+        ("legal_text", t("policy_app.col.legal_check", lang), "text"),
+    ]
+    title = t("policy_app.report.compliance_table", lang, date=fmt_date(as_of, lang))
+    return _table(COMPLIANCE_KEY, title, columns, frame)
+
+
+def passport_forecasts(
+    con: duckdb.DuckDBPyConnection, parks: set[str], lang: str
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """(one row per passport park x committed indicator: park_id, park_name, indicator name,
+    commitment_year, commitment, forecast, share, probability; the reading sentences)."""
+    quarters, targets = passport_frames(con)
+    targets = targets[targets["park_id"].isin(parks)]
+    plan = plan_vs_fact(targets, quarters)
+    names = _names(con, lang)
+    indicator_names = dict(
+        con.execute(f"SELECT code, name_{lang} FROM indicator WHERE entity = 'park'").fetchall()
+    )
+    rows, readings = [], []
+    for park_id, indicator in (
+        plan[["park_id", "indicator"]].drop_duplicates().itertuples(index=False)
+    ):
+        label = indicator_names.get(indicator, indicator)
+        try:
+            found = commitment_forecast(quarters, targets, park_id, indicator)
+        except UserError as exc:  # too few reports to extrapolate: say so
+            readings.append(f"{names.get(park_id, park_id)}: {exc.message(lang)}")
+            continue
+        rows.append((park_id, names.get(park_id, park_id), label, found.commitment_year,
+                     found.commitment, found.forecast, found.share, found.probability))  # fmt: skip
+        readings.append(found.reading(lang, label).replace(park_id, names.get(park_id, park_id), 1))
+    columns = ["park_id", "park_name", "indicator", "commitment_year", "commitment", "forecast",
+               "share", "probability"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns), tuple(readings)
+
+
+def plan_table(frame: pd.DataFrame, lang: str) -> Table:
+    columns = [
+        ("park_name", t("report.col.park", lang), "text"),
+        ("indicator", t("policy_app.plan.indicator", lang), "text"),
+        ("commitment_year", t("policy_app.col.commitment_year", lang), "year"),
+        ("commitment", t("policy_app.col.commitment", lang), "num1"),
+        ("forecast", t("policy_app.col.forecast", lang), "num1"),
+        ("share", t("policy_app.col.share", lang), "pct"),
+        ("probability", t("policy_app.col.probability", lang), "pct"),
+    ]
+    return _table(PLAN_KEY, t("policy_app.report.plan_table", lang), columns, frame)
+
+
+def policy_section(
+    con: duckdb.DuckDBPyConnection,
+    quarter: dt.date,
+    region: str | None,
+    park: str | None,
+    lang: str,
+) -> Section:
+    """Compliance flags as of the end of ``quarter`` (one region, one park or all) and the
+    passport commitments' forecasts of the same parks."""
+    try:
+        check = compliance_check(con, quarter, region)
+        flags, as_of = check.flags, check.as_of
+    except UserError:  # a region without parks: nothing to check
+        flags, as_of = pd.DataFrame(columns=["park_id"]), None
+    if park is not None:
+        flags = flags[flags["park_id"] == park]
+    paragraphs = [t("policy_app.compliance.caption", lang)]
+    bullets: list[str] = []
+    tables: list[Table] = []
+    if as_of is not None:
+        paragraphs.insert(
+            0, t("policy.compliance.heading", lang, as_of=fmt_date(as_of, lang), n=len(flags))
+        )
+        if len(flags):
+            tables.append(compliance_table(flags.reset_index(drop=True), as_of, lang))
+            names = _names(con, lang)
+            bullets += [
+                flag_text({**row, "park_id": names.get(row["park_id"], row["park_id"])}, lang)
+                for row in flags.to_dict("records")
+            ]
+        else:
+            bullets.append(t("policy.compliance.none", lang))
+    if park is not None:
+        in_scope = {park}
+    else:
+        sql = "SELECT park_id FROM park" + (" WHERE region_code = ?" if region else "")
+        in_scope = {r[0] for r in con.execute(sql, [region] if region else []).fetchall()}
+    forecasts, readings = passport_forecasts(con, in_scope, lang)
+    if len(forecasts):
+        tables.append(plan_table(forecasts, lang))
+    bullets += list(readings)
+    return Section(
+        t("policy_app.report.section", lang),
+        paragraphs=tuple(paragraphs),
+        bullets=tuple(bullets),
+        tables=tuple(tables),
+    )
