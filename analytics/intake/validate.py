@@ -231,12 +231,19 @@ def _cast_sql(name: str, decimal: str) -> str:
     )
 
 
-def _arrow_number(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """The column as finite doubles when Arrow can cast every cell, else None."""
+def _arrow_number(column: pa.ChunkedArray, decimal: str = ".") -> pa.ChunkedArray | None:
+    """The column as finite doubles when Arrow can cast every cell, else None. In a
+    decimal-comma file a column without any ``.`` is cast with its commas as points (what
+    the DuckDB path does with such cells)."""
     try:
         values = pc.cast(column, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+        if decimal != "," or pc.any(pc.match_substring(column, ".")).as_py():
+            return None
+        try:
+            values = pc.cast(pc.replace_substring(column, ",", "."), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
     finite = pc.is_finite(values)
     if not pc.all(finite).as_py():
         values = pc.if_else(finite, values, pa.scalar(None, pa.float64()))
@@ -399,10 +406,10 @@ class _Context:
         # Arrow's cast reads a column of plain numbers at once and refuses any column with
         # one cell it cannot read; where it reads, it agrees with the DuckDB path (checked on
         # fuzzed text). The other columns (decimal commas, thousands spaces, typos) go there.
-        cast = {n: _arrow_number(table.column(n)) for n in names}
+        decimal = self.read.detected.decimal
+        cast = {n: _arrow_number(table.column(n), decimal) for n in names}
         rest = [n for n in names if cast[n] is None]
         if rest:
-            decimal = self.read.detected.decimal
             inner = ", ".join(f"{_cast_sql(n, decimal)} AS v__{n}" for n in rest)
             outer = ", ".join(f"CASE WHEN isfinite(v__{n}) THEN v__{n} END AS {n}" for n in rest)
             view = f"read_table_{id(self)}"

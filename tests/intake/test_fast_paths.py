@@ -86,7 +86,7 @@ def test_the_number_fast_path_equals_the_cleaning(decimal):
     # Arrow's cast, tried first on whole columns, reads a subset of these, identically.
     exact = con.execute(f"SELECT CASE WHEN isfinite(x) THEN x END FROM (SELECT {slow} AS x FROM v)")
     for text, (expected,) in zip(values, exact.fetchall(), strict=True):
-        arrow = _arrow_number(pa.chunked_array([pa.array([text])]))
+        arrow = _arrow_number(pa.chunked_array([pa.array([text])]), decimal)
         assert arrow is None or arrow[0].as_py() == expected, text
 
 
