@@ -4,6 +4,8 @@ in the same run. Target: under 10 s.
 
 Each of three runs times both on fresh copies of the same warehouse; the medians are
 reported, wall-clock and CPU (the machine is shared, so wall time varies with its load).
+Run 1 also pays what a process does once (parsing the message and indicator catalogues),
+as a command-line import does.
 
 Run: ``.venv/bin/python bench/bench_intake.py``
 """
