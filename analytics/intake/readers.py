@@ -143,9 +143,19 @@ def read_file(
     # at once.
     with ThreadPoolExecutor(max_workers=1) as pool:
         checksum = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        grid, body, header_idx, header_kind, fmt = _read_grid(data, filename, kind, sheet, limits)
+        grid, body, header_idx, header_kind, fmt, body_line = _read_grid(
+            data, filename, kind, sheet, limits
+        )
         return _assemble(
-            grid, body, header_idx, header_kind, fmt, filename, checksum.result(), len(data)
+            grid,
+            body,
+            body_line,
+            header_idx,
+            header_kind,
+            fmt,
+            filename,
+            checksum.result(),
+            len(data),
         )
 
 
@@ -161,14 +171,15 @@ class _CsvBody:
 
 def _read_grid(
     data: bytes, filename: str, kind: str | None, sheet: str | None, limits: Limits
-) -> tuple[list[list], list[list] | pa.Table | _CsvBody, int, str, dict[str, Any]]:
-    """The first rows (for the header), the body below the header, and the format found."""
+) -> tuple[list[list], list[list] | pa.Table | _CsvBody, int, str, dict[str, Any], int]:
+    """The first rows (for the header), the body below the header, the header's index and
+    kind, the format found, and the file row (line) the body starts on."""
     if data[:4] == b"PK\x03\x04":
         check_zip(data, limits)
         grid, sheet_name = _xlsx_grid(data, filename, sheet)
         header_idx, header_kind = _find_header(grid, kind)
         fmt = {"format": "xlsx", "sheet": sheet_name}
-        return grid, grid[header_idx + 1 :], header_idx, header_kind, fmt
+        return grid, grid[header_idx + 1 :], header_idx, header_kind, fmt, header_idx + 2
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UserError("intake.xls_old", file=filename)
     check_line_lengths(data, limits)
@@ -183,7 +194,7 @@ def _read_grid(
     header_end = head.lines[header_idx + 1] - 1 if header_idx + 1 < len(grid) else None
     header_end = header_end or _record_end(text, delimiter, header_idx)
     body = _csv_body(data, text, encoding, delimiter, header_end, width)
-    return grid, body, header_idx, header_kind, fmt
+    return grid, body, header_idx, header_kind, fmt, header_end + 1
 
 
 # ---------------------------------------------------------------- CSV
@@ -441,6 +452,7 @@ def _columns_of(grid: list[list] | pa.Table, width: int) -> list[list]:
 def _assemble(
     grid: list[list],
     body: list[list] | pa.Table | _CsvBody,
+    body_line: int,
     header_idx: int,
     kind: str,
     fmt: dict[str, Any],
@@ -457,7 +469,7 @@ def _assemble(
         # Footnotes and notes beside a statistics table are normal: no extra-cell check.
         return _period_wide(
             body.rows if isinstance(body, _CsvBody) else body,
-            _row_numbers(body, first_row),
+            _row_numbers(body, body_line),
             header,
             quarter_cols,
             kind,
@@ -488,7 +500,7 @@ def _assemble(
     columns = _columns_of(body, width)
     n = len(columns[0]) if columns else 0
     arrays = _string_arrays(columns, keep)
-    arrays["_row"] = pa.array(_row_numbers(body, first_row)[:n], pa.int64())
+    arrays["_row"] = pa.array(_row_numbers(body, body_line)[:n], pa.int64())
     if isinstance(body, _CsvBody):
         issues += body.issues
     table = _drop_blank_rows(pa.table(arrays))
@@ -510,7 +522,7 @@ def _assemble(
 
 
 def _row_numbers(body: list[list] | pa.Table | _CsvBody, first_row: int) -> Sequence[int]:
-    """The file row (line) number of each body record."""
+    """The file row (line) number of each body record; the body starts on ``first_row``."""
     if isinstance(body, _CsvBody):
         return body.lines
     n = body.num_rows if isinstance(body, pa.Table) else len(body)

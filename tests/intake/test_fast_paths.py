@@ -126,3 +126,22 @@ def test_build_inside_the_callers_transaction_rolls_back_with_it(db):
         assert con.execute("SELECT count(*) FROM park_quarter").fetchall() == [(0,)]
         con.execute("ROLLBACK")
         assert con.execute("SELECT count(*) FROM park_quarter").fetchall() == before
+
+
+def test_a_header_cell_with_a_line_break_keeps_row_numbers_on_both_paths(
+    tmp_path, monkeypatch, small_fast_path
+):
+    path = _big_csv(tmp_path, "utf-8", "two_line_header.csv")
+    header, rest = path.read_bytes().split(b"\r\n", 1)
+    cells = header.split(b";")
+    cells[2] = b'"' + cells[2] + b'\r\n(mln)"'  # an Excel header wrapped onto two lines
+    path.write_bytes(b";".join(cells) + b"\r\n" + rest)
+    used = []
+    fast = readers._csv_fast
+    monkeypatch.setattr(readers, "_csv_fast", lambda *a: used.append(fast(*a)) or used[-1])
+    quick = read_file(path, limits=readers.Limits(max_bytes=50 * 1024 * 1024))
+    assert isinstance(used[-1], pa.Table)  # the fast path was taken
+    monkeypatch.setattr(readers, "FAST_PATH_BYTES", 1 << 40)
+    exact = read_file(path, limits=readers.Limits(max_bytes=50 * 1024 * 1024))
+    assert quick.table.column("_row").to_pylist()[:2] == [3, 4]
+    assert quick.table.to_pydict() == exact.table.to_pydict()
