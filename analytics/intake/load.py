@@ -125,7 +125,9 @@ def plan_import(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> Imp
         con.unregister("typed")
     status = rows.column("_status").to_pylist() if rows.num_rows < 1000 else None
     counts = _count_status(rows) if status is None else {s: status.count(s) for s in set(status)}
-    changed = rows.filter(pa.compute.not_equal(rows.column("_status"), "unchanged"))
+    changed = rows
+    if counts.get("unchanged", 0):  # a first import is all new: no copy of a million rows
+        changed = rows.filter(pa.compute.not_equal(rows.column("_status"), "unchanged"))
     return ImportPlan(
         report,
         changed,
