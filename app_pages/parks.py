@@ -392,7 +392,8 @@ else:
     )
     st.plotly_chart(plan_fig, key="parks_plan_chart")
     if forecast is not None:
-        st.info(forecast.reading(lang, names.get(plan_code, plan_code)))
+        reading = forecast.reading(lang, names.get(plan_code, plan_code))
+        st.info(reading.replace(park_id, park[f"name_{lang}"], 1))  # the park by its name
     else:
         st.info(problem)
     plan_kind = _shared.unit_format(unit_codes.get(plan_code, "persons"))
@@ -425,34 +426,31 @@ if efficiency.empty:
 else:
     now = efficiency.iloc[-1]
     money_unit = _shared.unit_label("mln_currency", lang)
-    jobs_row = st.columns(3)
-    jobs_row[0].metric(
-        t("policy_app.efficiency.gross_jobs", lang),
-        _shared.format_cell(now["jobs_total"], "int", lang),
-    )
-    jobs_row[1].metric(
-        t("policy_app.efficiency.net_jobs", lang), _shared.format_cell(now["net_jobs"], "int", lang)
-    )
-    jobs_row[2].metric(
-        t("policy_app.efficiency.relocated_share", lang),
-        _shared.format_cell(now["relocated_jobs_share"], "pct", lang),
-    )
-    cost_row = st.columns(4)
-    cost_row[0].metric(
-        t("policy_app.efficiency.cost_per_job", lang, unit=money_unit),
-        _shared.format_cell(now["cost_per_job"], "num2", lang),
-    )
-    cost_row[1].metric(
-        t("policy_app.efficiency.cost_per_net_job", lang, unit=money_unit),
-        _shared.format_cell(now["cost_per_net_job"], "num2", lang),
-    )
-    cost_row[2].metric(
-        t("policy_app.efficiency.revenue_per_money", lang),
-        _shared.format_cell(now["revenue_per_public_money"], "num1", lang),
-    )
-    cost_row[3].metric(
-        t("policy_app.efficiency.taxes_per_money", lang),
-        _shared.format_cell(now["taxes_per_public_money"], "num1", lang),
+    # (column, label, format): a table, as the labels are too long for metric tiles
+    rows = [
+        ("jobs_total", t("policy_app.efficiency.gross_jobs", lang), "int"),
+        ("net_jobs", t("policy_app.efficiency.net_jobs", lang), "int"),
+        ("relocated_jobs_share", t("policy_app.efficiency.relocated_share", lang), "pct"),
+        ("cost_per_job", t("policy_app.efficiency.cost_per_job", lang, unit=money_unit), "num2"),
+        (
+            "cost_per_net_job",
+            t("policy_app.efficiency.cost_per_net_job", lang, unit=money_unit),
+            "num2",
+        ),
+        ("revenue_per_public_money", t("policy_app.efficiency.revenue_per_money", lang), "num1"),
+        ("taxes_per_public_money", t("policy_app.efficiency.taxes_per_money", lang), "num1"),
+    ]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("policy_app.col.kpi", lang): [label for _, label, _ in rows],
+                t("policy_app.col.value", lang): [
+                    _shared.format_cell(now[column], kind, lang) for column, _, kind in rows
+                ],
+            }
+        ),
+        hide_index=True,
+        key="parks_efficiency_table",
     )
     st.caption(t("policy.net_jobs.method", lang) + " " + t("policy.cost.method", lang))
 
