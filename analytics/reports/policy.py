@@ -50,11 +50,13 @@ def compliance_table(flags: pd.DataFrame, as_of: dt.date, lang: str) -> Table:
 
 
 def passport_forecasts(
-    con: duckdb.DuckDBPyConnection, parks: set[str], lang: str
+    con: duckdb.DuckDBPyConnection, parks: set[str], quarter: dt.date, lang: str
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """(one row per passport park x committed indicator: park_id, park_name, indicator name,
-    commitment_year, commitment, forecast, share, probability; the reading sentences)."""
+    commitment_year, commitment, forecast, share, probability; the reading sentences), from
+    the reports up to ``quarter`` only, so a past quarter's report reads as it did then."""
     quarters, targets = passport_frames(con)
+    quarters = quarters[pd.to_datetime(quarters["quarter"]) <= pd.Timestamp(quarter)]
     targets = targets[targets["park_id"].isin(parks)]
     plan = plan_vs_fact(targets, quarters)
     names = _names(con, lang)
@@ -68,8 +70,10 @@ def passport_forecasts(
         label = indicator_names.get(indicator, indicator)
         try:
             found = commitment_forecast(quarters, targets, park_id, indicator)
-        except UserError as exc:  # too few reports to extrapolate: say so
-            readings.append(f"{names.get(park_id, park_id)}: {exc.message(lang)}")
+        except UserError as exc:  # too few reports to extrapolate: say so, once per park
+            text = exc.message(lang).replace(park_id, names.get(park_id, park_id))
+            if text not in readings:
+                readings.append(text)
             continue
         rows.append((park_id, names.get(park_id, park_id), label, found.commitment_year,
                      found.commitment, found.forecast, found.share, found.probability))  # fmt: skip
@@ -129,7 +133,7 @@ def policy_section(
     else:
         sql = "SELECT park_id FROM park" + (" WHERE region_code = ?" if region else "")
         in_scope = {r[0] for r in con.execute(sql, [region] if region else []).fetchall()}
-    forecasts, readings = passport_forecasts(con, in_scope, lang)
+    forecasts, readings = passport_forecasts(con, in_scope, quarter, lang)
     if len(forecasts):
         tables.append(plan_table(forecasts, lang))
     bullets += list(readings)

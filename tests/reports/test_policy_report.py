@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 from docx import Document
@@ -119,3 +120,42 @@ def test_passport_forecast_table_and_readings(documents, demo_db, lang):
     assert any(str(commitment_year) in b for b in section.bullets)
     document = Document(str(documents[lang, "docx"][1]))
     assert len(document.tables) == len(content.tables())
+
+
+def test_a_past_quarter_report_forecasts_from_the_reports_up_to_that_quarter(demo_db):
+    """Reference: statsmodels OLS on a linear time trend, run here on the park's series read
+    with plain SQL up to the report's quarter, predicted at Q4 of the commitment year."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    park, region, quarter = "XD-P059", "XD-12", "2024Q2"
+    with connect(demo_db, read_only=True) as con:
+        series = con.execute(
+            "SELECT quarter, high_productivity_jobs FROM park_quarter WHERE park_id = ?"
+            " AND quarter <= DATE '2024-04-01' AND high_productivity_jobs IS NOT NULL"
+            " ORDER BY quarter",
+            [park],
+        ).df()
+        year, commitment = con.execute(
+            "SELECT year(period_start), target_value FROM park_target WHERE park_id = ?"
+            " AND indicator = 'high_productivity_jobs' AND period_type = 'year'"
+            " ORDER BY period_start DESC LIMIT 1",
+            [park],
+        ).fetchone()
+        name = con.execute("SELECT name_en FROM park WHERE park_id = ?", [park]).fetchone()[0]
+        content = build_report(con, quarter, region=region, lang="en")
+    dates = pd.to_datetime(series["quarter"])
+    steps = (dates.dt.year - dates.dt.year.iloc[0]) * 4 + (
+        dates.dt.month - dates.dt.month.iloc[0]
+    ) // 3
+    assert list(steps) == list(range(len(series)))  # consecutive quarters: no interpolation
+    y = series["high_productivity_jobs"].to_numpy(float)
+    fit = sm.OLS(y, sm.add_constant(np.arange(len(y), dtype=float))).fit()
+    last = dates.iloc[-1]
+    ahead = (year - last.year) * 4 + (10 - last.month) // 3
+    expected = float(fit.predict(np.array([[1.0, len(y) - 1 + ahead]]))[0])
+    table = next(tb for tb in content.tables() if tb.key == PLAN_KEY).frame
+    row = table[(table["park_name"] == name) & (table["indicator"] == "High-productivity jobs")]
+    assert row["forecast"].item() == pytest.approx(expected, rel=1e-9)
+    assert row["commitment"].item() == commitment
+    assert row["share"].item() == pytest.approx(expected / commitment, rel=1e-9)
