@@ -314,7 +314,10 @@ else:
         hide_index=True,
     )
 
-check_quarter = _shared.report_quarters()[-1]
+# as of the newest reported quarter (registry-only rules still apply before any report: today)
+reported_quarters = _shared.report_quarters()
+today = pd.Timestamp.today()
+check_quarter = reported_quarters[-1] if reported_quarters else f"{today.year}Q{today.quarter}"
 park_check = _shared.compliance(check_quarter, park["region_code"])
 park_flags = park_check.flags[park_check.flags["park_id"] == park_id].reset_index(drop=True)
 st.subheader(t("policy_app.compliance.park_title", lang, date=fmt_date(park_check.as_of, lang)))

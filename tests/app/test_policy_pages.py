@@ -198,3 +198,12 @@ def test_regions_relative_growth_equals_plain_sql(app, demo_db):
     at.toggle(key="regions_growth_show").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "regions_growth_chart" in [c.key for c in at.get("plotly_chart")]
+
+
+def test_peer_ranking_and_compliance_of_a_region_in_ukrainian(app):
+    at = app("uk", page="review")
+    at.selectbox(key="review_region").set_value("XD-07").run()
+    at.toggle(key="review_rank_peers").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    peers = frame_with(at, t("policy_app.col.peer_group", "uk"))
+    assert len(peers) > 0 and peers[t("policy_app.col.peer_group", "uk")].str.len().min() > 0
