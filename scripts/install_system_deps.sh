@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: Chromium for browser tests, poppler for PDF checks,
+# Debian packages the test suite needs: Chromium for browser tests (with an emoji font so the
+# menu icons show in screenshots), poppler for PDF checks,
 # DejaVu fonts for Cyrillic in reports. Installs only what is missing; needs root (CI runs as root).
 set -euo pipefail
-packages=(chromium fonts-dejavu-core poppler-utils)
+packages=(chromium fonts-noto-color-emoji fonts-dejavu-core poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
