@@ -12,6 +12,8 @@ import duckdb
 import pandas as pd
 import yaml
 
+from analytics.i18n import YAML_LOADER
+
 SQL_DIR = Path(__file__).with_name("sql")
 SEEDS_DIR = Path(__file__).with_name("seeds")
 LANG_SUFFIXES = ("ru", "uk", "en")
@@ -23,7 +25,8 @@ def indicator_catalogue() -> pd.DataFrame:
     Area statistics (``area`` in the seed) apply to both regions and municipalities.
     Derived indicators (KPIs) carry ``kind: derived`` and a ``formula`` in ru/uk/en.
     """
-    seed = yaml.safe_load((SEEDS_DIR / "indicators.yml").read_text(encoding="utf-8"))
+    text = (SEEDS_DIR / "indicators.yml").read_text(encoding="utf-8")
+    seed = yaml.load(text, Loader=YAML_LOADER)
     rows = []
     for group, entries in seed.items():
         entities = ["park"] if group == "park" else ["region", "municipality"]
