@@ -116,36 +116,6 @@ for start in range(0, len(cards), CARDS_PER_ROW):
             )
         column.caption("  \n".join(lines))
 
-# Totals over the last two years: a card's KPI by quarter (parks reporting each quarter).
-trend_code = st.selectbox(
-    t("review.page.trend", lang),
-    [card.code for card in cards],
-    format_func=lambda c: names.get(c, c),
-    key="review_trend_kpi",
-)
-trend = _shared.card_history(quarter, region, lang, trend_code)
-trend_fig = go.Figure(
-    go.Bar(
-        # Quarter labels in the user's language: plotly's own date ticks would be English.
-        x=[fmt_quarter(d, lang) for d in trend["quarter"]],
-        y=trend["value"],
-        customdata=trend["parks"],
-        hovertemplate="%{x}: %{y}<br>"
-        + t("review.page.trend_parks", lang, n="%{customdata}")
-        + "<extra></extra>",
-    )
-)
-trend_fig.update_layout(
-    separators=_shared.plotly_separators(lang),
-    yaxis_title=f"{names[trend_code]}, {units[trend_code]}",
-    xaxis={"type": "category"},
-    margin={"t": 10},
-    height=300,
-)
-if unit_codes[trend_code] == "share":
-    trend_fig.update_yaxes(tickformat=".0%")
-st.plotly_chart(trend_fig, key="review_trend_chart")
-
 # ---- Status ---------------------------------------------------------------------------------
 st.subheader(t("review.page.status", lang))
 reported, expected = _shared.reporting_counts(quarter, region, lang)
@@ -214,15 +184,27 @@ for finding in review.findings:
     icon = "⚠️" if finding.severity == "warning" else "ℹ️"
     st.markdown(f"{icon} {finding.text}")
 
-# ---- Compliance (statutory rules, analytics.policy.compliance) -----------------------------
-st.subheader(t("policy_app.compliance.title", lang))
-st.caption(t("policy_app.compliance.caption", lang))
-try:
-    check = _shared.compliance(quarter, region)
-except UserError:  # a region without parks
-    check = None
-    st.info(t("policy_app.compliance.no_parks", lang))
-if check is not None:
+
+
+# ---- Sections shown one at a time -----------------------------------------------------------
+# The cards, statuses and findings are what a department reads first. The rest is one click
+# away rather than drawn on every visit: a browser spends most of a visit drawing, and the
+# chart library alone delays the whole page by most of a second (bench/bench_app.py).
+
+
+def weights_in_use() -> tuple[tuple[str, float], ...]:
+    """The ranking's weights as last set in this session (defaults until changed); the
+    report uses them too, so they outlive the ranking section's inputs."""
+    return st.session_state.get("review_weights", tuple(DEFAULT_WEIGHTS.items()))
+
+
+def show_compliance() -> None:
+    st.caption(t("policy_app.compliance.caption", lang))
+    try:
+        check = _shared.compliance(quarter, region)
+    except UserError:  # a region without parks
+        st.info(t("policy_app.compliance.no_parks", lang))
+        return
     flags = check.flags
     st.markdown(
         t("policy.compliance.heading", lang, as_of=fmt_date(check.as_of, lang), n=len(flags))
@@ -237,42 +219,48 @@ if check is not None:
         jurisdictions = check.table["jurisdiction"].unique()
         st.markdown("\n".join(f"- {line}" for line in _shared.rule_lines(lang, jurisdictions)))
 
-# ---- Ranking --------------------------------------------------------------------------------
-st.subheader(t("review.page.ranking", lang))
-with st.expander(t("review.page.weights", lang)):
-    default_text = ", ".join(
-        f"{names[code]} {fmt_percent(w, lang, 0)}" for code, w in DEFAULT_WEIGHTS.items()
-    )
-    st.caption(t("ranking.method", lang, weights=default_text))
-    weight_columns = st.columns(3)
-    weights = tuple(
-        (
-            code,
-            float(
-                weight_columns[i % 3].number_input(
-                    names[code],
-                    min_value=0.0,
-                    max_value=1.0,
-                    value=float(default),
-                    step=0.05,
-                    key=f"review_weight_{code}",
-                )
-            ),
+
+def weight_inputs() -> tuple[tuple[str, float], ...]:
+    saved = dict(weights_in_use())
+    with st.expander(t("review.page.weights", lang)):
+        default_text = ", ".join(
+            f"{names[code]} {fmt_percent(w, lang, 0)}" for code, w in DEFAULT_WEIGHTS.items()
         )
-        for i, (code, default) in enumerate(DEFAULT_WEIGHTS.items())
-    )
-within_peers = st.toggle(t("policy_app.ranking.within_peers", lang), key="review_rank_peers")
-if within_peers:
-    st.caption(t("policy.peer.method", lang))
-try:
+        st.caption(t("ranking.method", lang, weights=default_text))
+        weight_columns = st.columns(3)
+        weights = tuple(
+            (
+                code,
+                float(
+                    weight_columns[i % 3].number_input(
+                        names[code],
+                        min_value=0.0,
+                        max_value=1.0,
+                        value=float(saved.get(code, default)),
+                        step=0.05,
+                        key=f"review_weight_{code}",
+                    )
+                ),
+            )
+            for i, (code, default) in enumerate(DEFAULT_WEIGHTS.items())
+        )
+    st.session_state["review_weights"] = weights
+    return weights
+
+
+def show_ranking() -> None:
+    weights = weight_inputs()
+    within_peers = st.toggle(t("policy_app.ranking.within_peers", lang), key="review_rank_peers")
     if within_peers:
-        ranking = _shared.peer_ranking(quarter, region, weights)
-    else:
-        ranking = _shared.ranking(quarter, region, weights)
-except ValueError:
-    st.error(t("review.page.bad_weights", lang))
-    ranking = None
-if ranking is not None:
+        st.caption(t("policy.peer.method", lang))
+    try:
+        if within_peers:
+            ranking = _shared.peer_ranking(quarter, region, weights)
+        else:
+            ranking = _shared.ranking(quarter, region, weights)
+    except ValueError:
+        st.error(t("review.page.bad_weights", lang))
+        return
     registry = _shared.park_registry().set_index("park_id")
     table = ranking.table.assign(
         name=ranking.table["park_id"].map(registry[f"name_{lang}"]),
@@ -304,58 +292,116 @@ if ranking is not None:
         hide_index=True,
     )
 
-# ---- Recommendations support ---------------------------------------------------------------
-st.subheader(t("report.section.recommendations", lang))
-st.caption(t("report.recommendations_intro", lang))
-support = _shared.recommendations(quarter, region, lang)
-for suggestion in support.suggestions:
-    st.markdown(f"- **{suggestion.addressee}**: {suggestion.text}")
-with st.expander(t("report.table.budget", lang)):
-    st.dataframe(
-        _shared.display_table(
-            support.budget,
-            [
-                ("name", t("report.col.park", lang), "text"),
-                (
-                    "public_money_cumulative",
-                    f"{names['public_money_cumulative']}, {units['public_money_cumulative']}",
-                    "num1",
-                ),
-                (
-                    "taxes_cumulative",
-                    f"{names['taxes_cumulative']}, {units['taxes_cumulative']}",
-                    "num1",
-                ),
-                ("budget_efficiency", names["budget_efficiency"], "num2"),
-                ("payback_year", names["payback_year"], "year"),
-            ],
-            lang,
-        ),
-        hide_index=True,
-    )
 
-# ---- The report -----------------------------------------------------------------------------
-st.subheader(t("review.page.report", lang))
-fmt = st.radio(
-    t("review.page.format", lang),
-    FORMATS,
-    format_func=str.upper,
-    horizontal=True,
-    key="review_report_format",
-)
-# The PDF takes seconds: build a file only when asked, then keep it (cached by parameters and
-# the data stamp) while these parameters stay the same.
-wanted = (quarter, region, lang, fmt, weights)
-if st.button(t("review.page.prepare", lang), key="review_report_prepare"):
-    st.session_state["review_report_ready"] = wanted
-if st.session_state.get("review_report_ready") == wanted:
-    with st.spinner(t("review.page.preparing", lang)):
-        data = _shared.report_file(quarter, region, lang, fmt, weights)
-    st.download_button(
-        t("review.page.download", lang, format=fmt.upper()),
-        data,
-        file_name=f"review_{quarter}_{region or 'all'}_{lang}.{fmt}",
-        mime=MIME[fmt],
-        key="review_report_download",
-        on_click="ignore",
+def show_recommendations() -> None:
+    st.caption(t("report.recommendations_intro", lang))
+    support = _shared.recommendations(quarter, region, lang)
+    for suggestion in support.suggestions:
+        st.markdown(f"- **{suggestion.addressee}**: {suggestion.text}")
+    with st.expander(t("report.table.budget", lang)):
+        st.dataframe(
+            _shared.display_table(
+                support.budget,
+                [
+                    ("name", t("report.col.park", lang), "text"),
+                    (
+                        "public_money_cumulative",
+                        f"{names['public_money_cumulative']}, {units['public_money_cumulative']}",
+                        "num1",
+                    ),
+                    (
+                        "taxes_cumulative",
+                        f"{names['taxes_cumulative']}, {units['taxes_cumulative']}",
+                        "num1",
+                    ),
+                    ("budget_efficiency", names["budget_efficiency"], "num2"),
+                    ("payback_year", names["payback_year"], "year"),
+                ],
+                lang,
+            ),
+            hide_index=True,
+        )
+
+
+def show_trend() -> None:
+    """A card's KPI over the last two years (parks reporting each quarter)."""
+    trend_code = st.selectbox(
+        t("review.page.trend", lang),
+        [card.code for card in cards],
+        format_func=lambda c: names.get(c, c),
+        key="review_trend_kpi",
     )
+    trend = _shared.card_history(quarter, region, lang, trend_code)
+    figure = go.Figure(
+        go.Bar(
+            # Quarter labels in the user's language: plotly's own date ticks would be English.
+            x=[fmt_quarter(d, lang) for d in trend["quarter"]],
+            y=trend["value"],
+            customdata=trend["parks"],
+            hovertemplate="%{x}: %{y}<br>"
+            + t("review.page.trend_parks", lang, n="%{customdata}")
+            + "<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        separators=_shared.plotly_separators(lang),
+        yaxis_title=f"{names[trend_code]}, {units[trend_code]}",
+        xaxis={"type": "category"},
+        margin={"t": 10},
+        height=300,
+    )
+    if unit_codes[trend_code] == "share":
+        figure.update_yaxes(tickformat=".0%")
+    st.plotly_chart(figure, key="review_trend_chart")
+
+
+def show_report() -> None:
+    fmt = st.radio(
+        t("review.page.format", lang),
+        FORMATS,
+        format_func=str.upper,
+        horizontal=True,
+        key="review_report_format",
+    )
+    weights = weights_in_use()
+    if weights != tuple(DEFAULT_WEIGHTS.items()):
+        st.caption(t("review.page.report_weights", lang))
+    # The PDF takes seconds: build a file only when asked, then keep it (cached by parameters
+    # and the data stamp) while these parameters stay the same.
+    wanted = (quarter, region, lang, fmt, weights)
+    if st.button(t("review.page.prepare", lang), key="review_report_prepare"):
+        st.session_state["review_report_ready"] = wanted
+    if st.session_state.get("review_report_ready") == wanted:
+        with st.spinner(t("review.page.preparing", lang)):
+            data = _shared.report_file(quarter, region, lang, fmt, weights)
+        st.download_button(
+            t("review.page.download", lang, format=fmt.upper()),
+            data,
+            file_name=f"review_{quarter}_{region or 'all'}_{lang}.{fmt}",
+            mime=MIME[fmt],
+            key="review_report_download",
+            on_click="ignore",
+        )
+
+
+SECTIONS = {
+    "compliance": ("policy_app.compliance.title", show_compliance),
+    "ranking": ("review.page.ranking", show_ranking),
+    "recommendations": ("report.section.recommendations", show_recommendations),
+    "trend": ("review.page.trend", show_trend),
+    "report": ("review.page.report", show_report),
+}
+section_names = list(SECTIONS)
+section = st.segmented_control(
+    t("review.page.section", lang),
+    section_names,
+    default=_shared.url_choice("section", section_names, "compliance"),
+    format_func=lambda s: t(f"review.section.{s}", lang),
+    required=True,
+    key="review_section",
+    on_change=_shared.remember_choice,
+    args=("section", "review_section"),
+)
+title_key, show = SECTIONS[section or "compliance"]
+st.subheader(t(title_key, lang))
+show()

@@ -62,7 +62,7 @@ def _time_quarter_changes(browser, url: str, runs: int) -> list[float]:
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector(FIRST_METRIC, timeout=60_000)
-    page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
     quarter_box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
     times = []
     # Alternate between the two latest quarters so every change is a real change (early

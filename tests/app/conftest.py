@@ -36,3 +36,10 @@ def app(app_db):
         return at
 
     return run
+
+
+def open_section(at: AppTest, section: str) -> AppTest:
+    """Show one of the review page's on-demand sections (compliance, ranking, ...)."""
+    at.button_group(key="review_section").set_value(section).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

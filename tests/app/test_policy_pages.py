@@ -9,6 +9,7 @@ import pytest
 
 from analytics.i18n import LANGUAGES, t
 from analytics.policy.compliance import compliance_check
+from tests.app.conftest import open_section
 
 
 def frame_with(at, header: str) -> pd.DataFrame:
@@ -74,7 +75,7 @@ def test_review_compliance_follows_the_quarter_and_region(app, demo_db):
 
 
 def test_review_ranking_within_peer_groups(app):
-    at = app("en", page="review")
+    at = open_section(app("en", page="review"), "ranking")
     overall = frame_with(at, "Rank")
     assert "Peer group" not in overall.columns
     at.toggle(key="review_rank_peers").set_value(True).run()
@@ -203,6 +204,7 @@ def test_regions_relative_growth_equals_plain_sql(app, demo_db):
 def test_peer_ranking_and_compliance_of_a_region_in_ukrainian(app):
     at = app("uk", page="review")
     at.selectbox(key="review_region").set_value("XD-07").run()
+    open_section(at, "ranking")
     at.toggle(key="review_rank_peers").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     peers = frame_with(at, t("policy_app.col.peer_group", "uk"))

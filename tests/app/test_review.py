@@ -8,6 +8,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from analytics.i18n import LANGUAGES, t
+from tests.app.conftest import open_section
 
 JOBS_LABEL = "Jobs at residents"
 
@@ -39,7 +40,9 @@ def test_review_renders_in_each_language(app, lang):
     assert any(t("app.simulated_banner", lang) == w.value for w in at.warning)
     labels = [m.label for m in at.metric]
     assert t("review.page.reported", lang) in labels
-    assert len(at.dataframe) >= 3  # status, late reports, ranking (budget in an expander)
+    assert len(at.dataframe) >= 2  # status and compliance (late reports when there are some)
+    assert at.button_group(key="review_section").value == "compliance"
+    assert not at.get("plotly_chart")  # the chart is drawn only when its section is opened
 
 
 def test_review_is_the_home_page(app):
@@ -96,7 +99,7 @@ def test_a_link_reproduces_the_view(app_db, demo_db):
 
 
 def test_all_zero_weights_are_refused_in_words(app):
-    at = app("en", page="review")
+    at = open_section(app("en", page="review"), "ranking")
     for box in at.number_input:
         if box.key.startswith("review_weight_"):
             box.set_value(0.0)
@@ -127,7 +130,7 @@ def downloaded(at, media_files) -> bytes:
 
 
 def test_report_downloads_as_pdf_and_xlsx(app, media_files):
-    at = app("uk", page="review")
+    at = open_section(app("uk", page="review"), "report")
     at.selectbox(key="review_region").set_value("XD-10").run()
     assert not at.get("download_button")  # nothing is built before it is asked for
     at.radio(key="review_report_format").set_value("xlsx").run()
@@ -147,7 +150,7 @@ def test_trend_chart_shows_the_quarterly_totals(app, demo_db):
 
     import numpy as np
 
-    at = app("en", page="review")
+    at = open_section(app("en", page="review"), "trend")
     at.selectbox(key="review_trend_kpi").set_value("residents_count").run()
     assert not at.exception
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
@@ -162,3 +165,27 @@ def test_trend_chart_shows_the_quarterly_totals(app, demo_db):
         ).fetchall()
     assert bars["x"][-1] == "Q4 2025"
     assert y == pytest.approx([r[0] for r in expected])
+
+
+def test_weights_set_in_the_ranking_stay_when_another_section_is_shown(app):
+    at = open_section(app("en", page="review"), "ranking")
+    at.number_input(key="review_weight_occupancy_rate").set_value(0.6).run()
+    top = at.dataframe[-1].value.iloc[0]["Park"]
+    open_section(at, "report")
+    assert t("review.page.report_weights", "en") in [c.value for c in at.caption]
+    open_section(at, "ranking")
+    assert at.number_input(key="review_weight_occupancy_rate").value == pytest.approx(0.6)
+    assert at.dataframe[-1].value.iloc[0]["Park"] == top
+
+
+def test_the_open_section_is_kept_in_the_link(app_db):
+    from tests.app.conftest import new_app
+
+    at = new_app("en")
+    at.query_params["section"] = "ranking"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button_group(key="review_section").value == "ranking"
+    assert t("review.page.ranking", "en") in [h.value for h in at.subheader]
+    open_section(at, "trend")
+    assert at.query_params["section"] in ("trend", ["trend"])
