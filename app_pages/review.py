@@ -185,7 +185,6 @@ for finding in review.findings:
     st.markdown(f"{icon} {finding.text}")
 
 
-
 # ---- Sections shown one at a time -----------------------------------------------------------
 # The cards, statuses and findings are what a department reads first. The rest is one click
 # away rather than drawn on every visit: a browser spends most of a visit drawing, and the
