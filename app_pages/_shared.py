@@ -22,6 +22,7 @@ from analytics.errors import UserError
 from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_date, fmt_number, fmt_percent, t
 from analytics.i18n import unit_label as _unit_label
 from analytics.kpi import cards, formulas, park_card
+from analytics.kpi.country import country_kpis as _country_kpis
 from analytics.kpi.overview import Overview, overview
 from analytics.kpi.ranking import Ranking, rank_parks
 from analytics.kpi.recommendations import RecommendationsSupport, recommendations_support
@@ -407,6 +408,7 @@ _QUERIES.update(
         "area_points": _geo_query("area_points"),
         "region_indicator": _geo_query("region_indicator"),
         "region_kpis": _region_kpis_of,
+        "country_kpis": lambda cur: _country_kpis(cur, park_kpis(None)),
         "region_series": lambda cur, indicator, region: cur.execute(
             "SELECT quarter, value FROM region_quarter WHERE indicator = ? AND region_code = ?"
             " ORDER BY quarter",
@@ -447,6 +449,11 @@ def region_indicator(indicator: str, quarter: dt.date) -> pd.DataFrame:
 def region_kpis(region: str | None) -> pd.DataFrame:
     """Parks' totals and shares of regional jobs and investment, region x quarter."""
     return _cached("region_kpis", _db_stamp(), region)
+
+
+def country_kpis() -> pd.DataFrame:
+    """Every park's totals and shares of the country (all regions summed), by quarter."""
+    return _cached("country_kpis", _db_stamp())
 
 
 def region_series(indicator: str, region: str) -> pd.DataFrame:

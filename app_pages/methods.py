@@ -10,6 +10,16 @@ from app_pages import _shared
 # Estimators and diagnostics in the order an analyst meets them on the Impact page.
 METHODS = ("twfe", "cs", "sunab", "synth", "pretrend", "relative_magnitudes")
 ASPECTS = ("idea", "assumes", "distrust")
+# Statutory monitoring and policy KPIs (analytics/policy): each heading with the method text
+# the park card, review and regions pages show beside their figures.
+MONITORING = (
+    ("methods.monitoring.plan", "methods.monitoring.plan_text"),
+    ("methods.monitoring.cost", "policy.cost.method"),
+    ("methods.monitoring.net_jobs", "policy.net_jobs.method"),
+    ("methods.monitoring.peers", "policy.peer.method"),
+    ("methods.monitoring.growth", "policy_app.growth.method"),
+    ("methods.monitoring.rings", "policy.rings.method"),
+)
 
 lang = _shared.language()
 _shared.require_database(lang)
@@ -17,8 +27,13 @@ _shared.require_database(lang)
 st.title(t("methods.title", lang))
 st.caption(t("methods.caption", lang))
 
-methods_tab, sources_tab, kpi_tab = st.tabs(
-    [t("methods.tab_methods", lang), t("methods.tab_sources", lang), t("methods.tab_kpis", lang)]
+methods_tab, monitoring_tab, sources_tab, kpi_tab = st.tabs(
+    [
+        t("methods.tab_methods", lang),
+        t("methods.tab_monitoring", lang),
+        t("methods.tab_sources", lang),
+        t("methods.tab_kpis", lang),
+    ]
 )
 
 with methods_tab:
@@ -29,6 +44,14 @@ with methods_tab:
                 f"**{t(f'methods.{aspect}', lang)}** {t(f'methods.{method}.{aspect}', lang)}"
             )
         st.caption(t(f"methods.{method}.references", lang))
+
+with monitoring_tab:
+    st.subheader(t("methods.monitoring.compliance", lang))
+    st.markdown(t("methods.monitoring.compliance_text", lang))
+    st.markdown("\n".join(f"- {line}" for line in _shared.rule_lines(lang)))
+    for heading, text in MONITORING:
+        st.subheader(t(heading, lang))
+        st.markdown(t(text, lang))
 
 with sources_tab:
     st.subheader(t("methods.loaded_sources", lang))

@@ -1,5 +1,8 @@
 """Regions: a region's statistics next to its parks' indicators, and an offline map.
 
+"All regions" (the default) shows the country: every park against the regions' summed
+statistics, every region's line over time and every region's growth against the country.
+
 The map is plotly's MapLibre map on the ``white-bg`` style: region outlines come from the
 warehouse (``region_shape``), parks are dots, nothing is fetched from the internet. Regions
 without an outline are drawn as a dot at their centre, with municipalities for context.
@@ -42,12 +45,12 @@ indicator_names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=
 indicator_units = dict(zip(catalogue["code"], catalogue["unit"], strict=True))
 
 left, middle, right = st.columns(3)
-region_options = list(region_names)
+region_options = [None, *region_names]
 region = left.selectbox(
     t("regions.region", lang),
     region_options,
-    index=region_options.index(_shared.url_choice("region", region_options)),
-    format_func=region_names.__getitem__,
+    index=region_options.index(_shared.url_choice("region", region_options, None)),
+    format_func=lambda c: t("regions.all", lang) if c is None else region_names[c],
     key="regions_region",
     on_change=_shared.remember_choice,
     args=("region", "regions_region"),
@@ -83,11 +86,19 @@ def fmt_value(value: float, unit: str) -> str:
 
 # ------------------------------------------------------------------ the region and its parks
 
-kpis = _shared.region_kpis(region)
+kpis = _shared.country_kpis() if region is None else _shared.region_kpis(region)
 current = kpis[kpis["quarter"] == pd.Timestamp(quarter)]
-st.subheader(
-    t("regions.stats_title", lang, region=region_names[region], quarter=fmt_quarter(quarter, lang))
-)
+if region is None:
+    st.subheader(t("regions.country_title", lang, quarter=fmt_quarter(quarter, lang)))
+else:
+    st.subheader(
+        t(
+            "regions.stats_title",
+            lang,
+            region=region_names[region],
+            quarter=fmt_quarter(quarter, lang),
+        )
+    )
 if current.empty:
     st.info(t("regions.no_parks", lang))
 else:
@@ -267,15 +278,17 @@ st.plotly_chart(share_fig, key="regions_shares_chart")
 
 if indicator not in SHARE_INDICATORS:
     st.subheader(t("regions.indicator_chart", lang, indicator=indicator_names[indicator]))
-    series = _shared.region_series(indicator, region)
-    series_fig = go.Figure(
-        go.Scatter(
-            x=series["quarter"].map(lambda q: fmt_quarter(q, lang)),
-            y=series["value"],
-            mode="lines",
-            name=region_names[region],
+    series_fig = go.Figure()
+    for code in region_names if region is None else [region]:
+        series = _shared.region_series(indicator, code)
+        series_fig.add_trace(
+            go.Scatter(
+                x=series["quarter"].map(lambda q: fmt_quarter(q, lang)),
+                y=series["value"],
+                mode="lines",
+                name=region_names[code],
+            )
         )
-    )
     series_fig.update_layout(
         yaxis={"title": {"text": unit_text}},
         separators=_shared.plotly_separators(lang),
@@ -304,72 +317,102 @@ base_code = growth_right.selectbox(
     key="regions_growth_base",
 )
 growth = _shared.relative_growth("region", growth_indicator, base_code)
-own_growth = growth[
-    (growth["code"] == region)
-    & (growth["quarter"] >= pd.Timestamp(quarter_by_code[base_code]))
-    & (growth["quarter"] <= pd.Timestamp(quarter))
-]
-if own_growth["index"].isna().all():
-    st.info(t("policy_app.growth.no_data", lang))
-else:
-    latest_relative = own_growth["relative"].iloc[-1]
-    st.metric(
-        t("policy_app.growth.latest", lang, quarter=fmt_quarter(quarter, lang)),
-        _shared.format_cell(latest_relative, "pct_change", lang),
-    )
-    st.caption(t("policy_app.growth.method", lang))
-    show_chart = st.toggle(t("policy_app.growth.show_chart", lang), key="regions_growth_show")
-    periods = [fmt_quarter(q.date(), lang) for q in own_growth["quarter"]]
-    growth_fig = go.Figure()
-    growth_fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=own_growth["index"],
-            mode="lines",
-            name=f"{region_names[region]} — {t('policy_app.growth.region_index', lang)}",
-        )
-    )
-    growth_fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=own_growth["reference_index"],
-            mode="lines",
-            line={"dash": "dash"},
-            name=t("policy_app.growth.country_index", lang),
-        )
-    )
-    growth_fig.update_layout(
-        yaxis={"title": {"text": t("policy_app.growth.axis", lang)}},
-        xaxis={"type": "category"},
-        separators=_shared.plotly_separators(lang),
-        legend={"orientation": "h"},
-        margin={"t": 10},
-    )
-    if show_chart:
-        st.plotly_chart(growth_fig, key="regions_growth_chart")
-    municipal = _shared.relative_growth("municipality", growth_indicator, base_code)
-    municipal = municipal[
-        (municipal["parent_code"] == region) & (municipal["quarter"] == pd.Timestamp(quarter))
-    ].sort_values("relative", ascending=False)
-    municipality_names = _shared.municipalities(lang)
-    st.markdown(
-        "**"
-        + t("policy_app.growth.municipalities", lang, quarter=fmt_quarter(quarter, lang))
-        + "**"
-    )
+
+
+def growth_table(frame: pd.DataFrame, names: dict[str, str], name_header: str, reference: str):
     st.dataframe(
         _shared.display_table(
-            municipal.assign(name=municipal["code"].map(lambda c: municipality_names.get(c, c))),
+            frame.assign(name=frame["code"].map(lambda c: names.get(c, c))),
             [
-                ("name", t("policy_app.col.municipality", lang), "text"),
+                ("name", name_header, "text"),
                 ("index", t("policy_app.col.index", lang), "num2"),
-                ("reference_index", t("policy_app.col.reference_index", lang), "num2"),
+                ("reference_index", reference, "num2"),
                 ("relative", t("policy_app.col.relative", lang), "pct_change"),
             ],
             lang,
         ),
         hide_index=True,
     )
+
+
+def show_every_region_growth() -> None:
+    """All regions: each region's growth since the base quarter against the country's."""
+    st.caption(t("policy_app.growth.method", lang))
+    latest = growth[growth["quarter"] == pd.Timestamp(quarter)]
+    st.markdown("**" + t("regions.growth_regions", lang, quarter=fmt_quarter(quarter, lang)) + "**")
+    growth_table(
+        latest.sort_values("relative", ascending=False),
+        region_names,
+        t("regions.col_region", lang),
+        t("regions.col_country_index", lang),
+    )
+
+
+def show_region_growth() -> None:
+    """One region: its growth line against the country's, and its municipalities against it."""
+    own = growth[
+        (growth["code"] == region)
+        & (growth["quarter"] >= pd.Timestamp(quarter_by_code[base_code]))
+        & (growth["quarter"] <= pd.Timestamp(quarter))
+    ]
+    if own["index"].isna().all():
+        st.info(t("policy_app.growth.no_data", lang))
+        return
+    st.metric(
+        t("policy_app.growth.latest", lang, quarter=fmt_quarter(quarter, lang)),
+        _shared.format_cell(own["relative"].iloc[-1], "pct_change", lang),
+    )
+    st.caption(t("policy_app.growth.method", lang))
+    if st.toggle(t("policy_app.growth.show_chart", lang), key="regions_growth_show"):
+        periods = [fmt_quarter(q.date(), lang) for q in own["quarter"]]
+        figure = go.Figure()
+        figure.add_trace(
+            go.Scatter(
+                x=periods,
+                y=own["index"],
+                mode="lines",
+                name=f"{region_names[region]} — {t('policy_app.growth.region_index', lang)}",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=periods,
+                y=own["reference_index"],
+                mode="lines",
+                line={"dash": "dash"},
+                name=t("policy_app.growth.country_index", lang),
+            )
+        )
+        figure.update_layout(
+            yaxis={"title": {"text": t("policy_app.growth.axis", lang)}},
+            xaxis={"type": "category"},
+            separators=_shared.plotly_separators(lang),
+            legend={"orientation": "h"},
+            margin={"t": 10},
+        )
+        st.plotly_chart(figure, key="regions_growth_chart")
+    municipal = _shared.relative_growth("municipality", growth_indicator, base_code)
+    municipal = municipal[
+        (municipal["parent_code"] == region) & (municipal["quarter"] == pd.Timestamp(quarter))
+    ]
+    st.markdown(
+        "**"
+        + t("policy_app.growth.municipalities", lang, quarter=fmt_quarter(quarter, lang))
+        + "**"
+    )
+    growth_table(
+        municipal.sort_values("relative", ascending=False),
+        _shared.municipalities(lang),
+        t("policy_app.col.municipality", lang),
+        t("policy_app.col.reference_index", lang),
+    )
+
+
+if region is None:
+    show_every_region_growth()
+else:
+    show_region_growth()
+
 
 # ------------------------------------------------------------------ all regions in the quarter
 

@@ -75,3 +75,20 @@ def test_kpi_definitions_come_from_the_indicator_catalogue(app):
     assert by_code.loc["jobs_total", t("methods.col_direction", "ru")] == t(
         "methods.direction_up", "ru"
     )
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_monitoring_methods_and_every_configured_rule_are_described(app, lang):
+    from analytics.policy.compliance import load_config, rule_title
+
+    at = app(lang, page="methods")
+    assert not at.exception, [e.value for e in at.exception]
+    headers = {h.value for h in at.subheader}
+    for section in ("compliance", "plan", "cost", "net_jobs", "peers", "growth", "rings"):
+        assert t(f"methods.monitoring.{section}", lang) in headers
+    text = " ".join(m.value for m in at.markdown)
+    assert t("policy.rings.method", lang) in text
+    assert t("policy.net_jobs.method", lang) in text
+    # every rule in data/compliance.yml, read here straight from the file's own loader
+    for rule in load_config().rules:
+        assert rule_title(rule.rule_id, rule.kind, lang) in text

@@ -160,3 +160,31 @@ def test_no_outlines_at_all_still_draws_a_point_map(app_db):
     figure = map_figure(at)
     assert {d["type"] for d in figure["data"]} == {"scattermap"}
     assert figure["layout"]["map"]["style"] == "white-bg"
+
+
+def test_all_regions_is_the_default_and_shows_the_country_in_plain_sql(app, demo_db):
+    at = app("en", page="regions")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="regions_region").value is None
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        jobs = con.execute(
+            f"SELECT sum(jobs_total) FROM park_quarter WHERE quarter = {Q4_2025}"
+        ).fetchone()[0]
+        employment, regions = con.execute(
+            "SELECT sum(value), count(*) FROM region_quarter"
+            f" WHERE indicator = 'employment' AND quarter = {Q4_2025}"
+        ).fetchone()
+    shown = metrics(at)
+    assert shown[t("regions.park_jobs", "en")] == fmt_number(jobs, "en")
+    assert shown[t("regions.employment", "en")] == fmt_number(employment, "en")
+    assert shown[t("regions.park_jobs_share", "en")] == fmt_percent(jobs / employment, "en", 2)
+    # every region against the country, and no region outlined as chosen
+    growth = next(d.value for d in at.dataframe if "Country's index" in d.value.columns)
+    assert len(growth) == regions
+    names = {d.get("name") for d in map_figure(at)["data"]}
+    assert t("regions.layer_selected", "en") not in names
+    # back to all regions from a region
+    at.selectbox(key="regions_region").set_value("XD-05").run()
+    at.selectbox(key="regions_region").select_index(0).run()  # "All regions"
+    assert not at.exception
+    assert metrics(at)[t("regions.park_jobs", "en")] == fmt_number(jobs, "en")
