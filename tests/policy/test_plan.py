@@ -1,20 +1,31 @@
 """Plan vs fact and the commitment forecast, checked against statsmodels run directly.
 
-Reference: statsmodels (version in requirements; calls written out below) on the same series:
-``sm.OLS(y, sm.add_constant(t)).fit().get_prediction([[1, t_target]]).summary_frame(0.05)`` and
-``ExponentialSmoothing(y, trend="add", initialization_method="estimated").fit().forecast(h)``.
-The probability is checked against scipy's t distribution with the same mean and standard error.
+References (statsmodels 0.15.0, scipy 1.17.1; calls written out in the tests) on the same series:
+
+* the random walk with drift: ``sm.OLS(gains, ones).fit().get_prediction([[1]], weights=h)``,
+  whose interval for the mean of ``h`` new gains, times ``h`` and added to the last value, is
+  the interval of the value ``h`` quarters ahead; ``ARIMA(y, order=(0, 1, 0), trend="t")``
+  (the same model as a state space, missing quarters as NaN) for the point forecast, the
+  gains' part of the variance and the maximum likelihood drift;
+* Holt: ``ExponentialSmoothing(y, trend="add", initialization_method="estimated")``.
+
+The coverage study simulates random walks with drift, where the truth at the horizon is known.
 """
+
+import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tsa.arima.model import ARIMA
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from analytics.errors import UserError
 from analytics.policy.plan import (
+    CommitmentForecast,
     commitment_forecast,
     forecast_series,
     passport_frames,
@@ -23,32 +34,131 @@ from analytics.policy.plan import (
 )
 from analytics.warehouse import connect
 
+QUARTERS = pd.date_range("2019-01-01", "2025-10-01", freq="QS")  # 28 quarters, last 2025Q4
+
 
 def _series() -> pd.Series:
+    """A cumulative indicator: 40 at the start, then gains of 12.5 a quarter on average."""
     rng = np.random.default_rng(3)
-    quarters = pd.date_range("2019-01-01", "2025-10-01", freq="QS")
-    values = 40 + 12.5 * np.arange(len(quarters)) + rng.normal(0, 6, len(quarters))
-    return pd.Series(values, index=quarters)
+    return pd.Series(40 + np.cumsum(rng.normal(12.5, 6, len(QUARTERS))), index=QUARTERS)
 
 
-def test_linear_forecast_equals_statsmodels_ols():
+def _arima_mle(y: np.ndarray):
+    with warnings.catch_warnings():  # the optimiser's convergence chatter
+        warnings.simplefilter("ignore")
+        return ARIMA(y, order=(0, 1, 0), trend="t").fit()
+
+
+def test_drift_forecast_equals_statsmodels_on_the_quarterly_gains():
     series = _series()
+    h = 12  # 2025Q4 -> 2028Q4
     forecast, low, high, probability = forecast_series(
-        series, pd.Timestamp("2028-10-01"), "linear", 0.05, commitment=500.0
+        series, pd.Timestamp("2028-10-01"), "drift", 0.05, commitment=500.0
     )
     y = series.to_numpy()
-    t = np.arange(len(y), dtype=float)
-    fit = sm.OLS(y, sm.add_constant(t)).fit()
-    h = 12  # 2025Q4 -> 2028Q4
-    frame = fit.get_prediction(np.array([[1.0, len(y) - 1 + h]])).summary_frame(alpha=0.05)
-    assert forecast == pytest.approx(frame["mean"].iloc[0], abs=1e-6)
-    assert low == pytest.approx(frame["obs_ci_lower"].iloc[0], abs=1e-6)
-    assert high == pytest.approx(frame["obs_ci_upper"].iloc[0], abs=1e-6)
-    se_obs = np.sqrt(frame["mean_se"].iloc[0] ** 2 + fit.scale)
-    expected = 1 - stats.t.cdf((500.0 - frame["mean"].iloc[0]) / se_obs, fit.df_resid)
+    gains = np.diff(y)
+    fit = sm.OLS(gains, np.ones((len(gains), 1))).fit()
+    # weights=h: the interval of the mean of h new gains (variance scale / h + se(mean)^2)
+    frame = fit.get_prediction(np.ones((1, 1)), weights=h).summary_frame(alpha=0.05)
+    assert forecast == pytest.approx(y[-1] + h * frame["mean"].iloc[0], abs=1e-6)
+    assert low == pytest.approx(y[-1] + h * frame["obs_ci_lower"].iloc[0], abs=1e-6)
+    assert high == pytest.approx(y[-1] + h * frame["obs_ci_upper"].iloc[0], abs=1e-6)
+    # The same model in statsmodels' ARIMA, at the drift and variance of the gains: the same
+    # point forecast, and h * s^2 as the forecast variance when the drift is taken as known.
+    arima = ARIMA(y, order=(0, 1, 0), trend="t").filter(np.array([fit.params[0], fit.scale]))
+    ahead = arima.get_forecast(h)
+    assert forecast == pytest.approx(ahead.predicted_mean[-1], abs=1e-6)
+    assert ahead.var_pred_mean[-1] == pytest.approx(h * fit.scale, rel=1e-9)
+    # ... and the drift is ARIMA's maximum likelihood drift (its likelihood is no higher).
+    mle = _arima_mle(y)
+    assert fit.params[0] == pytest.approx(mle.params[0], rel=1e-4)
+    ours = ARIMA(y, order=(0, 1, 0), trend="t").loglike(
+        np.array([fit.params[0], fit.scale * (len(gains) - 1) / len(gains)])
+    )
+    assert ours >= mle.llf - 1e-9
+    # The chance and the interval come from one t distribution (df = gains - 1).
+    se = np.sqrt(h * fit.scale + h**2 * fit.bse[0] ** 2)
+    expected = stats.t.sf((500.0 - forecast) / se, len(gains) - 1)
     assert probability == pytest.approx(expected, abs=1e-9)
-    # The interval's bounds are the 2.5% and 97.5% points of the same distribution.
-    assert stats.t.sf((high - forecast) / se_obs, fit.df_resid) == pytest.approx(0.025, abs=1e-9)
+    assert stats.t.sf((high - forecast) / se, len(gains) - 1) == pytest.approx(0.025, abs=1e-9)
+
+
+def test_a_missing_report_is_a_longer_gain_not_an_invented_value():
+    full = _series()
+    gaps = [pd.Timestamp("2020-04-01"), pd.Timestamp("2023-01-01"), pd.Timestamp("2023-04-01")]
+    series = full.drop(gaps)
+    h = 8
+    forecast, low, high, _ = forecast_series(series, pd.Timestamp("2027-10-01"))
+    y = full.to_numpy().copy()
+    y[full.index.isin(gaps)] = np.nan  # the Kalman filter skips missing quarters exactly
+    mle = _arima_mle(y)
+    # By hand: the drift is (last - first) / quarters elapsed; a gain over k quarters has
+    # variance k s^2, so s^2 = sum((gain - k drift)^2 / k) / (gains - 1).
+    quarters = 27
+    drift = (series.iloc[-1] - series.iloc[0]) / quarters
+    elapsed = np.array([1.0] * 4 + [2.0] + [1.0] * 9 + [3.0] + [1.0] * 9)
+    gains = np.diff(series.to_numpy())
+    assert elapsed.sum() == quarters and len(elapsed) == len(gains)
+    scale = np.sum((gains - elapsed * drift) ** 2 / elapsed) / (len(gains) - 1)
+    assert drift == pytest.approx(mle.params[0], rel=1e-4)
+    ahead = ARIMA(y, order=(0, 1, 0), trend="t").filter(np.array([drift, scale])).get_forecast(h)
+    assert forecast == pytest.approx(ahead.predicted_mean[-1], abs=1e-6)
+    se = np.sqrt(h * scale + h**2 * scale / quarters)
+    half = stats.t.ppf(0.975, len(gains) - 1) * se
+    assert (low, high) == pytest.approx((forecast - half, forecast + half), abs=1e-6)
+
+
+def test_drift_interval_covers_simulated_truth_at_its_nominal_rate():
+    """500 random walks with drift (16 quarters reported, the truth 12 quarters later): the
+    drift interval covers at about its level; an OLS trend on the levels (the method this
+    module used before, statsmodels' obs_ci) covers the truth less than half the time."""
+    rng = np.random.default_rng(20251123)
+    n, h, runs = 16, 12, 500
+    index = pd.date_range("2022-01-01", periods=n, freq="QS")
+    target = index[-1] + pd.DateOffset(months=3 * h)
+    covered = {"drift": {0.10: 0, 0.05: 0}, "ols_trend": {0.10: 0, 0.05: 0}}
+    trend = sm.add_constant(np.arange(n, dtype=float))
+    for _ in range(runs):
+        path = 40 + np.cumsum(rng.normal(10.0, 8.0, n + h))
+        y, truth = path[:n], path[-1]
+        ols = sm.OLS(y, trend).fit()
+        for alpha in (0.10, 0.05):
+            _, low, high, _ = forecast_series(pd.Series(y, index=index), target, "drift", alpha)
+            covered["drift"][alpha] += low <= truth <= high
+            old = ols.get_prediction(np.array([[1.0, n - 1 + h]])).summary_frame(alpha=alpha)
+            covered["ols_trend"][alpha] += (
+                old["obs_ci_lower"].iloc[0] <= truth <= old["obs_ci_upper"].iloc[0]
+            )
+    rate = {m: {a: c / runs for a, c in v.items()} for m, v in covered.items()}
+    # Binomial standard error at 500 runs: about 0.013 at 90%, 0.010 at 95%.
+    assert rate["drift"][0.10] == pytest.approx(0.90, abs=0.035), rate
+    assert rate["drift"][0.05] == pytest.approx(0.95, abs=0.03), rate
+    assert rate["ols_trend"][0.10] < 0.65 and rate["ols_trend"][0.05] < 0.70, rate
+
+
+def test_the_reading_names_the_park_and_states_interval_and_chance():
+    found = CommitmentForecast(
+        park_id="P1", indicator="high_productivity_jobs", method="drift",
+        commitment_year=2030, commitment=800.0, forecast=600.0, ci_low=450.0, ci_high=1250.0,
+        probability=0.2, alpha=0.05, n_obs=20, interpolated=0,
+        last_quarter=dt.date(2025, 10, 1),
+    )  # fmt: skip
+    # 600 / 800 = 75%; level 1 - 0.05 = 95%.
+    assert found.reading("en", "High-productivity jobs", park_name="Northern Park") == (
+        "Northern Park: on current trend (average quarterly gain since the first report) the"
+        ' park reaches 75% of its 2030 commitment for "High-productivity jobs" (600 of 800;'
+        " 95% prediction interval: 450 to 1,250); the chance of meeting it is about 20%."
+    )
+    assert found.reading("ru", "ВПРМ", park_name="Северный") == (
+        "Северный: при текущей динамике (средний квартальный прирост с первого отчёта) парк к"
+        " 2030 г. выйдет на 75\xa0% обязательства по показателю «ВПРМ» (600 из 800; интервал"
+        " прогноза 95\xa0%: от 450 до 1\xa0250); вероятность выполнить его — около 20\xa0%."
+    )
+    assert found.reading("en").startswith("P1: ")  # no name given: the id
+    sure = CommitmentForecast(**{**found.__dict__, "probability": 0.9996})
+    assert sure.reading("en").endswith("the chance of meeting it is over 99%.")
+    hopeless = CommitmentForecast(**{**found.__dict__, "probability": 0.004})
+    assert hopeless.reading("uk").endswith("імовірність виконати його — менше 1%.")
 
 
 def test_holt_forecast_equals_statsmodels_exponential_smoothing():
@@ -59,6 +169,15 @@ def test_holt_forecast_equals_statsmodels_exponential_smoothing():
     ).fit()
     assert forecast == pytest.approx(fit.forecast(8)[-1], abs=1e-6)
     assert np.isnan(low) and np.isnan(probability)
+    # Holt needs every quarter: a missing one is filled halfway between its neighbours.
+    gap = pd.Timestamp("2021-07-01")
+    filled = series.copy()
+    filled[gap] = (series[pd.Timestamp("2021-04-01")] + series[pd.Timestamp("2021-10-01")]) / 2
+    holed = forecast_series(series.drop(gap), pd.Timestamp("2027-10-01"), "holt")[0]
+    fit = ExponentialSmoothing(
+        filled.to_numpy(), trend="add", initialization_method="estimated"
+    ).fit()
+    assert holed == pytest.approx(fit.forecast(8)[-1], abs=1e-6)
 
 
 def test_gaps_are_interpolated_and_counted():
@@ -70,7 +189,7 @@ def test_gaps_are_interpolated_and_counted():
 
 
 def test_unknown_method_is_refused():
-    with pytest.raises(ValueError, match="linear"):
+    with pytest.raises(ValueError, match="drift"):
         forecast_series(_series(), pd.Timestamp("2027-10-01"), "arima")
 
 
@@ -118,7 +237,8 @@ def test_demo_passports_forecast_and_reading(demo_db):
         expected = forecast_series(series, pd.Timestamp(result.commitment_year, 10, 1))[0]
         assert result.forecast == pytest.approx(expected, abs=1e-6)
         shares.append(result.share)
-        assert "%" in result.reading("en") and result.commitment_year >= 2027
+        assert result.reading("en", park_name="Park X").startswith("Park X: ")
+        assert result.commitment_year >= 2027 and result.ci_low < result.forecast < result.ci_high
         assert result.to_dict()["park_id"] == park
     assert min(shares) < 1 < max(shares)  # some parks on course, some not
     with pytest.raises(UserError):
