@@ -395,8 +395,7 @@ else:
     )
     st.plotly_chart(plan_fig, key="parks_plan_chart")
     if forecast is not None:
-        reading = forecast.reading(lang, names.get(plan_code, plan_code))
-        st.info(reading.replace(park_id, park[f"name_{lang}"], 1))  # the park by its name
+        st.info(forecast.reading(lang, names.get(plan_code, plan_code), park[f"name_{lang}"]))
     else:
         st.info(problem)
     plan_kind = _shared.unit_format(unit_codes.get(plan_code, "persons"))

@@ -71,13 +71,13 @@ def passport_forecasts(
         try:
             found = commitment_forecast(quarters, targets, park_id, indicator)
         except UserError as exc:  # too few reports to extrapolate: say so, once per park
-            text = exc.message(lang).replace(park_id, names.get(park_id, park_id))
+            text = t(exc.key, lang, **{**exc.params, "park": names.get(park_id, park_id)})
             if text not in readings:
                 readings.append(text)
             continue
         rows.append((park_id, names.get(park_id, park_id), label, found.commitment_year,
                      found.commitment, found.forecast, found.share, found.probability))  # fmt: skip
-        readings.append(found.reading(lang, label).replace(park_id, names.get(park_id, park_id), 1))
+        readings.append(found.reading(lang, label, park_name=names.get(park_id, park_id)))
     columns = ["park_id", "park_name", "indicator", "commitment_year", "commitment", "forecast",
                "share", "probability"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns), tuple(readings)
