@@ -77,6 +77,16 @@ indicator = right.selectbox(
 )
 
 
+def choose_clicked_region() -> None:
+    """A click on a region (or on a park, for its region) on the map chooses that region: every
+    clickable map trace carries the region code as its last custom data value."""
+    points = st.session_state["regions_map"]["selection"]["points"]
+    codes = [p["customdata"][-1] for p in points if p.get("customdata")]
+    if codes and codes[0] in region_names:
+        st.session_state["regions_region"] = codes[0]
+        _shared.remember_choice("region", "regions_region")
+
+
 def fmt_value(value: float, unit: str) -> str:
     """A map value for hover text: shares as percentages, large numbers without decimals."""
     if unit == "share":
@@ -142,7 +152,7 @@ if shaped:
             colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]],
             showscale=False,
             marker={"line": {"color": "#888888", "width": 0.8}},
-            customdata=[[region_names.get(c, c), value_text.get(c, "")] for c in sorted(shaped)],
+            customdata=[[region_names.get(c, c), value_text.get(c, ""), c] for c in sorted(shaped)],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             name=t("regions.layer_regions", lang),
             showlegend=False,
@@ -156,7 +166,7 @@ if shaped:
             z=drawn["value"],
             coloraxis="coloraxis",
             marker={"line": {"color": "#666666", "width": 0.8}, "opacity": 0.85},
-            customdata=[[region_names.get(c, c), value_text[c]] for c in drawn["region_code"]],
+            customdata=[[region_names.get(c, c), value_text[c], c] for c in drawn["region_code"]],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             name=t("regions.layer_regions", lang),
             showlegend=False,
@@ -186,7 +196,7 @@ if unshaped:
             lon=centres["longitude"],
             mode="markers",
             marker={"size": 18, "color": centres["value"], "coloraxis": "coloraxis"},
-            customdata=[[region_names.get(c, c), value_text[c]] for c in centres["region_code"]],
+            customdata=[[region_names.get(c, c), value_text[c], c] for c in centres["region_code"]],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             name=t("regions.layer_centres", lang),
         )
@@ -212,9 +222,13 @@ fig.add_trace(
         mode="markers",
         marker={"size": 8, "color": "#1f3b73"},
         customdata=[
-            [name, t(f"park_type.{kind}", lang), t(f"park_status.{status}", lang)]
-            for name, kind, status in zip(
-                parks[f"name_{lang}"], parks["park_type"], parks["status"], strict=True
+            [name, t(f"park_type.{kind}", lang), t(f"park_status.{status}", lang), code]
+            for name, kind, status, code in zip(
+                parks[f"name_{lang}"],
+                parks["park_type"],
+                parks["status"],
+                parks["region_code"],
+                strict=True,
             )
         ],
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}, %{customdata[2]}<extra></extra>",
@@ -255,7 +269,13 @@ st.subheader(
     )
 )
 st.caption(t("regions.map_caption", lang))
-st.plotly_chart(fig, key="regions_map", config={"scrollZoom": False})
+st.plotly_chart(
+    fig,
+    key="regions_map",
+    config={"scrollZoom": False},
+    on_select=choose_clicked_region,
+    selection_mode="points",
+)
 
 # ------------------------------------------------------------------ over time
 
