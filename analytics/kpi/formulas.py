@@ -38,6 +38,10 @@ PARK_KPIS: tuple[str, ...] = (
     "wage_to_municipal",
     "wage_to_regional",
 )
+# Derived park KPIs of the cost of public money (shown with the statutory monitoring,
+# analytics/policy/efficiency.py); not among PARK_KPIS, so the peer percentiles and the
+# composite ranking do not change with them.
+COST_KPIS: tuple[str, ...] = ("cost_per_job", "cost_per_net_job", "revenue_per_public_money")
 REGION_KPIS: tuple[str, ...] = ("park_jobs_share", "park_investment_share")
 
 _QUARTER_TEXT = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
@@ -133,6 +137,20 @@ def budget_efficiency(taxes_cumulative: pd.Series, public_money_cumulative: pd.S
     return _safe_divide(taxes_cumulative, public_money_cumulative)
 
 
+def cost_per_job(public_money_cumulative: pd.Series, jobs: pd.Series) -> pd.Series:
+    """Cumulative public money (mln) / jobs at the end of the quarter (gross or net):
+    millions of the currency per job. Undefined (NaN) without jobs."""
+    return _safe_divide(public_money_cumulative, jobs)
+
+
+def per_unit_of_public_money(
+    cumulative_value: pd.Series, public_money_cumulative: pd.Series
+) -> pd.Series:
+    """A cumulative money amount (mln) per unit of cumulative public money (mln): ratio.
+    Undefined while no public money has been spent."""
+    return _safe_divide(cumulative_value, public_money_cumulative)
+
+
 def cumulative_by_park(frame: pd.DataFrame, column: str) -> pd.Series:
     """Running sum of ``column`` per park over its reported quarters (``frame`` sorted by
     park_id, quarter). Blank values add nothing; the sum is NaN until the first non-blank
@@ -212,6 +230,11 @@ def add_park_kpis(
         frame["taxes_cumulative"], frame["public_money_cumulative"]
     )
     frame["payback_year"] = payback_year(frame)
+    frame["cost_per_job"] = cost_per_job(frame["public_money_cumulative"], frame["jobs_total"])
+    frame["cost_per_net_job"] = cost_per_job(frame["public_money_cumulative"], frame["net_jobs"])
+    frame["revenue_per_public_money"] = per_unit_of_public_money(
+        frame["residents_revenue_cumulative"], frame["public_money_cumulative"]
+    )
     frame["reports_complete"] = reports_complete(frame)
     frame["years_since_opening"] = years_since_opening(frame["quarter"], frame["opened_on"])
     frame["wage_to_municipal"] = _area_wage_ratio(

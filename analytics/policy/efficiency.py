@@ -12,6 +12,10 @@ reported quarters; ``budget_efficiency``; ``payback_year``) and adds per park x 
 * ``revenue_per_public_money`` = residents' revenue since opening / cumulative public money;
 * ``taxes_per_public_money`` = ``budget_efficiency`` of the KPI formulas (cumulative taxes /
   cumulative public money) and ``payback_year`` as there.
+
+The cost ratios are derived indicators of the catalogue (``COST_KPIS`` of the KPI formulas,
+which define them); here they are recomputed with the net jobs of this module, so a frame
+without the mart's ``net_jobs`` works too.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.kpi.formulas import park_kpis, parse_quarter
+from analytics.kpi.formulas import cost_per_job, park_kpis, parse_quarter, per_unit_of_public_money
 
 EFFICIENCY_COLUMNS = (
     "jobs_total",
@@ -63,10 +67,10 @@ def add_efficiency(kpis: pd.DataFrame) -> pd.DataFrame:
         frame["jobs_total"], frame["jobs_at_relocated_firms"], frame["jobs_moved_in"]
     )
     frame["relocated_jobs_share"] = _ratio(frame["jobs_moved_in"], frame["jobs_total"])
-    frame["cost_per_job"] = _ratio(frame["public_money_cumulative"], frame["jobs_total"])
-    frame["cost_per_net_job"] = _ratio(frame["public_money_cumulative"], frame["net_jobs"])
+    frame["cost_per_job"] = cost_per_job(frame["public_money_cumulative"], frame["jobs_total"])
+    frame["cost_per_net_job"] = cost_per_job(frame["public_money_cumulative"], frame["net_jobs"])
     frame["taxes_per_public_money"] = frame["budget_efficiency"]
-    frame["revenue_per_public_money"] = _ratio(
+    frame["revenue_per_public_money"] = per_unit_of_public_money(
         frame["residents_revenue_cumulative"], frame["public_money_cumulative"]
     )
     return frame

@@ -213,9 +213,48 @@ def test_region_totals_and_shares(tmp_path):
     assert row["public_money"] == 2
 
 
+def test_cost_of_public_money_per_job_and_revenue_per_unit(tmp_path):
+    quarters = [
+        # public money 3 + 2 = 5; 40 jobs, 10 at a relocated firm that brought 10: net 30
+        _quarter_row("A", dt.date(2024, 1, 1), subsidies=3.0, infrastructure_spending=2.0,
+                     jobs_total=40.0, jobs_at_relocated_firms=10.0, jobs_moved_in=10.0,
+                     residents_revenue_cumulative=20.0),
+        # public money 1 more (6 in all); 50 jobs, the relocated firm grew to 16: net 34 + 6 = 40
+        _quarter_row("A", dt.date(2024, 4, 1), investment_budget=1.0, jobs_total=50.0,
+                     jobs_at_relocated_firms=16.0, jobs_moved_in=10.0,
+                     residents_revenue_cumulative=48.0),
+        # every job gone; revenue since opening 60
+        _quarter_row("A", dt.date(2024, 7, 1), jobs_total=0.0, jobs_at_relocated_firms=0.0,
+                     jobs_moved_in=0.0, residents_revenue_cumulative=60.0),
+        # B: no public money at all, nothing to divide by
+        _quarter_row("B", dt.date(2024, 1, 1), jobs_total=25.0, jobs_at_relocated_firms=0.0,
+                     jobs_moved_in=0.0, residents_revenue_cumulative=9.0),
+    ]  # fmt: skip
+    with build_tiny(tmp_path / "w.duckdb", [{"park_id": "A"}, {"park_id": "B"}], quarters) as con:
+        kpis = f.park_kpis(con)
+    # 5 / 40 = 0.125 and 6 / 50 = 0.12 mln per job; no jobs in Q3: undefined, not infinite;
+    # B's jobs cost the budget nothing: 0 / 25 = 0
+    _same(kpis["cost_per_job"], [0.125, 0.12, NAN, 0.0])
+    # 5 / 30 and 6 / 40 = 0.15 per net job; B: 0 / 25
+    _same(kpis["cost_per_net_job"], [5 / 30, 0.15, NAN, 0.0])
+    # revenue 20 / 5 = 4, 48 / 6 = 8, 60 / 6 = 10; B spent no public money: undefined
+    _same(kpis["revenue_per_public_money"], [4.0, 8.0, 10.0, NAN])
+
+
 def test_every_kpi_code_is_in_the_catalogue():
+    """The catalogue's derived indicators are exactly the KPIs computed here: the park KPIs,
+    the cost-of-public-money KPIs (added with issue 8: cost per gross and per net job, revenue
+    per unit of public money; taxes per unit and payback are budget_efficiency and
+    payback_year) and the region KPIs."""
     from analytics.warehouse.build import indicator_catalogue
 
     catalogue = indicator_catalogue()
     derived = set(catalogue.loc[catalogue["kind"] == "derived", "code"])
-    assert set(f.PARK_KPIS) | set(f.REGION_KPIS) == derived
+    assert set(f.COST_KPIS) == {"cost_per_job", "cost_per_net_job", "revenue_per_public_money"}
+    assert set(f.PARK_KPIS) | set(f.COST_KPIS) | set(f.REGION_KPIS) == derived
+    park = catalogue[catalogue["entity"] == "park"].set_index("code")
+    # a cheaper job is better; more revenue per unit of public money is better
+    assert park.loc[list(f.COST_KPIS), "direction"].tolist() == ["down", "down", "up"]
+    assert park.loc[list(f.COST_KPIS), "unit"].tolist() == [
+        "mln_currency_per_job", "mln_currency_per_job", "ratio",
+    ]  # fmt: skip
