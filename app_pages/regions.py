@@ -115,12 +115,17 @@ else:
     row = current.iloc[0]
     st.caption(t("regions.parks_reporting", lang, n=fmt_number(row["parks_reporting"], lang)))
     cols = st.columns(3)
-    cols[0].metric(t("regions.employment", lang), fmt_number(row["employment"], lang))
+    country = region is None  # all regions summed
+    cols[0].metric(
+        t("regions.all_employment" if country else "regions.employment", lang),
+        _shared.format_cell(row["employment"], "int", lang),
+    )
     cols[1].metric(t("regions.park_jobs", lang), fmt_number(row["jobs_total"], lang))
     cols[2].metric(t("regions.park_jobs_share", lang), fmt_percent(row["park_jobs_share"], lang, 2))
     cols = st.columns(3)
     cols[0].metric(
-        t("regions.fixed_investment", lang), fmt_number(row["fixed_investment"], lang, 1)
+        t("regions.all_fixed_investment" if country else "regions.fixed_investment", lang),
+        _shared.format_cell(row["fixed_investment"], "num1", lang),
     )
     cols[1].metric(t("regions.park_investment", lang), fmt_number(row["investment_total"], lang, 1))
     cols[2].metric(

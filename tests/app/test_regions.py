@@ -38,7 +38,7 @@ def test_regions_page_renders_in_each_language(app, lang):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == t("regions.title", lang)
     assert len(at.get("plotly_chart")) >= 2
-    assert t("regions.employment", lang) in metrics(at)
+    assert t("regions.all_employment", lang) in metrics(at)  # all regions by default
 
 
 def test_map_is_offline_with_every_region_outline_and_park(app, demo_db):
@@ -176,7 +176,7 @@ def test_all_regions_is_the_default_and_shows_the_country_in_plain_sql(app, demo
         ).fetchone()
     shown = metrics(at)
     assert shown[t("regions.park_jobs", "en")] == fmt_number(jobs, "en")
-    assert shown[t("regions.employment", "en")] == fmt_number(employment, "en")
+    assert shown[t("regions.all_employment", "en")] == fmt_number(employment, "en")
     assert shown[t("regions.park_jobs_share", "en")] == fmt_percent(jobs / employment, "en", 2)
     # every region against the country, and no region outlined as chosen
     growth = next(d.value for d in at.dataframe if "Country's index" in d.value.columns)
