@@ -20,6 +20,11 @@ Kinds (the file's header comment says the same for the people who edit it):
 
 A rule whose clock has not started (no registration date, no first resident) does not apply;
 one whose other inputs are blank gives status ``no_data`` (listed, never a flag).
+
+Each rule's numbers carry a unit (``Rule.unit``, the ``unit`` column): months for deadlines,
+a share for occupancy and for a ratio of two fields in the same unit (production land /
+total land), else the unit of the field or "numerator unit per denominator unit" (MW per ha)
+from ``FIELD_UNITS``. A field this module does not know leaves its numbers without a unit.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import pandas as pd
 import yaml
 
 from analytics.errors import UserError
-from analytics.i18n import fmt_date, fmt_number, fmt_percent, t
+from analytics.i18n import fmt_date, fmt_number, fmt_percent, has_key, t
 from analytics.kpi.formulas import parse_quarter, quarter_end
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "data" / "compliance.yml"
@@ -51,6 +56,24 @@ KIND_PARAMETERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 NUMERIC_PARAMETERS = frozenset({"months", "minimum", "years"})
+# Units of the registry fields rules may name (catalogue keys policy.unit.<unit>, and
+# policy.unit.<numerator>_per_<denominator> for ratios).
+FIELD_UNITS: Mapping[str, str] = MappingProxyType(
+    {
+        "total_area_ha": "ha",
+        "leasable_area_ha": "ha",
+        "production_area_ha": "ha",
+        "electricity_mw": "mw",
+        "gas_m3_per_hour": "m3_per_hour",
+        "water_m3_per_day": "m3_per_day",
+    }
+)
+# Decimals a number of each unit is shown with at least; the observed value gets more when
+# it would otherwise print equal to the threshold it is below (49.96% is not "50.0%").
+UNIT_DECIMALS: Mapping[str, int] = MappingProxyType(
+    {"months": 0, "share": 1, "ha": 1, "mw": 1, "m3_per_hour_per_ha": 1, "m3_per_day_per_ha": 1}
+)
+DEFAULT_DECIMALS = 2
 DEFAULT_SINCE = ("registered_on", "founded_on")
 Status = Literal["breach", "ok", "no_data"]
 RESULT_COLUMNS = [
@@ -61,6 +84,7 @@ RESULT_COLUMNS = [
     "status",
     "value",
     "threshold",
+    "unit",
     "since",
     "needs_legal_check",
     "legal_basis",
@@ -84,6 +108,21 @@ class Rule:
     def threshold(self) -> float:
         """The rule's number: months, or the minimum (area, share, capacity per ha)."""
         return float(self.params["months" if self.kind == "no_event_within" else "minimum"])
+
+    @property
+    def unit(self) -> str:
+        """The unit of the threshold and the observed value ("" when unknown)."""
+        if self.kind == "no_event_within":
+            return "months"
+        if self.kind == "occupancy_after_years":
+            return "share"
+        if self.kind == "minimum":
+            return FIELD_UNITS.get(self.params["field"], "")
+        numerator = FIELD_UNITS.get(self.params["numerator"], "")
+        denominator = FIELD_UNITS.get(self.params["denominator"], "")
+        if not (numerator and denominator):
+            return ""
+        return "share" if numerator == denominator else f"{numerator}_per_{denominator}"
 
 
 @dataclass(frozen=True)
@@ -275,6 +314,7 @@ def evaluate_compliance(
                     status,
                     value,
                     rule.threshold,
+                    rule.unit,
                     since,
                     rule.needs_legal_check,
                     rule.legal_basis,
@@ -358,33 +398,54 @@ def compliance_check(
 # Text
 
 
-def _number(value: float, kind: str, rule_id: str, lang: str) -> str:
-    if kind == "occupancy_after_years" or (kind == "minimum_ratio" and "share" in rule_id):
-        return fmt_percent(value, lang, 1)
-    if kind == "no_event_within":
-        return fmt_number(value, lang, 0)
-    return fmt_number(value, lang, 2)
+def _decimals(number: float, least: int, most: int = 4) -> int:
+    """The fewest decimals from ``least`` on that show ``number`` exactly (up to ``most``)."""
+    for decimals in range(least, most):
+        if round(number, decimals) == round(number, most):
+            return decimals
+    return most
+
+
+def measure_text(value: float, unit: str, lang: str, below: float | None = None) -> str:
+    """A rule's number with its unit in the locale ("0,12 МВт/га", "42,0 %", "37 months").
+
+    ``below``: the threshold a breaching value is below; the value then gets as many decimals
+    as it takes not to print equal to it. Without it (a threshold) the number prints with as
+    few decimals as show it exactly, up to two more than the unit's usual.
+    """
+    scale = 100.0 if unit == "share" else 1.0  # shares are compared in percentage points
+    least = UNIT_DECIMALS.get(unit, DEFAULT_DECIMALS)
+    if below is None:
+        decimals = _decimals(value * scale, 0, least + 2)
+    else:
+        shown, limit, decimals = value * scale, below * scale, least
+        while decimals < least + 3 and round(shown, decimals) >= round(limit, decimals):
+            decimals += 1
+    if unit == "share":
+        return fmt_percent(value, lang, decimals)
+    number = fmt_number(value, lang, decimals)
+    key = f"policy.unit.{unit}"
+    return t(key, lang, value=number) if unit and has_key(key) else number
 
 
 def rule_title(rule_id: str, kind: str, lang: str) -> str:
     """The rule's name from the catalogue (``policy.rule.<id>``), else its kind's name."""
-    from analytics.i18n import has_key
-
     key = f"policy.rule.{rule_id}"
     return t(key, lang) if has_key(key) else t(f"policy.kind.{kind}", lang)
 
 
 def flag_text(row: Mapping[str, Any] | pd.Series, lang: str) -> str:
-    """A flag in words: which rule, which numbers, since when, and whether the threshold still
-    needs a legal check."""
-    kind, rule_id = row["kind"], row["rule"]
+    """A flag in words: which rule, which numbers with their unit, since when, and whether the
+    threshold still needs a legal check. ``row``: a row of ``ComplianceCheck.flags``."""
+    kind, rule_id, unit = row["kind"], row["rule"], row["unit"]
+    below = row["threshold"] if kind != "no_event_within" else None
     text = t(
         f"policy.flag.{kind}",
         lang,
         park=row["park_id"],
         rule=rule_title(rule_id, kind, lang),
-        value=_number(row["value"], kind, rule_id, lang),
-        threshold=_number(row["threshold"], kind, rule_id, lang),
+        value=measure_text(row["value"], unit, lang, below=below),
+        threshold=measure_text(row["threshold"], unit, lang),
         since=fmt_date(row["since"], lang),
     )
     if row["needs_legal_check"]:

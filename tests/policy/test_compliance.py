@@ -329,16 +329,112 @@ def test_changing_a_threshold_in_the_file_changes_the_flags(demo_db, tmp_path):
     )
 
 
-def test_flag_text_names_the_rule_the_numbers_and_the_date():
-    row = {"park_id": "P1", "rule": "ua_participants_36m", "kind": "no_event_within",
-           "value": 37.0, "threshold": 36.0, "since": pd.Timestamp("2025-01-26"),
-           "needs_legal_check": False}  # fmt: skip
-    assert flag_text(row, "en") == (
-        "P1: No participants (residents) 36 months after entering the register — 37 months have"
-        " passed against a limit of 36; in breach since 26 Jan 2025"
+# ------------------------------------------------------------------ flag texts with units
+
+UNIT_RULES = {
+    "ua_management_company_24m": {"kind": "no_event_within", "start": "registered_on",
+                                  "event": "management_company_on", "months": 24,
+                                  "needs_legal_check": False},
+    "ru_min_area": {"kind": "minimum", "field": "total_area_ha", "minimum": 12.5},
+    "ru_production_share": {"kind": "minimum_ratio", "numerator": "production_area_ha",
+                            "denominator": "total_area_ha", "minimum": 0.5},
+    "ru_electricity_per_ha": {"kind": "minimum_ratio", "numerator": "electricity_mw",
+                              "denominator": "total_area_ha", "minimum": 0.15},
+    "ru_gas_per_ha": {"kind": "minimum_ratio", "numerator": "gas_m3_per_hour",
+                      "denominator": "total_area_ha", "minimum": 100},
+    "ru_occupancy_after_years": {"kind": "occupancy_after_years", "start": "first_resident_on",
+                                 "years": 3, "minimum": 0.5},
+}  # fmt: skip
+# One park per rule, each breaking that rule only (100 ha in all, registered 1 Jan 2016).
+UNIT_PARKS = {
+    # registered 15 Jan 2023, no company: 24 months end 15 Jan 2025; 15 Jan 2023 -> 31 Dec
+    # 2025 is 35 whole months
+    "ua_management_company_24m": {"registered_on": pd.Timestamp("2023-01-15"),
+                                  "management_company_on": pd.NaT},
+    "ru_min_area": {"total_area_ha": 12.1, "production_area_ha": 12.0,
+                    "electricity_mw": 5.0},  # 12.1 ha < 12.5 ha
+    "ru_production_share": {"production_area_ha": 42.0},  # 42 / 100 ha = 42% < 50%
+    "ru_electricity_per_ha": {"electricity_mw": 12.0},  # 12 MW / 100 ha = 0.12 MW/ha < 0.15
+    "ru_gas_per_ha": {"gas_m3_per_hour": 8000.0},  # 8000 m³/h / 100 ha = 80 per ha < 100
+    # first resident 15 Mar 2020 (3 years end 15 Mar 2023); 39.97 of 80 ha leasable since
+    # 2024Q2 = 49.9625%: shown as 49.96%, as 50.0% would read as meeting the minimum
+    "ru_occupancy_after_years": {"first_resident_on": pd.Timestamp("2020-03-15")},
+}  # fmt: skip
+UNIT_TEXTS = {
+    ("ua_management_company_24m", "en"):
+        "No management company 24 months after entering the register — 35 months have passed"
+        " against a limit of 24 months; in breach since 15 Jan 2025",
+    ("ua_management_company_24m", "ru"):
+        "Нет управляющей компании через 24 месяца после включения в реестр — прошло 35 мес."
+        " при сроке 24 мес.; нарушение с 15 янв. 2025\u202fг.",
+    ("ru_min_area", "en"):
+        "Park area below the minimum — 12.1 ha against a minimum of 12.5 ha; in breach since"
+        " 1 Jan 2016 (Threshold needs a legal check.)",
+    ("ru_min_area", "uk"):
+        "Площа парку менша за мінімальну — 12,1 га за мінімуму 12,5 га; порушення з"
+        " 1 січ. 2016\u202fр. (Поріг потребує юридичної перевірки.)",
+    ("ru_production_share", "en"):
+        "Share of land for production below the minimum — 42.0% against a minimum of 50%;"
+        " in breach since 1 Jan 2016 (Threshold needs a legal check.)",
+    ("ru_production_share", "ru"):
+        "Доля территории под производство меньше минимальной — 42,0\xa0% при минимуме 50\xa0%;"
+        " нарушение с 1 янв. 2016\u202fг. (Порог требует юридической проверки.)",
+    ("ru_electricity_per_ha", "en"):
+        "Electric capacity per hectare below the minimum — 0.12 MW/ha against a minimum of"
+        " 0.15 MW/ha; in breach since 1 Jan 2016 (Threshold needs a legal check.)",
+    ("ru_electricity_per_ha", "ru"):
+        "Электрическая мощность на гектар меньше минимальной — 0,12 МВт/га при минимуме"
+        " 0,15 МВт/га; нарушение с 1 янв. 2016\u202fг. (Порог требует юридической проверки.)",
+    ("ru_gas_per_ha", "en"):
+        "Gas capacity per hectare below the minimum — 80.0 m³/h per ha against a minimum of"
+        " 100 m³/h per ha; in breach since 1 Jan 2016 (Threshold needs a legal check.)",
+    ("ru_gas_per_ha", "uk"):
+        "Потужність за газом на гектар менша за мінімальну — 80,0 м³/год на га за мінімуму"
+        " 100 м³/год на га; порушення з 1 січ. 2016\u202fр. (Поріг потребує юридичної"
+        " перевірки.)",
+    ("ru_occupancy_after_years", "en"):
+        "Occupancy below the minimum once the grace period after the first resident has passed"
+        " — occupancy 49.96% against a minimum of 50%; in breach since 30 Jun 2024 (Threshold"
+        " needs a legal check.)",
+    ("ru_occupancy_after_years", "ru"):
+        "Заполняемость ниже минимальной по истечении срока после прихода первого резидента —"
+        " заполняемость 49,96\xa0% при минимуме 50\xa0%; нарушение с 30 июн. 2024\u202fг."
+        " (Порог требует юридической проверки.)",
+}  # fmt: skip
+
+
+def test_flag_texts_give_every_number_its_unit(tmp_path):
+    config = _config(tmp_path, UNIT_RULES)
+    # every park has gas enough (20000 m³/h) but the one that should lack it
+    parks = [
+        _park(rule, **{"gas_m3_per_hour": 20000.0, **fields}) for rule, fields in UNIT_PARKS.items()
+    ]
+    occupied = _reports("ru_occupancy_after_years", ["2024Q1", "2024Q2", "2024Q3"],
+                        [60.0, 39.97, 39.97])  # fmt: skip
+    table = evaluate_compliance(pd.DataFrame(parks), occupied, AS_OF, config)
+    flags = table[table["status"] == "breach"]
+    assert sorted(zip(flags["park_id"], flags["rule"], strict=True)) == sorted(
+        (rule, rule) for rule in UNIT_PARKS
+    )  # each park breaks its own rule and no other
+    by_rule = flags.set_index("rule")
+    for (rule, lang), expected in UNIT_TEXTS.items():
+        assert (
+            flag_text(by_rule.loc[rule].to_dict() | {"rule": rule}, lang) == f"{rule}: {expected}"
+        )
+
+
+def test_a_ratio_of_fields_without_a_known_unit_prints_plain_numbers(tmp_path):
+    config = _config(
+        tmp_path,
+        {"odd": {"kind": "minimum_ratio", "numerator": "electricity_mw",
+                 "denominator": "leasable_area_mystery", "minimum": 0.5}},
+    )  # fmt: skip
+    table = evaluate_compliance(
+        pd.DataFrame([_park("p", leasable_area_mystery=100.0)]), NO_REPORTS, AS_OF, config
     )
-    row["needs_legal_check"] = True
-    assert flag_text(row, "ru").endswith("(Порог требует юридической проверки.)")
+    row = table.iloc[0].to_dict()
+    assert (row["status"], row["unit"]) == ("breach", "")  # 30 / 100 = 0.3 < 0.5
+    assert "— 0.30 against a minimum of 0.5;" in flag_text(row, "en")
 
 
 def test_cli_prints_the_flags(demo_db):
