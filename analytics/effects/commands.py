@@ -314,7 +314,7 @@ def _text(result: Any, lang: str) -> str:
     from analytics.effects.reading import read_result
 
     summary = result.summary()
-    warnings = result.warnings_in(lang) if hasattr(result, "warnings_in") else []
+    warnings = result.warnings_in(lang)
     if warnings and lang != "en":
         # The summary lists English warnings; show them in the user's language instead.
         summary = "\n".join(line for line in summary.splitlines() if "warning:" not in line)

@@ -31,9 +31,15 @@ from scipy.stats import norm
 from analytics.effects.cs_core import SingularDesignError, estimate_cells, plan_cells
 from analytics.effects.cs_inference import WEIGHT_KINDS, Clusters, infer
 from analytics.effects.panel import FIRST_TREATED, Panel, period_label, prepare_panel
-from analytics.effects.results import TIDY_COLUMNS, EffectResult, json_safe
+from analytics.effects.results import (
+    TIDY_COLUMNS,
+    EffectResult,
+    WarningCode,
+    coded_warnings,
+    json_safe,
+    two_sided_p_value,
+)
 from analytics.errors import UserError
-from analytics.i18n import t
 
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
@@ -42,8 +48,6 @@ KINDS = ("simple", "dynamic", "group", "calendar")
 # R did warns about cohorts with fewer units than (number of covariates + 5).
 SMALL_GROUP_MARGIN = 5
 LARGE_CRIT_VAL = 7.0
-
-WarningCode = tuple[str, dict[str, Any]]
 
 
 def _choose(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
@@ -77,11 +81,6 @@ class CSFit:
 @dataclass(frozen=True)
 class _CSResultMixin:
     frequency: str = "integer"
-    warning_codes: tuple[WarningCode, ...] = ()
-
-    def warnings_in(self, lang: str) -> list[str]:
-        """The warnings in the user's language (``warnings`` holds the English text)."""
-        return [t(key, lang, **params) for key, params in self.warning_codes]
 
     def label(self, period: int) -> str:
         """A period index in the user's notation (quarters as "2024Q3")."""
@@ -96,14 +95,13 @@ def _tidy_rows(terms: list[str], table: pd.DataFrame) -> pd.DataFrame:
     se = table["se"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = est / se
-    p = 2 * norm.sf(np.abs(stat))
     return pd.DataFrame(
         {
             "term": terms,
             "estimate": est,
             "se": se,
             "t": stat,
-            "p_value": p,
+            "p_value": two_sided_p_value(est, se),
             "ci_low": table["ci_low"].to_numpy(dtype=float),
             "ci_high": table["ci_high"].to_numpy(dtype=float),
         },
@@ -557,9 +555,8 @@ def _fit(
         alpha=alpha,
         outcome=panel.outcome,
         call=call,
-        warnings=tuple(t(key, "en", **params) for key, params in codes),
+        **coded_warnings(codes),
         frequency=panel.frequency,
-        warning_codes=tuple(codes),
         att_gt=table,
         control=control,
         est_method=est_method,
@@ -676,9 +673,8 @@ def aggte(
         alpha=alpha,
         outcome=result.outcome,
         call=call,
-        warnings=tuple(t(key, "en", **params) for key, params in codes),
+        **coded_warnings(codes),
         frequency=result.frequency,
-        warning_codes=tuple(codes),
         kind=kind,
         table=table,
         crit_val=agg.crit_val,

@@ -5,18 +5,91 @@ The app, reports, CLI and notebooks read only this contract: a headline
 a one-row ``glance`` of diagnostics, a text ``summary`` and a JSON-safe
 ``to_dict``. Estimators return subclasses (frozen dataclasses) that add their
 own tables (group-time ATTs, event study, donor weights, gaps).
+
+Warnings are kept as codes, ``(catalogue key, parameters)``, and rendered in the user's
+language by :func:`render_warning`, which formats each parameter by its kind: a
+:class:`Share` as a whole percentage, an integer with the locale's grouping, a float with
+four significant digits and the locale's decimal sign, anything else (period labels, lists
+of cohorts) as its text.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import fmt_number, fmt_percent, t
+
 TIDY_COLUMNS = ["term", "estimate", "se", "t", "p_value", "ci_low", "ci_high"]
+# Floats in warnings (RMSPEs, p-value floors, critical values) are diagnostics, not results:
+# four significant digits say enough whatever their scale.
+WARNING_SIGNIFICANT_DIGITS = 4
+
+WarningCode = tuple[str, dict[str, Any]]
+
+
+class Share(float):
+    """A fraction (0.2 = 20%) that a warning shows as a percentage.
+
+    A float in every other respect, so codes holding it still compare, hash and serialise
+    as plain numbers."""
+
+
+def warning_param(value: Any, lang: str) -> str:
+    """One warning parameter as the user reads it in ``lang`` (see the module docstring)."""
+    if isinstance(value, Share):
+        return fmt_percent(value, lang, 0)
+    if isinstance(value, (int, np.integer)):
+        return fmt_number(int(value), lang)
+    if isinstance(value, (float, np.floating)):
+        return _significant(float(value), lang)
+    return str(value)
+
+
+def _significant(value: float, lang: str) -> str:
+    if not math.isfinite(value):
+        return fmt_number(value, lang)
+    rounded = Decimal(f"{value:.{WARNING_SIGNIFICANT_DIGITS}g}")
+    # As many decimals as the rounded value has, no trailing zeros (0.05, not 0.0500).
+    decimals = max(0, -int(rounded.normalize().as_tuple().exponent))
+    return fmt_number(rounded, lang, decimals)
+
+
+def render_warning(key: str, params: dict[str, Any], lang: str) -> str:
+    """The catalogue text of a coded warning in ``lang`` with its parameters formatted."""
+    return t(key, lang, **{name: warning_param(v, lang) for name, v in params.items()})
+
+
+def warning_texts(codes: Sequence[WarningCode], lang: str) -> tuple[str, ...]:
+    return tuple(render_warning(key, params, lang) for key, params in codes)
+
+
+def coded_warnings(codes: Sequence[WarningCode]) -> dict[str, tuple]:
+    """Both warning fields of a result from one list of codes: ``warnings`` (English) and
+    ``warning_codes``, so the two can never disagree."""
+    return {"warnings": warning_texts(codes, "en"), "warning_codes": tuple(codes)}
+
+
+def two_sided_p_value(estimate: Any, se: Any, df: float | None = None) -> Any:
+    """Two-sided p-value of ``estimate / se``: Student t with ``df`` degrees of freedom, or
+    the normal without. NaN where ``se`` is zero or missing (nothing can be tested); a float
+    for scalars, an array for arrays."""
+    from scipy import stats
+
+    estimate = np.asarray(estimate, dtype=float)
+    se = np.asarray(se, dtype=float)
+    testable = np.isfinite(se) & (se != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.abs(estimate / se)
+    tail = stats.norm.sf(stat) if df is None else stats.t.sf(stat, df)
+    p = np.where(testable, 2 * tail, np.nan)
+    return float(p) if p.ndim == 0 else p
 
 
 def json_safe(value: Any) -> Any:
@@ -59,16 +132,24 @@ class EffectResult:
     alpha: float = 0.05
     outcome: str = ""
     call: dict[str, Any] = field(default_factory=dict)
+    # ``warnings`` holds the English texts (JSON output, summaries); ``warning_codes`` the
+    # codes they were rendered from, for the user's language (:meth:`warnings_in`).
     warnings: tuple[str, ...] = ()
+    warning_codes: tuple[WarningCode, ...] = ()
+
+    @property
+    def inference_df(self) -> int | None:
+        """Student t degrees of freedom of the headline test; None for a normal test."""
+        return None
 
     @property
     def p_value(self) -> float:
-        """Two-sided normal p-value of the headline estimate (NaN when se is 0 or missing)."""
-        from scipy.stats import norm
+        """Two-sided p-value of the headline estimate (NaN when se is 0 or missing)."""
+        return two_sided_p_value(self.estimate, self.se, self.inference_df)
 
-        if not self.se or not np.isfinite(self.se):
-            return float("nan")
-        return float(2 * norm.sf(abs(self.estimate / self.se)))
+    def warnings_in(self, lang: str) -> list[str]:
+        """The warnings in the user's language (``warnings`` holds the English text)."""
+        return list(warning_texts(self.warning_codes, lang))
 
     def tidy(self) -> pd.DataFrame:
         """One row per reported term with the common columns of :data:`TIDY_COLUMNS`."""
@@ -114,6 +195,8 @@ class EffectResult:
         """JSON-safe dictionary; subclasses add their tables under documented keys."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            out[f.name] = json_safe(getattr(self, f.name))
+            if f.name != "warning_codes":
+                out[f.name] = json_safe(getattr(self, f.name))
         out["warnings"] = list(self.warnings)
+        out["p_value"] = json_safe(self.p_value)
         return out

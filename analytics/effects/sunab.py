@@ -32,14 +32,13 @@ import scipy.sparse as sp
 from scipy import stats
 
 from analytics.effects.panel import FIRST_TREATED, Panel, prepare_panel
-from analytics.effects.results import EffectResult, json_safe
+from analytics.effects.results import EffectResult, coded_warnings, json_safe, two_sided_p_value
 from analytics.effects.twfe import (
     _call,
     _check_alpha,
     _group_sums,
     crv1_vcov,
     panel_warnings,
-    render_warning,
     within_two_way,
 )
 from analytics.errors import UserError
@@ -68,16 +67,10 @@ class EventStudyResult(EffectResult):
     n_treated_units: int = 0
     cohorts: tuple[int, ...] = ()
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
-    warning_codes: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @property
-    def p_value(self) -> float:
-        if not self.se or not np.isfinite(self.se):
-            return float("nan")
-        return float(2 * stats.t.sf(abs(self.estimate / self.se), self.df_resid))
-
-    def warnings_in(self, lang: str) -> list[str]:
-        return [render_warning(key, params, lang) for key, params in self.warning_codes]
+    def inference_df(self) -> int:
+        return self.df_resid
 
     def tidy(self) -> pd.DataFrame:
         head = super().tidy()
@@ -90,12 +83,11 @@ class EventStudyResult(EffectResult):
                 "estimate": rows["estimate"].to_numpy(),
                 "se": rows["se"].to_numpy(),
                 "t": t_stat.to_numpy(),
-                "p_value": 2 * stats.t.sf(np.abs(t_stat.to_numpy()), self.df_resid),
+                "p_value": two_sided_p_value(rows["estimate"], rows["se"], self.df_resid),
                 "ci_low": rows["ci_low"].to_numpy(),
                 "ci_high": rows["ci_high"].to_numpy(),
             }
         )
-        head["p_value"] = self.p_value
         return pd.concat([head, events], ignore_index=True)
 
     def glance(self) -> pd.DataFrame:
@@ -114,10 +106,9 @@ class EventStudyResult(EffectResult):
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
-        for name in ("event_study", "event_vcov", "cells", "dropped", "warning_codes"):
+        for name in ("event_study", "event_vcov", "cells", "dropped"):
             out.pop(name, None)
         out["event_study"] = json_safe(self.event_study.loc[:, EVENT_COLUMNS])
-        out["p_value"] = json_safe(self.p_value)
         return out
 
 
@@ -207,7 +198,7 @@ def sun_abraham_panel(
         alpha=alpha,
         outcome=panel.outcome,
         call=call or {},
-        warnings=tuple(render_warning(key, params, "en") for key, params in codes),
+        **coded_warnings(codes),
         event_study=events.loc[:, EVENT_COLUMNS],
         event_vcov=event_vcov,
         cells=cells,
@@ -217,7 +208,6 @@ def sun_abraham_panel(
         n_treated_units=int(data.loc[cohort > 0, panel.unit].nunique()),
         cohorts=tuple(int(g) for g in np.unique(cohort[cohort > 0])),
         dropped=panel.dropped,
-        warning_codes=tuple(codes),
     )
 
 

@@ -28,13 +28,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from babel.numbers import format_decimal
 
 from analytics.effects import synth_inference
-from analytics.effects.results import EffectResult, json_safe
+from analytics.effects.results import EffectResult, WarningCode, coded_warnings, json_safe
 from analytics.effects.synth_data import PredictorSpec, SynthPanel, prepare
 from analytics.effects.synth_fit import SynthEngine, UnitFit
-from analytics.i18n import BABEL_LOCALES, t
 
 METHOD = "sc"
 # Pre-period fit is "poor" when the synthetic unit explains less than 75% of the treated
@@ -83,16 +81,11 @@ class SynthResult(EffectResult):
     treatment_start: Any = None
     n_pre_periods: int = 0
     n_post_periods: int = 0
-    warning_codes: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @property
     def p_value(self) -> float:
         """Permutation p-value of the in-space placebo test (NaN without placebos)."""
         return self.permutation_p_value
-
-    def warnings_in(self, lang: str) -> list[str]:
-        """The warnings in the user's language (``warnings`` holds the English text)."""
-        return [render_warning(key, params, lang) for key, params in self.warning_codes]
 
     def tidy(self) -> pd.DataFrame:
         """The headline ATT row, then one row per post-period gap (no se: see summary())."""
@@ -190,18 +183,6 @@ class SynthResult(EffectResult):
         return out
 
 
-def render_warning(key: str, params: dict[str, Any], lang: str) -> str:
-    """Catalogue text with floats in the locale's number format (4 significant digits)."""
-
-    def show(value: Any) -> Any:
-        if isinstance(value, float) and math.isfinite(value):
-            rounded = float(f"{value:.4g}")
-            return format_decimal(rounded, format="#,##0.########", locale=BABEL_LOCALES[lang])
-        return value
-
-    return t(key, lang, **{k: show(v) for k, v in params.items()})
-
-
 def _check_options(alpha: float, cutoff: float | None) -> None:
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a number strictly between 0 and 1; got {alpha!r}")
@@ -238,8 +219,8 @@ def _custom_v_array(custom_v: Any, panel: SynthPanel) -> np.ndarray | None:
     return v
 
 
-def _warnings(engine: SynthEngine, main: UnitFit, pre_rmspe: float):
-    codes: list[tuple[str, dict[str, Any]]] = []
+def _warnings(engine: SynthEngine, main: UnitFit, pre_rmspe: float) -> list[WarningCode]:
+    codes: list[WarningCode] = []
     y_pre = engine.y[engine.pre, main.treated]
     sd = float(np.std(y_pre, ddof=1)) if y_pre.size > 1 else 0.0
     if pre_rmspe > POOR_FIT_SD_SHARE * sd:
@@ -258,7 +239,7 @@ def _warnings(engine: SynthEngine, main: UnitFit, pre_rmspe: float):
     return codes
 
 
-def _few_placebo_warning(n_placebos: int, alpha: float) -> list[tuple[str, dict[str, Any]]]:
+def _few_placebo_warning(n_placebos: int, alpha: float) -> list[WarningCode]:
     floor = 1.0 / (n_placebos + 1)
     if floor > alpha:
         return [
@@ -407,7 +388,7 @@ def synthetic_control(
             v_window=None if v_window is None else list(v_window),
             placebo_rmspe_cutoff=placebo_rmspe_cutoff,
         ),
-        warnings=tuple(render_warning(key, params, "en") for key, params in codes),
+        **coded_warnings(codes),
         weights=weights,
         v_weights=v_weights,
         pre_rmspe=pre_rmspe,
@@ -430,7 +411,6 @@ def synthetic_control(
         treatment_start=panel.treatment_start,
         n_pre_periods=len(panel.pre_periods),
         n_post_periods=len(panel.post_periods),
-        warning_codes=tuple(codes),
     )
 
 

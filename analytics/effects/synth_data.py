@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from analytics.effects.results import WarningCode
 from analytics.errors import UserError
 
 MIN_PRE_PERIODS = 3
@@ -42,10 +43,13 @@ class SynthPanel:
     post_periods: tuple[Any, ...]
     fit_periods: tuple[Any, ...]
     treatment_start: Any
-    notes: tuple[tuple[str, dict[str, Any]], ...] = ()
+    notes: tuple[WarningCode, ...] = ()
 
 
 def _label(value: Any) -> str:
+    """A period as text for messages: a year read from a float column (1990.0) as 1990."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 
@@ -196,7 +200,7 @@ def build_predictors(
     start: Any,
     times: pd.Index,
     predictors: Sequence[PredictorSpec],
-    notes: list[tuple[str, dict[str, Any]]],
+    notes: list[WarningCode],
 ) -> pd.DataFrame:
     """Predictor values (rows) per unit (columns), aggregated over their periods like pysyncon.
 
@@ -215,7 +219,9 @@ def build_predictors(
         if any(p >= start for p in present):
             # ADH 2015 average West German predictors over 1981-1990 with the treatment in
             # 1990, so this is allowed, but the user hears about it.
-            notes.append(("synth.warn.predictor_after_start", {"column": column, "start": start}))
+            notes.append(
+                ("synth.warn.predictor_after_start", {"column": column, "start": _label(start)})
+            )
         window = sub.loc[sub[time].isin(present), [unit, column]]
         # pandas' aggregation skips missing values, as pysyncon's Dataprep does.
         values = window.groupby(unit)[column].agg(agg).reindex(units).astype(float)
@@ -263,7 +269,7 @@ def prepare(
         if not fit:
             raise UserError("synth.too_few_pre_periods", n=0, minimum=1)
     x = None
-    notes: list[tuple[str, dict[str, Any]]] = []
+    notes: list[WarningCode] = []
     if predictors:
         if isinstance(predictors, str):
             predictors = [predictors]

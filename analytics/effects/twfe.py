@@ -30,9 +30,16 @@ import pandas as pd
 from scipy import stats
 
 from analytics.effects.panel import TREATED, Panel, prepare_panel
-from analytics.effects.results import TIDY_COLUMNS, EffectResult, json_safe
+from analytics.effects.results import (
+    TIDY_COLUMNS,
+    EffectResult,
+    Share,
+    WarningCode,
+    coded_warnings,
+    json_safe,
+    two_sided_p_value,
+)
 from analytics.errors import UserError
-from analytics.i18n import fmt_percent, t
 
 METHOD = "twfe"
 # Share of TWFE weight on later-vs-earlier ("forbidden") comparisons above which we warn.
@@ -199,16 +206,10 @@ class TWFEResult(EffectResult):
     forbidden_share: float = math.nan
     negative_weight_share: float = math.nan
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
-    warning_codes: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @property
-    def p_value(self) -> float:
-        if not self.se or not np.isfinite(self.se):
-            return float("nan")
-        return float(2 * stats.t.sf(abs(self.estimate / self.se), self.df_resid))
-
-    def warnings_in(self, lang: str) -> list[str]:
-        return [render_warning(key, params, lang) for key, params in self.warning_codes]
+    def inference_df(self) -> int:
+        return self.df_resid
 
     def tidy(self) -> pd.DataFrame:
         return self.coefficients.loc[:, TIDY_COLUMNS].copy()
@@ -235,11 +236,9 @@ class TWFEResult(EffectResult):
         out = super().to_dict()
         for name in ("coefficients", "bacon", "bacon_summary", "dropped", "vcov", "cohorts"):
             out.pop(name, None)
-        out.pop("warning_codes", None)
         out["coefficients"] = json_safe(self.coefficients)
         if self.bacon_summary is not None:
             out["bacon"] = json_safe(self.bacon_summary)
-        out["p_value"] = json_safe(self.p_value)
         return out
 
 
@@ -284,7 +283,7 @@ def twfe_panel(
     fit, treated_within = fit_two_way(panel, panel.data[[TREATED]])
     table = coefficient_table(fit, alpha)
     head = table.iloc[0]
-    codes: list[tuple[str, dict[str, Any]]] = []
+    codes: list[WarningCode] = []
     bacon = summary = None
     forbidden = math.nan
     if len(panel.cohorts) > 1 and not panel.covariates and panel.balanced:
@@ -292,7 +291,7 @@ def twfe_panel(
         summary = bacon_summary_table(bacon)
         forbidden = float(bacon.loc[bacon["comparison"] == "later_vs_earlier", "weight"].sum())
         if forbidden > FORBIDDEN_SHARE_WARNING:
-            codes.append(("effects.warn.forbidden_comparisons", {"share": forbidden}))
+            codes.append(("effects.warn.forbidden_comparisons", {"share": Share(forbidden)}))
     negative = math.nan
     if not panel.covariates:
         weights = dcdh_weights(panel, treated_within[:, 0])
@@ -319,7 +318,7 @@ def twfe_panel(
         alpha=alpha,
         outcome=panel.outcome,
         call=call or {},
-        warnings=tuple(render_warning(key, params, "en") for key, params in codes),
+        **coded_warnings(codes),
         coefficients=table,
         vcov=fit.vcov,
         df_resid=fit.df_t,
@@ -331,7 +330,6 @@ def twfe_panel(
         forbidden_share=forbidden,
         negative_weight_share=negative,
         dropped=panel.dropped,
-        warning_codes=tuple(codes),
     )
 
 
@@ -347,7 +345,7 @@ def coefficient_table(fit: OLSFit, alpha: float) -> pd.DataFrame:
             "estimate": fit.coef,
             "se": se,
             "t": t_stat,
-            "p_value": 2 * stats.t.sf(np.abs(t_stat), fit.df_t),
+            "p_value": two_sided_p_value(fit.coef, se, fit.df_t),
             "ci_low": fit.coef - crit * se,
             "ci_high": fit.coef + crit * se,
         }
@@ -366,9 +364,9 @@ def bacon_summary_table(bacon: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="product").reset_index()
 
 
-def panel_warnings(panel: Panel) -> list[tuple[str, dict[str, Any]]]:
+def panel_warnings(panel: Panel) -> list[WarningCode]:
     """Warnings about the data every DiD estimator shares: drops and few treated units."""
-    codes: list[tuple[str, dict[str, Any]]] = []
+    codes: list[WarningCode] = []
     if not panel.dropped.empty:
         reasons = panel.dropped.groupby("reason").size()
         for reason, n in reasons.items():
@@ -379,14 +377,6 @@ def panel_warnings(panel: Panel) -> list[tuple[str, dict[str, Any]]]:
     if n_treated < FEW_TREATED_UNITS:
         codes.append(("effects.warn.few_treated", {"n": n_treated}))
     return codes
-
-
-def render_warning(key: str, params: dict[str, Any], lang: str) -> str:
-    """A coded warning in ``lang``; a ``share`` parameter is shown as a locale percentage."""
-    shown = dict(params)
-    if "share" in shown:
-        shown["share"] = fmt_percent(shown["share"], lang, 0)
-    return t(key, lang, **shown)
 
 
 # Cluster-robust inference is unreliable with few treated clusters (MacKinnon & Webb 2017).

@@ -491,6 +491,19 @@ def test_warnings_for_hull_poor_fit_and_few_donors():
     assert math.isinf(res.ci_low) or math.isnan(res.ci_low)
 
 
+def test_predictor_warning_names_a_float_year_as_a_year():
+    df, start = _panel(n_donors=6)
+    df["year"] = df["year"].astype(float)  # as a CSV with "2020.0" reads
+    panel = dict(unit="unit", time="year", outcome="y", treated_unit="treated")
+    after_start = [("y", [2019.0, 2021.0], "mean")]
+    res = synthetic_control(
+        df, **panel, treatment_start=float(start), predictors=after_start, placebos=False
+    )
+    # Once shown as a grouped number: "(2,020)", "(2 020)".
+    assert any("treatment start (2020) on" in w for w in res.warnings)
+    assert any("с начала воздействия (2020)" in w for w in res.warnings_in("ru"))
+
+
 # --------------------------------------------------------------------------- errors
 
 
