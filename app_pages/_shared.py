@@ -349,6 +349,7 @@ UNIT_FORMATS = {
     "firms": "int",
     "year": "year",
     "currency_per_month": "int",
+    "mln_currency_per_job": "num2",  # 0.55 mln per job would round to 0.6 with one decimal
 }
 
 
@@ -609,8 +610,11 @@ def _park_plan_of(cur, park_id: str, lang: str):
         try:
             found = commitment_forecast(quarters_, own_targets, park_id, indicator)
             forecasts.append((indicator, found, None))
-        except UserError as exc:
-            forecasts.append((indicator, None, exc.message(lang)))
+        except UserError as exc:  # named by the park's name, not its id
+            name = cur.execute(
+                f"SELECT name_{lang} FROM park WHERE park_id = ?", [park_id]
+            ).fetchone()[0]
+            forecasts.append((indicator, None, t(exc.key, lang, **{**exc.params, "park": name})))
     own = quarters_[quarters_["park_id"] == park_id].reset_index(drop=True)
     return table, own, forecasts
 
@@ -714,19 +718,11 @@ def relative_growth(level: str, indicator: str, base_quarter: str) -> pd.DataFra
 
 
 # How a compliance value reads: months elapsed, a share in percent, or a plain number.
-def _compliance_format(kind: str, rule_id: str) -> str:
-    if kind == "no_event_within":
-        return "int"
-    if kind == "occupancy_after_years" or (kind == "minimum_ratio" and "share" in rule_id):
-        return "pct"
-    return "num2"
-
-
 def compliance_display(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Compliance flags as a display table: park, rule, value, threshold, since, legal check."""
-    from analytics.policy.compliance import rule_title
+    from analytics.policy.compliance import measure_text, rule_title
 
-    formats = [_compliance_format(k, r) for k, r in zip(flags["kind"], flags["rule"], strict=True)]
+    units = list(flags["unit"])
     return pd.DataFrame(
         {
             t("report.col.park_id", lang): list(flags["park_id"]),
@@ -735,10 +731,11 @@ def compliance_display(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
                 rule_title(r, k, lang) for r, k in zip(flags["rule"], flags["kind"], strict=True)
             ],
             t("policy_app.col.value", lang): [
-                format_cell(v, f, lang) for v, f in zip(flags["value"], formats, strict=True)
+                measure_text(v, u, lang, below=b)
+                for v, u, b in zip(flags["value"], units, flags["threshold"], strict=True)
             ],
             t("policy_app.col.threshold", lang): [
-                format_cell(v, f, lang) for v, f in zip(flags["threshold"], formats, strict=True)
+                measure_text(v, u, lang) for v, u in zip(flags["threshold"], units, strict=True)
             ],
             t("policy_app.col.since", lang): [format_cell(v, "date", lang) for v in flags["since"]],
             t("policy_app.col.legal_check", lang): [
@@ -761,13 +758,13 @@ def flag_sentences(flags: pd.DataFrame, lang: str) -> list[str]:
 def rule_lines(lang: str, jurisdictions=None) -> list[str]:
     """The configured rules in words (of ``jurisdictions``, default all): title, threshold,
     legal basis, legal-check mark."""
-    from analytics.policy.compliance import load_config, rule_title
+    from analytics.policy.compliance import load_config, measure_text, rule_title
 
     lines = []
     for rule in load_config().rules:
         if jurisdictions is not None and rule.jurisdiction not in set(jurisdictions):
             continue
-        threshold = format_cell(rule.threshold, _compliance_format(rule.kind, rule.rule_id), lang)
+        threshold = measure_text(rule.threshold, rule.unit, lang)
         line = t(
             "policy_app.compliance.rule_line",
             lang,

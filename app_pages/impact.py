@@ -352,8 +352,7 @@ st.dataframe(
     hide_index=True,
     key="impact_facts",
 )
-warnings = result.warnings_in(lang) if hasattr(result, "warnings_in") else list(result.warnings)
-for warning in warnings:
+for warning in result.warnings_in(lang):
     st.warning(warning)
 if not effect.dropped.empty:
     reasons = effect.dropped.groupby("reason").size()

@@ -209,3 +209,20 @@ def test_peer_ranking_and_compliance_of_a_region_in_ukrainian(app):
     assert not at.exception, [e.value for e in at.exception]
     peers = frame_with(at, t("policy_app.col.peer_group", "uk"))
     assert len(peers) > 0 and peers[t("policy_app.col.peer_group", "uk")].str.len().min() > 0
+
+
+def test_a_passport_park_with_too_few_reports_is_named_in_the_message(app_db):
+    with duckdb.connect(str(app_db)) as con:
+        # keep the first three reports only: a forecast needs at least four
+        con.execute(
+            "DELETE FROM park_quarter WHERE park_id = ? AND quarter > (SELECT quarter FROM"
+            " park_quarter WHERE park_id = ? ORDER BY quarter LIMIT 1 OFFSET 2)",
+            [BREACH_AND_PASSPORT, BREACH_AND_PASSPORT],
+        )
+        name = con.execute(
+            "SELECT name_en FROM park WHERE park_id = ?", [BREACH_AND_PASSPORT]
+        ).fetchone()[0]
+    at = open_park(app_db, BREACH_AND_PASSPORT)
+    expected = t("policy.series_too_short", "en", park=name, n=3)
+    shown = [m.value for m in (*at.info, *at.caption, *at.warning)]
+    assert expected in shown, shown
