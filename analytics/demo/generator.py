@@ -8,7 +8,9 @@ What is simulated (magnitudes of Russian regions; quarters 2012Q1-2025Q4 as the 
 quarter's first day):
 
 * geography (:mod:`analytics.demo.geography`): the "Demo Republic" (XD), 4 districts,
-  15 regions, 6-10 municipalities per region (one larger regional centre each);
+  15 regions, 6-10 municipalities per region (one larger regional centre each), plus
+  1-4 smaller settlements 3-15 km from each of them (:mod:`analytics.demo.spillover`;
+  ~300 municipalities in all);
 * municipal statistics (:mod:`analytics.demo.statistics`): population, employment,
   unemployment rate, average wage, fixed-capital investment, firms, SMEs, tax revenue,
   with trends, regional shocks, the 2015 and 2020Q2 dips, seasonality and AR(1) noise;
@@ -46,6 +48,21 @@ municipality add up and reach the region aggregates. ``truth_effect`` holds one 
 operating park x quarter (2012Q1-2025Q4) x outcome with event_time and the exact effect
 (0 before opening). Only employment and avg_wage carry effects: population, unemployment,
 investment, firms, SMEs and tax revenue are counterfactual (placebo outcomes).
+
+Spillovers (``PLANTED_EFFECTS["employment_spillover"]``, :mod:`analytics.demo.spillover`).
+A municipality hosting no operating park, d km from an operating park p (great circle
+between their coordinates), gains
+
+    employment spillover = round(SPILLOVER_SHARE(d) * jobs_total[p, t]) for event_time >= 0
+
+whole persons, with SPILLOVER_SHARE 0.10 within 10 km, 0.03 from 10 to 25 km and 0 beyond
+(for a settlement of 10,000 employed near a park of 1,500 jobs: +1.5% within 10 km, +0.45%
+from 10 to 25 km). Their truth is in ``truth_effect`` too, as rows whose municipality is
+not the park's own, so employment minus the summed truth is the counterfactual for every
+municipality. Neighbours' wages and other statistics carry no spillover (placebos). The
+host effects' comparison municipalities include neighbours of parks, which are thereby
+contaminated (a host employment estimate against them is ~0.0025 log points low on the
+default seed; see tests/effects/test_parks.py).
 
 A typical park's full employment effect (median over parks opened by 2019: ~1,000 for an
 industrial park, ~400 for a technopark, 1,300-5,000 for an SEZ, ~250 for an industrial site)
@@ -89,6 +106,7 @@ from analytics.demo.parks import (
     simulate_paths,
 )
 from analytics.demo.policy import PARK_POLICY_COLUMNS, policy_additions
+from analytics.demo.spillover import SPILLOVER_SHARE, SpilloverLayer, spillover_layer
 from analytics.demo.statistics import (
     STATISTICS,
     MunicipalPanel,
@@ -121,6 +139,17 @@ PLANTED_EFFECTS = MappingProxyType(
                 "wage_lift": WAGE_LIFT,
                 "ramp_quarters": WAGE_RAMP_QUARTERS,
                 "unit": "currency per month",
+            }
+        ),
+        "employment_spillover": MappingProxyType(
+            {
+                "formula": "round(share(distance_km) * jobs_total[park, quarter]) on every"
+                " municipality hosting no operating park, for event_time >= 0",
+                "outcome": "employment",
+                "share_by_ring_km": MappingProxyType(
+                    {(inner, outer): share for inner, outer, share in SPILLOVER_SHARE}
+                ),
+                "unit": "persons",
             }
         ),
     }
@@ -163,7 +192,8 @@ PARK_COLUMNS = [
 class DemoData:
     """The demo tables. Column names are those of the warehouse tables (without source_id):
     ``country`` and ``district`` are reference tables, the rest ``raw_<name>`` tables, plus
-    ``truth_effect`` and ``truth_target_miss``."""
+    ``truth_effect`` (parks' own effects, then spillovers), ``truth_target_miss`` and
+    ``truth_compliance``."""
 
     seed: int
     country: pd.DataFrame
@@ -190,14 +220,17 @@ class DemoData:
     )
 
 
-def generate(seed: int = DEFAULT_SEED) -> DemoData:
-    """All demo tables from ``seed`` (same seed, same data; no database involved)."""
+def generate(seed: int = DEFAULT_SEED, spillover: bool = True) -> DemoData:
+    """All demo tables from ``seed`` (same seed, same data; no database involved).
+
+    ``spillover=False`` leaves out the settlements and the spillovers (the demo as it was
+    before them: every other value is the same, see :mod:`analytics.demo.spillover`)."""
     rng = np.random.default_rng(seed)
     geography = build_geography(rng)  # first, so region_polygons(seed) matches
     municipality = geography.municipality
     region_index = municipality["region_code"].factorize(sort=True)[0]
     is_centre = municipality["is_regional_centre"].to_numpy(bool)
-    panel = municipal_counterfactual(rng, region_index, is_centre)
+    panel, draws = municipal_counterfactual(rng, region_index, is_centre)
 
     registry = park_registry(rng, geography, panel.population[:, 0])
     designs = design_misses(rng, registry)
@@ -208,9 +241,20 @@ def generate(seed: int = DEFAULT_SEED) -> DemoData:
     }
     reports = park_reports(rng, registry, paths, panel.avg_wage, protected)
 
-    truth = _truth_effects(registry, paths.jobs[:, :N_QUARTERS], panel.avg_wage)
-    observed = _with_effects(panel, registry, truth)
+    jobs = paths.jobs[:, :N_QUARTERS]
+    truth = _truth_effects(registry, jobs, panel.avg_wage)
+    layer = None
+    if spillover:
+        # Issue 8 (spillovers): settlements and spillovers come from a stream of their own.
+        layer = spillover_layer(seed, geography, panel.population[:, 0], draws, registry, jobs)
+    observed = _with_effects(panel, registry, truth, layer)
     municipal = _municipal_rows(rng, observed, municipality["municipality_code"])
+    if layer is not None:
+        municipality = pd.concat([municipality, layer.municipality], ignore_index=True)
+        municipal = pd.concat([municipal, layer.rows], ignore_index=True)
+        truth = pd.concat([truth, layer.truth], ignore_index=True)
+        observed = _stack(observed, layer.panel)
+        region_index = np.concatenate([region_index, layer.region_index])
     regional = long_frame(
         region_aggregates(observed, region_index, len(geography.region)),
         geography.region["region_code"],
@@ -272,17 +316,33 @@ def _truth_effects(
 
 
 def _with_effects(
-    panel: MunicipalPanel, registry: pd.DataFrame, truth: pd.DataFrame
+    panel: MunicipalPanel,
+    registry: pd.DataFrame,
+    truth: pd.DataFrame,
+    layer: SpilloverLayer | None = None,
 ) -> MunicipalPanel:
-    """The observed panel: counterfactual employment and wages plus every park's effect."""
+    """The observed panel: counterfactual employment and wages plus every park's effect on
+    its municipality and, with ``layer``, the spillovers on the others."""
     host = dict(zip(registry["park_id"], registry["muni_index"], strict=True))
     employment, wage = panel.employment.copy(), panel.avg_wage.copy()
     for (park_id, outcome), rows in truth.groupby(["park_id", "outcome"], sort=False):
         target = employment if outcome == "employment" else wage
         target[host[park_id]] += rows["effect"].to_numpy()
+    if layer is not None:
+        employment += layer.original_employment
     # Net shares x whole jobs have one decimal; wages are published to the kopeck.
     return dataclasses.replace(
         panel, employment=np.round(employment, 1), avg_wage=np.round(wage, 2)
+    )
+
+
+def _stack(first: MunicipalPanel, second: MunicipalPanel) -> MunicipalPanel:
+    """Both panels' municipalities, ``first``'s rows first."""
+    return MunicipalPanel(
+        *(
+            np.vstack([getattr(first, f.name), getattr(second, f.name)])
+            for f in dataclasses.fields(MunicipalPanel)
+        )
     )
 
 

@@ -147,6 +147,16 @@ def _cell_ring(vertices: np.ndarray, col: int, row: int) -> list[list[float]]:
     return [[round(float(c), 5) for c in vertices[i0 + di, j0 + dj]] for di, dj in path]
 
 
+def inside_region(geography: Geography, col: int, row: int, lon: float, lat: float) -> bool:
+    """Whether (lon, lat) lies inside the region cell (col, row) (ray casting)."""
+    ring = _cell_ring(geography.vertices, col, row)
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring[:-1], ring[1:], strict=True):
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
 def build_geography(rng: np.random.Generator) -> Geography:
     """Regions, municipalities and grid vertices drawn from ``rng`` (consumed in a fixed order)."""
     vertices = _jittered_vertices(rng)

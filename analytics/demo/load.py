@@ -29,7 +29,7 @@ TITLES = {
     "park_quarter": "Quarterly park reports (simulated)",
     "park_target": "Park roadmap and passport targets (simulated)",
     "region_quarter": "Regional statistics, aggregated from municipalities (simulated)",
-    "municipality_quarter": "Municipal statistics with planted park effects (simulated)",
+    "municipality_quarter": "Municipal statistics with planted park effects and spillovers (simulated)",
 }
 
 

@@ -38,8 +38,8 @@ What is simulated (as of ``AS_OF`` = 2025-12-31, the end of the last demo quarte
   quarterly review, which checks every ``park_target`` row, still names exactly the roadmap
   misses of ``truth_target_miss``.
 
-No spillovers are planted into neighbouring municipalities: that would change the municipal
-statistics other recovery tests rely on (see ``analytics.policy.rings`` for the machinery).
+Spillovers into neighbouring municipalities (and the settlements that make distance rings
+estimable) come from a stream of their own too: :mod:`analytics.demo.spillover`.
 """
 
 from __future__ import annotations

@@ -77,6 +77,19 @@ TAX_SEASON = np.array([0.9, 1.0, 0.95, 1.15])[SEASON]
 
 
 @dataclass(frozen=True)
+class RegionalDraws:
+    """What every municipality of a region shares, drawn once per region: the regional
+    employment shock (log, region x quarter), the regional unemployment level (percent) and
+    the regional wage level in 2012 and its growth per year. Kept so municipalities added
+    later (the demo's settlements) share their region's draws."""
+
+    employment_shock: np.ndarray
+    unemployment_base: np.ndarray
+    wage_level: np.ndarray
+    wage_growth: np.ndarray
+
+
+@dataclass(frozen=True)
 class MunicipalPanel:
     """Counterfactual municipal statistics, municipality x quarter arrays."""
 
@@ -94,11 +107,14 @@ def _log_uniform(rng: np.random.Generator, low: float, high: float, size: int) -
     return np.exp(rng.uniform(np.log(low), np.log(high), size=size))
 
 
-def _population(rng: np.random.Generator, is_centre: np.ndarray) -> np.ndarray:
+TOWN_POPULATION = (15e3, 150e3)  # 2012 population of municipalities other than centres
+
+
+def _population(
+    rng: np.random.Generator, is_centre: np.ndarray, town: tuple[float, float] = TOWN_POPULATION
+) -> np.ndarray:
     n = len(is_centre)
-    level = np.where(
-        is_centre, _log_uniform(rng, 300e3, 1.2e6, n), _log_uniform(rng, 15e3, 150e3, n)
-    )
+    level = np.where(is_centre, _log_uniform(rng, 300e3, 1.2e6, n), _log_uniform(rng, *town, n))
     # Growth (per year) does not depend on size: parks select on size, so a size-related
     # trend would break parallel trends.
     growth = rng.normal(-0.002, 0.002, n)
@@ -106,12 +122,17 @@ def _population(rng: np.random.Generator, is_centre: np.ndarray) -> np.ndarray:
 
 
 def _employment(
-    rng: np.random.Generator, population: np.ndarray, region_index: np.ndarray
-) -> np.ndarray:
+    rng: np.random.Generator,
+    population: np.ndarray,
+    region_index: np.ndarray,
+    shock: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     n, n_regions = len(population), region_index.max() + 1
     ratio = rng.uniform(0.35, 0.45, n)
     trend = rng.normal(0.0, 0.0015, n)  # municipality's own drift of the employment ratio, per year
-    region_shock = ar1(rng, (n_regions, T), rho=0.8, sd=0.003)[region_index]
+    if shock is None:
+        shock = ar1(rng, (n_regions, T), rho=0.8, sd=0.003)
+    region_shock = shock[region_index]
     # Relative noise shrinks with size (statistics of big cities average over more people).
     size_factor = np.sqrt(EMPLOYMENT_NOISE_REFERENCE / (ratio * population[:, 0]))
     noise = ar1(rng, (n, T), rho=EMPLOYMENT_NOISE_RHO, sd=1.0)
@@ -123,12 +144,16 @@ def _employment(
         + EMPLOYMENT_SEASON
         + noise
     )
-    return np.round(ratio[:, None] * population * np.exp(log_rate))
+    return np.round(ratio[:, None] * population * np.exp(log_rate)), shock
 
 
-def _unemployment(rng: np.random.Generator, region_index: np.ndarray) -> np.ndarray:
+def _unemployment(
+    rng: np.random.Generator, region_index: np.ndarray, regional: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     n, n_regions = len(region_index), region_index.max() + 1
-    base = rng.uniform(4.0, 8.0, n_regions)[region_index] + rng.normal(0.0, 0.8, n)
+    if regional is None:
+        regional = rng.uniform(4.0, 8.0, n_regions)
+    base = regional[region_index] + rng.normal(0.0, 0.8, n)
     # Unemployment roughly halves between 2012 and 2025, as it did in Russia.
     decline = 1 - 0.5 * YEARS_SINCE_2012 / YEARS_SINCE_2012[-1]
     rate = (
@@ -137,17 +162,24 @@ def _unemployment(rng: np.random.Generator, region_index: np.ndarray) -> np.ndar
         + UNEMPLOYMENT_SEASON
         + rng.normal(0.0, 0.15, (n, T))
     )
-    return np.round(np.clip(rate, 0.8, None), 1)
+    return np.round(np.clip(rate, 0.8, None), 1), regional
 
 
-def _wage(rng: np.random.Generator, region_index: np.ndarray, is_centre: np.ndarray) -> np.ndarray:
+def _wage(
+    rng: np.random.Generator,
+    region_index: np.ndarray,
+    is_centre: np.ndarray,
+    regional: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     n, n_regions = len(region_index), region_index.max() + 1
-    level_2012 = rng.uniform(25e3, 55e3, n_regions)[region_index]
-    growth = rng.uniform(0.07, 0.10, n_regions)[region_index]  # nominal, per year
+    if regional is None:
+        level = rng.uniform(25e3, 55e3, n_regions)
+        regional = (level, rng.uniform(0.07, 0.10, n_regions))  # growth: nominal, per year
+    level_2012, growth = regional[0][region_index], regional[1][region_index]
     relative = np.where(is_centre, rng.uniform(1.05, 1.2, n), rng.uniform(0.75, 1.0, n))
     noise = ar1(rng, (n, T), rho=0.5, sd=0.008)
     log_wage = growth[:, None] * YEARS_SINCE_2012 + WAGE_CYCLE + WAGE_SEASON + noise
-    return np.round((level_2012 * relative)[:, None] * np.exp(log_wage))
+    return np.round((level_2012 * relative)[:, None] * np.exp(log_wage)), regional
 
 
 def _fixed_investment(rng: np.random.Generator, population: np.ndarray) -> np.ndarray:
@@ -182,17 +214,30 @@ def _tax_revenue(rng: np.random.Generator, employment: np.ndarray, wage: np.ndar
 
 
 def municipal_counterfactual(
-    rng: np.random.Generator, region_index: np.ndarray, is_centre: np.ndarray
-) -> MunicipalPanel:
-    """Every statistic for every municipality and quarter, as if no park existed."""
-    population = _population(rng, is_centre)
-    employment = _employment(rng, population, region_index)
-    unemployment = _unemployment(rng, region_index)
-    wage = _wage(rng, region_index, is_centre)
+    rng: np.random.Generator,
+    region_index: np.ndarray,
+    is_centre: np.ndarray,
+    regional: RegionalDraws | None = None,
+    town: tuple[float, float] = TOWN_POPULATION,
+) -> tuple[MunicipalPanel, RegionalDraws]:
+    """Every statistic for every municipality and quarter, as if no park existed, and the
+    regional draws behind them. ``regional`` given: the municipalities share those draws
+    (nothing regional is drawn); ``town``: 2012 population range of non-centres."""
+    population = _population(rng, is_centre, town)
+    shock = base = wages = None
+    if regional is not None:
+        shock, base = regional.employment_shock, regional.unemployment_base
+        wages = (regional.wage_level, regional.wage_growth)
+    employment, shock = _employment(rng, population, region_index, shock)
+    unemployment, base = _unemployment(rng, region_index, base)
+    wage, (level, growth) = _wage(rng, region_index, is_centre, wages)
     investment = _fixed_investment(rng, population)
     firms, sme = _firms(rng, population)
     taxes = _tax_revenue(rng, employment, wage)
-    return MunicipalPanel(population, employment, unemployment, wage, investment, firms, sme, taxes)
+    panel = MunicipalPanel(
+        population, employment, unemployment, wage, investment, firms, sme, taxes
+    )
+    return panel, RegionalDraws(shock, base, level, growth)
 
 
 def region_aggregates(

@@ -11,6 +11,8 @@ import statsmodels.api as sm
 
 from analytics.demo import DEFAULT_SEED, PLANTED_EFFECTS, DemoData, generate
 from analytics.demo.geography import region_polygons
+from analytics.demo.spillover import SETTLEMENT_KIND
+from analytics.policy.spatial import haversine_km
 
 FRAMES = [f.name for f in dataclasses.fields(DemoData) if f.name != "seed"]
 LAST_QUARTER = pd.Timestamp("2025-10-01")
@@ -20,6 +22,17 @@ def _area(demo: DemoData, indicator: str) -> pd.DataFrame:
     """municipality x quarter matrix of one municipal statistic (NaN where unpublished)."""
     rows = demo.municipality_quarter[demo.municipality_quarter["indicator"] == indicator]
     return rows.pivot(index="municipality_code", columns="quarter", values="value")
+
+
+def _own_park_rows(demo: DemoData) -> pd.DataFrame:
+    """truth_effect rows of parks' effects on their own municipality (not spillovers)."""
+    host = demo.truth_effect["park_id"].map(demo.park.set_index("park_id")["municipality_code"])
+    return demo.truth_effect[demo.truth_effect["municipality_code"] == host]
+
+
+def _spillover_rows(demo: DemoData) -> pd.DataFrame:
+    own = _own_park_rows(demo)
+    return demo.truth_effect.drop(index=own.index)
 
 
 def _effects(demo: DemoData, outcome: str, like: pd.DataFrame) -> pd.DataFrame:
@@ -79,10 +92,16 @@ def test_country_regions_and_municipalities(demo):
     assert len(demo.region) == 15
     assert set(demo.region["district_code"]) == set(demo.district["code"])
     muni = demo.municipality
-    assert 110 <= len(muni) <= 135
-    per_region = muni.groupby("region_code").size()
+    towns = muni[muni["kind"] != SETTLEMENT_KIND]
+    assert 110 <= len(towns) <= 135
+    per_region = towns.groupby("region_code").size()
     assert per_region.between(6, 10).all()
     assert (muni.groupby("region_code")["is_regional_centre"].sum() == 1).all()
+    # 1 + min(3, population // 100,000) settlements per town: 1 to 4 each.
+    assert len(towns) <= (muni["kind"] == SETTLEMENT_KIND).sum() <= 4 * len(towns)
+    assert muni["municipality_code"].is_unique
+    numbers = muni["municipality_code"].str[-3:].astype(int)
+    assert (numbers.groupby(muni["region_code"]).max() == muni.groupby("region_code").size()).all()
     for lang in ("ru", "uk", "en"):
         assert muni[f"name_{lang}"].is_unique
         assert demo.region[f"name_{lang}"].is_unique
@@ -112,9 +131,11 @@ def test_municipalities_and_parks_lie_inside_their_region_polygon(demo):
 def test_magnitudes_are_realistic(demo):
     population = _area(demo, "population")
     centre = demo.municipality.set_index("municipality_code")["is_regional_centre"]
-    first = population.iloc[:, 0]
+    settlement = demo.municipality.set_index("municipality_code")["kind"] == SETTLEMENT_KIND
+    first = population.iloc[:, :4].mean(axis=1)  # 2012 (the first quarter may be blank)
     assert first[centre].between(300e3, 1.2e6).all()
-    assert first[~centre].between(15e3, 150e3).all()
+    assert first[~centre & ~settlement].between(15e3, 150e3).all()
+    assert first[settlement].between(5e3, 40e3).all()
     employment = _area(demo, "employment")
     counterfactual = employment - _effects(demo, "employment", employment)
     share = (counterfactual / population).stack().dropna()
@@ -329,7 +350,7 @@ def test_reporting_gaps(demo):
 
 
 def test_truth_effects_only_after_opening_and_only_for_opened_parks(demo):
-    truth = demo.truth_effect.merge(demo.park[["park_id", "status", "first_resident_on"]])
+    truth = _own_park_rows(demo).merge(demo.park[["park_id", "status", "first_resident_on"]])
     assert (truth["status"] == "operating").all()
     n_operating = (demo.park["status"] == "operating").sum()
     assert len(truth) == n_operating * 56 * 2
@@ -351,7 +372,8 @@ def test_employment_effect_follows_the_documented_formula(demo):
         "technopark": 0.5,
         "industrial_site": 0.6,
     }
-    truth = demo.truth_effect[demo.truth_effect["outcome"] == "employment"]
+    own = _own_park_rows(demo)
+    truth = own[own["outcome"] == "employment"]
     joined = truth.merge(demo.park_quarter[["park_id", "quarter", "jobs_total"]]).merge(
         demo.park[["park_id", "park_type"]]
     )
@@ -433,12 +455,94 @@ def test_full_effect_is_several_times_the_municipal_noise(demo):
     # Remove what all municipalities share (cycle, seasonality), then look at quarterly changes.
     change = log_cf.diff(axis=1)
     noise_sd = (change - change.mean(axis=0)).std(axis=1) * counterfactual.mean(axis=1)
-    truth = demo.truth_effect[demo.truth_effect["outcome"] == "employment"]
+    own = _own_park_rows(demo)
+    truth = own[own["outcome"] == "employment"]
     full = truth.groupby(["park_id", "municipality_code"])["effect"].max().reset_index()
     opened_early = demo.park.loc[demo.park["first_resident_on"].dt.year <= 2021, "park_id"]
     full = full[full["park_id"].isin(opened_early)]
     ratio = full["effect"].to_numpy() / noise_sd[full["municipality_code"]].to_numpy()
     assert np.median(ratio) > 3
+
+
+# ------------------------------------------------------------------ settlements and spillovers
+
+
+def _pairs(demo: DemoData) -> pd.DataFrame:
+    """Every operating park x municipality with their haversine distance (our estimators'
+    formula; the generator measures along the chord, so the two check each other)."""
+    parks = demo.park.loc[demo.park["status"] == "operating"]
+    pairs = parks[["park_id", "latitude", "longitude", "first_resident_on"]].merge(
+        demo.municipality[["municipality_code", "latitude", "longitude"]],
+        how="cross",
+        suffixes=("_park", ""),
+    )
+    pairs["km"] = haversine_km(
+        pairs["latitude"], pairs["longitude"], pairs["latitude_park"], pairs["longitude_park"]
+    )
+    pairs["host"] = pairs["municipality_code"].isin(parks["municipality_code"])
+    return pairs
+
+
+def test_settlements_lie_3_to_15_km_from_their_town(demo):
+    muni = demo.municipality
+    towns = muni[muni["kind"] != SETTLEMENT_KIND].set_index("name_ru")
+    settlements = muni[muni["kind"] == SETTLEMENT_KIND]
+    prefixes = ("Ново", "Старо", "Верхне", "Нижне")
+    for row in settlements.itertuples():
+        prefix = next(p for p in prefixes if row.name_ru.startswith(p))
+        stem = row.name_ru[len(prefix) :]
+        town = towns.loc[[n for n in towns.index if n.lower() == stem][0]]
+        assert town["region_code"] == row.region_code
+        km = haversine_km(row.latitude, row.longitude, town["latitude"], town["longitude"])
+        assert 3 - 0.02 <= km <= 15 + 0.02, row  # coordinates are rounded to 4 decimals
+
+
+def test_spillovers_follow_the_documented_formula(demo):
+    spec = PLANTED_EFFECTS["employment_spillover"]
+    assert spec["outcome"] == "employment"
+    assert dict(spec["share_by_ring_km"]) == {(0.0, 10.0): 0.10, (10.0, 25.0): 0.03}
+    spill = _spillover_rows(demo)
+    assert (spill["outcome"] == "employment").all()
+    pairs = _pairs(demo)
+    reached = pairs[~pairs["host"] & (pairs["km"] < 25)]
+    # Exactly the municipalities without an operating park of their own within 25 km.
+    assert set(zip(spill["park_id"], spill["municipality_code"], strict=True)) == set(
+        zip(reached["park_id"], reached["municipality_code"], strict=True)
+    )
+    assert len(spill) == len(reached) * 56
+    joined = spill.merge(reached, on=["park_id", "municipality_code"]).merge(
+        demo.park_quarter[["park_id", "quarter", "jobs_total"]], how="left"
+    )
+    assert (joined.loc[joined["event_time"] < 0, "effect"] == 0).all()
+    after = joined[(joined["event_time"] >= 0) & joined["jobs_total"].notna()]
+    assert len(after) > 1000
+    share = np.where(after["km"] < 10, 0.10, 0.03)
+    np.testing.assert_array_equal(after["effect"], np.round(share * after["jobs_total"]))
+    assert after.loc[after["km"] < 10, "effect"].max() > 100  # a visible effect near parks
+
+
+def test_rings_hold_enough_neighbours_for_an_estimate(demo):
+    """Each distance ring has dozens of municipalities without a park of their own (the
+    original ~120 municipalities alone put 2 within 10 km of a park and 3 within 25)."""
+    pairs = _pairs(demo)
+    neighbours = pairs[~pairs["host"]].groupby("municipality_code")["km"].min()
+    assert (neighbours < 10).sum() >= 20
+    assert neighbours.between(10, 25, inclusive="left").sum() >= 30
+    assert neighbours.between(25, 50, inclusive="left").sum() >= 20
+    assert (neighbours >= 50).sum() >= 100  # comparisons
+
+
+def test_spillovers_are_plausible_in_size(demo):
+    employment = _area(demo, "employment")
+    spill = _spillover_rows(demo)
+    summed = spill.groupby(["municipality_code", "quarter"])["effect"].sum().unstack()
+    counterfactual = (
+        employment.loc[summed.index] - _effects(demo, "employment", employment).loc[summed.index]
+    )
+    share = (summed / counterfactual).stack().dropna()
+    # A settlement next to an SEZ gains most (under a fifth); most gain well under 1%.
+    assert share.max() < 0.2
+    assert share[share > 0].median() < 0.01
 
 
 # ------------------------------------------------------------------ targets
