@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import UserError
-from analytics.i18n import fmt_date, t
+from analytics.i18n import fmt_date, has_key, t
 from analytics.policy.compliance import compliance_check, flag_text, rule_title
 from analytics.policy.plan import commitment_forecast, passport_frames, plan_vs_fact
 from analytics.reports.document import Section, Table, _table
@@ -26,10 +26,20 @@ def _names(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
     return dict(con.execute(f"SELECT park_id, name_{lang} FROM park").fetchall())
 
 
+def unit_name(unit: str, lang: str) -> str:
+    """A rule's unit on its own ("МВт/га"), for a column beside numbers kept as numbers; a
+    share stays a fraction (as in data/compliance.yml) and says so."""
+    if unit == "share":
+        return t("policy_app.unit.share", lang)
+    key = f"policy.unit.{unit}"
+    return t(key, lang, value="").strip() if unit and has_key(key) else ""
+
+
 def compliance_table(flags: pd.DataFrame, as_of: dt.date, lang: str) -> Table:
-    """One row per flag: park, rule, observed value and threshold (numbers as numbers), since
-    when, whether the threshold needs a legal check."""
+    """One row per flag: park, rule, observed value and threshold (numbers as numbers) with
+    their unit, since when, whether the threshold needs a legal check."""
     frame = flags.assign(
+        unit_text=[unit_name(u, lang) for u in flags["unit"]],
         park_name=flags[f"name_{lang}"],
         rule_text=[
             rule_title(r, k, lang) for r, k in zip(flags["rule"], flags["kind"], strict=True)
@@ -42,6 +52,7 @@ def compliance_table(flags: pd.DataFrame, as_of: dt.date, lang: str) -> Table:
         ("rule_text", t("policy_app.col.rule", lang), "text"),
         ("value", t("policy_app.col.value", lang), "num2"),
         ("threshold", t("policy_app.col.threshold", lang), "num2"),
+        ("unit_text", t("policy_app.col.unit", lang), "text"),
         ("since", t("policy_app.col.since", lang), "date"),
         ("legal_text", t("policy_app.col.legal_check", lang), "text"),
     ]

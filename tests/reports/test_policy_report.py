@@ -82,7 +82,7 @@ def test_xlsx_compliance_sheet_has_typed_numbers_from_the_rules_file(documents, 
     thresholds = {rid: body["minimum"] if "minimum" in body else body["months"]
                   for rid, body in rules["jurisdictions"]["XD"]["rules"].items()}  # fmt: skip
     expected = {(p, r) for p, _, r in planted(demo_db, lang)}
-    value_col, threshold_col, since_col = 4, 5, 6
+    value_col, threshold_col, unit_col, since_col = 4, 5, 6, 7
     found = set()
     for r in range(4, sheet.max_row + 1):
         park = sheet.cell(r, 1).value
@@ -90,8 +90,10 @@ def test_xlsx_compliance_sheet_has_typed_numbers_from_the_rules_file(documents, 
         assert value.data_type == "n" and threshold.data_type == "n"
         assert sheet.cell(r, since_col).is_date
         rule = next(rid for p, rid in expected if p == park and thresholds[rid] == threshold.value)
+        unit = sheet.cell(r, unit_col).value
         if rule.startswith("ua_"):  # months since registration, past the limit
             assert value.value >= threshold.value
+            assert unit == t("policy.unit.months", lang, value="").strip()
         else:  # a value below its minimum
             assert value.value < threshold.value
         found.add((park, rule))
