@@ -14,13 +14,17 @@ direct treatment, ``host_treat_time``). :func:`ring_sample` turns one ring into 
 ``analytics.effects.cs.att_gt`` (a ``treat_time`` column, NaT = never treated): municipalities
 whose nearest exposure is that ring and that host no park, against municipalities with no park
 within the outermost ring and none of their own. The ATT is then the spillover on neighbours
-at that distance (negative = displacement).
+at that distance (negative = displacement). :func:`ring_effect` runs it on the warehouse's
+municipal panel (the one park effects use). The demo plants a spillover in employment
+(``analytics.demo.spillover``) that the ring estimates recover (tests/policy/test_spillover_demo.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -28,6 +32,10 @@ import pandas as pd
 
 from analytics.errors import UserError
 from analytics.kpi.formulas import parse_quarter
+
+if TYPE_CHECKING:
+    from analytics.effects.cs import ATTGTResult
+    from analytics.effects.results import EffectResult
 
 EARTH_RADIUS_KM = 6371.0088
 RINGS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 25.0), (25.0, 50.0))
@@ -111,9 +119,10 @@ def ring_sample(
     """municipality_code and treat_time for one ring, in the shape ``att_gt`` reads.
 
     Treated: municipalities hosting no park whose first exposure to any park within the
-    rings comes through ``ring`` (no closer ring exposed at or before it). Controls (treat_time
-    NaT): municipalities hosting no park with no park ever within the outermost ring. Others
-    (hosts, exposed first through another ring) are left out.
+    rings comes through ``ring`` and that are never exposed through a closer ring (a park
+    opening closer later would mix the closer ring's effect into this one's). Controls
+    (treat_time NaT): municipalities hosting no park with no park ever within the outermost
+    ring. Others (hosts, exposed first or later through a closer ring) are left out.
     """
     rings = _check_rings(rings)
     ring = (float(ring[0]), float(ring[1]))
@@ -124,10 +133,8 @@ def ring_sample(
     own = treatment[ring_column(ring)]
     no_host = treatment["host_treat_time"].isna()
     closer = [ring_column(r) for r in rings if r[1] <= ring[0]]
-    earlier_closer = pd.Series(False, index=treatment.index)
-    for column in closer:
-        earlier_closer |= treatment[column].notna() & (treatment[column] <= own)
-    treated = no_host & own.notna() & (own == first_any) & ~earlier_closer
+    ever_closer = treatment[closer].notna().any(axis=1) if closer else False
+    treated = no_host & own.notna() & (own == first_any) & ~ever_closer
     control = no_host & first_any.isna()
     sample = treatment.loc[treated | control, ["municipality_code"]].copy()
     sample["treat_time"] = own.where(treated)[treated | control]
@@ -216,3 +223,56 @@ def municipal_ring_treatment(
         "SELECT park_id, municipality_code, latitude, longitude, opened_on FROM park"
     ).df()
     return ring_treatment(municipalities, parks, rings)
+
+
+@dataclass(frozen=True)
+class RingEffect:
+    """A ring's spillover: ``result`` is the Callaway-Sant'Anna simple aggregation (log
+    points for ``transform="log"``), ``att_gt`` its group-time ATTs, ``data`` the panel it was
+    estimated on (unit, quarter, raw, value, filled, treat_time "2017Q3" or "" = control)."""
+
+    ring: tuple[float, float]
+    result: EffectResult
+    att_gt: ATTGTResult
+    data: pd.DataFrame
+
+    @property
+    def n_treated(self) -> int:
+        return int(self.data.loc[self.data["treat_time"] != "", "unit"].nunique())
+
+    @property
+    def n_controls(self) -> int:
+        return int(self.data.loc[self.data["treat_time"] == "", "unit"].nunique())
+
+
+def ring_effect(
+    con: duckdb.DuckDBPyConnection,
+    ring: tuple[float, float],
+    *,
+    outcome: str = "employment",
+    rings: Sequence[tuple[float, float]] = RINGS,
+    transform: str = "log",
+    alpha: float = 0.05,
+) -> RingEffect:
+    """The spillover of parks on municipalities first exposed at distance ``ring`` (km),
+    against municipalities with no park within the outermost ring (:func:`ring_sample`).
+
+    The panel is the park effects' (``analytics.effects.parks.park_panel``: balanced, short
+    gaps filled, units hosting a park not yet open left out), so a ring estimate and a host
+    estimate of the same outcome are comparable. Comparisons are never-exposed units only:
+    a not-yet-exposed neighbour may already feel a park just outside the ring.
+    """
+    # Imported here: the regions page imports this module and needs no estimator.
+    from analytics.effects.cs import aggte, att_gt
+    from analytics.effects.parks import park_panel, quarter_label
+
+    panel = park_panel(con, outcome=outcome, transform=transform)
+    sample = ring_sample(municipal_ring_treatment(con, rings), ring, rings)
+    treat_time = [("" if pd.isna(v) else quarter_label(v)) for v in sample["treat_time"]]
+    units = pd.DataFrame({"unit": sample["municipality_code"], "treat_time": treat_time})
+    data = panel.data.drop(columns="first_quarter").merge(units, on="unit")
+    result = att_gt(
+        data, unit="unit", time="quarter", outcome="value", treat_time="treat_time",
+        control="never", alpha=alpha,
+    )  # fmt: skip
+    return RingEffect((float(ring[0]), float(ring[1])), aggte(result, "simple"), result, data)

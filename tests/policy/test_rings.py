@@ -1,6 +1,6 @@
 """Distance rings as a treatment definition for the effects engine, on a simulated panel with a
-known spillover: +5 in the 0-10 km ring, +2 in 10-25 km, none in 25-50 km (the demo plants no
-spillovers, so this panel is built here)."""
+known spillover: +5 in the 0-10 km ring, +2 in 10-25 km, none in 25-50 km, where every
+municipality sees one ring only (tests/policy/test_spillover_demo.py does it on the demo)."""
 
 import numpy as np
 import pandas as pd
@@ -122,6 +122,27 @@ def test_att_gt_recovers_the_ring_spillover(ring, effect):
     if effect:
         assert overall.ci_low > 0  # the spillover is detected, not just covered
     assert overall.ci_high - overall.ci_low < 2.0
+
+
+def test_ring_sample_leaves_out_units_a_closer_ring_reaches_later():
+    """A park opening closer later would mix the closer ring's effect into the farther one's."""
+    q = pd.to_datetime(["2016-01-01", "2018-04-01"])
+    nat = pd.NaT
+    treatment = pd.DataFrame(
+        {
+            "municipality_code": ["far_only", "far_then_near", "near_then_far", "none", "host"],
+            "host_treat_time": [nat, nat, nat, nat, q[0]],
+            "ring_0_10": [nat, q[1], q[0], nat, nat],
+            "ring_10_25": [nat] * 5,
+            "ring_25_50": [q[0], q[0], q[1], nat, nat],
+        }
+    )
+    outer = ring_sample(treatment, (25.0, 50.0)).set_index("municipality_code")["treat_time"]
+    assert list(outer.index) == ["far_only", "none"]
+    assert outer["far_only"] == q[0] and pd.isna(outer["none"])
+    inner = ring_sample(treatment, (0.0, 10.0)).set_index("municipality_code")["treat_time"]
+    # A farther park opening later stays in the inner ring's sample (its truth adds it up).
+    assert list(inner.index) == ["near_then_far", "none"] and inner["near_then_far"] == q[0]
 
 
 def test_ring_sample_refuses_a_ring_it_does_not_know():
