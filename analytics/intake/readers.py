@@ -5,6 +5,10 @@ language, layout and kind, and returns every recognised column as *text* with th
 row number in ``_row``. Turning text into numbers, dates and codes is validation's job, so
 that every bad cell can be reported with its row and column.
 
+Rows are numbered as Excel shows the file: a CSV record whose quoted cell holds a line break
+(Alt+Enter) is one row, though a text editor shows it on two lines; ``ReadResult.line_of``
+gives the editor's line. A line break inside a cell is read as one space (see ``_one_line``).
+
 Layouts: ``long`` (one row per key, as the templates), ``indicator_wide`` (area statistics
 with one column per indicator) and ``period_wide`` (a statistics office's table: areas in
 rows, quarters in columns, the indicator named in title rows above, footnotes below).
@@ -17,12 +21,15 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,11 +50,20 @@ from analytics.intake.safety import Limits, check_line_lengths, check_size, chec
 HEADER_SCAN_ROWS = 30
 DELIMITERS = (";", ",", "\t")
 FAST_PATH_BYTES = 2 * 1024 * 1024
+FAST_PATH_BLOCK_BYTES = 1 << 24  # pyarrow parses blocks of this size in parallel
 # Statistics offices mark "no data" with these instead of leaving a cell empty.
 NO_DATA_MARKS = {"-", "–", "—", "…", "...", "х", "x", "н/д", "н.д."}
 _FOOTNOTE_MARK = re.compile(r"[*¹²³⁴⁵⁶⁷⁸⁹⁾)]+$")
 _COMMA_DECIMAL = re.compile(r"^-?\d[\d \u00a0\u202f]*,\d+$")
 _DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+# A line break inside a cell (Alt+Enter in Excel) with the spaces around it. Python's re and
+# Arrow's RE2 read this pattern alike, so every path turns it into the same single space.
+_LINE_BREAK = r"[ \t]*[\r\n][ \t\r\n]*"
+_LINE_BREAK_RE = re.compile(_LINE_BREAK)
+# A physical line with its end, cut where a text editor (and csv, and pyarrow) cuts: at
+# \r\n, \r or \n. str.splitlines also cuts at \x0b, \x1c, \u2028... and drops the ends,
+# which glued the two lines of a quoted cell together ("Технопарк«Север»").
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|[\r\n])|[^\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -84,9 +100,11 @@ class Detected:
 @dataclass(frozen=True)
 class ReadResult:
     """A file read as text. ``table`` has one string column per recognised column (canonical
-    names), ``_row`` (the file's row number) and ``_col`` (the header of the cell a melted
-    value came from, wide layouts only). ``headers`` maps canonical names to the file's own
-    header text, for messages."""
+    names), ``_row`` (the file's row number as Excel shows it) and ``_col`` (the header of
+    the cell a melted value came from, wide layouts only). ``headers`` maps canonical names
+    to the file's own header text, for messages. ``line_shifts`` holds (row, line) at each
+    CSV row that starts on another line than the rows before it imply (a quoted line break
+    above it); ``line_of`` reads it."""
 
     file_name: str
     checksum: str
@@ -95,6 +113,7 @@ class ReadResult:
     detected: Detected
     headers: dict[str, str]
     issues: tuple[ReadIssue, ...] = ()
+    line_shifts: tuple[tuple[int, int], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -107,6 +126,14 @@ class ReadResult:
     @property
     def rows(self) -> int:
         return self.table.num_rows
+
+    def line_of(self, row: int) -> int:
+        """The line of the file (as a text editor numbers them) that ``row`` starts on."""
+        i = bisect_right(self.line_shifts, (row, float("inf"))) - 1
+        if i < 0:
+            return row
+        shift_row, shift_line = self.line_shifts[i]
+        return row + shift_line - shift_row
 
 
 # ---------------------------------------------------------------- entry point
@@ -143,58 +170,61 @@ def read_file(
     # at once.
     with ThreadPoolExecutor(max_workers=1) as pool:
         checksum = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        grid, body, header_idx, header_kind, fmt, body_line = _read_grid(
-            data, filename, kind, sheet, limits
-        )
-        return _assemble(
-            grid,
-            body,
-            body_line,
-            header_idx,
-            header_kind,
-            fmt,
-            filename,
-            checksum.result(),
-            len(data),
-        )
+        grid = _read_grid(data, filename, kind, sheet, limits)
+        return _assemble(grid, filename, checksum.result(), len(data))
 
 
 @dataclass(frozen=True)
 class _CsvBody:
-    """CSV records below the header with the file line each starts on (a quoted line break
-    makes one record span two lines) and the records' structural problems."""
+    """CSV records below the header: lists of cells (exact path) or an Arrow table of text
+    (fast path); the file line each record starts on (None: one line each, from the line
+    below the header); and the records' structural problems."""
 
-    rows: list[list[str]]
-    lines: list[int]
-    issues: list[ReadIssue]
+    records: list[list[str]] | pa.Table
+    lines: Sequence[int] | None
+    issues: list[ReadIssue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """A file as rows: the first rows (to find the header in), the header's index and kind,
+    the rows below the header, the format found, and (CSV) the rows' line shifts."""
+
+    head: list[list]
+    header_idx: int
+    kind: str
+    body: list[list] | _CsvBody
+    fmt: dict[str, Any]
+    line_shifts: tuple[tuple[int, int], ...] = ()
 
 
 def _read_grid(
     data: bytes, filename: str, kind: str | None, sheet: str | None, limits: Limits
-) -> tuple[list[list], list[list] | pa.Table | _CsvBody, int, str, dict[str, Any], int]:
-    """The first rows (for the header), the body below the header, the header's index and
-    kind, the format found, and the file row (line) the body starts on."""
+) -> _Grid:
     if data[:4] == b"PK\x03\x04":
         check_zip(data, limits)
         grid, sheet_name = _xlsx_grid(data, filename, sheet)
         header_idx, header_kind = _find_header(grid, kind)
         fmt = {"format": "xlsx", "sheet": sheet_name}
-        return grid, grid[header_idx + 1 :], header_idx, header_kind, fmt, header_idx + 2
+        return _Grid(grid, header_idx, header_kind, grid[header_idx + 1 :], fmt)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UserError("intake.xls_old", file=filename)
     check_line_lengths(data, limits)
     text, encoding = _decode(data)
     delimiter = _detect_delimiter(text)
-    head = _records(_head_lines(text, HEADER_SCAN_ROWS), delimiter, 1)
-    grid = head.rows
+    head = _records(islice(_physical_lines(text), HEADER_SCAN_ROWS), delimiter, 1)
+    grid = head.records
     header_idx, header_kind = _find_header(grid, kind)
     fmt = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
     width = len(grid[header_idx])
     # Physical lines up to the end of the header record (a header cell may hold a line break).
     header_end = head.lines[header_idx + 1] - 1 if header_idx + 1 < len(grid) else None
     header_end = header_end or _record_end(text, delimiter, header_idx)
-    body = _csv_body(data, text, encoding, delimiter, header_end, width)
-    return grid, body, header_idx, header_kind, fmt, header_end + 1
+    body = _csv_body(data, text, encoding, delimiter, header_end, width, header_idx + 2)
+    # Without its own lines, the body goes on one line per record below the header.
+    body_lines = [header_end + 1] if body.lines is None else body.lines
+    lines = np.concatenate((head.lines[: header_idx + 1], body_lines)).astype(np.int64)
+    return _Grid(grid, header_idx, header_kind, body, fmt, _line_shifts(lines))
 
 
 # ---------------------------------------------------------------- CSV
@@ -228,62 +258,77 @@ def _detect_delimiter(text: str) -> str:
     return best
 
 
-def _head_lines(text: str, n: int) -> list[str]:
-    """The first ``n`` lines as ``str.splitlines`` cuts them, without splitting the whole
-    file (a million-line file would become a million strings)."""
-    lines = text[:200_000].splitlines()
-    if len(lines) > n + 1:
-        return lines[:n]
-    return text.splitlines()[:n]
+def _physical_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, one at a time (a million-line file is not
+    split into a million strings at once)."""
+    return (match.group() for match in _PHYSICAL_LINE.finditer(text))
 
 
-def _records(lines: list[str], delimiter: str, first_line: int) -> _CsvBody:
-    """Records of ``lines`` with the line number each starts on, counting from ``first_line``."""
+def _records(lines: Iterable[str], delimiter: str, first_line: int) -> _CsvBody:
+    """Records of ``lines`` with the line number each starts on, counting from ``first_line``.
+    csv.reader keeps a quoted line break in its cell because the lines keep their ends."""
     reader = csv.reader(lines, delimiter=delimiter)
     rows, numbers, consumed = [], [], 0
     for row in reader:
         numbers.append(first_line + consumed)
         consumed = reader.line_num  # lines read so far: a record may take several
         rows.append(row)
-    return _CsvBody(rows, numbers, [])
+    return _CsvBody(rows, numbers)
 
 
 def _record_end(text: str, delimiter: str, header_idx: int) -> int:
     """Physical lines up to the end of record ``header_idx`` (when the head scan held no
     record after it)."""
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    reader = csv.reader(_physical_lines(text), delimiter=delimiter)
     for _ in range(header_idx + 1):
         next(reader, None)
     return reader.line_num
 
 
+def _line_shifts(lines: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """(row, line) at each record whose first line is not the one the record above implies,
+    for records numbered 1, 2, ... starting on ``lines``: all ``ReadResult.line_of`` needs,
+    without a line number per row."""
+    rows = np.arange(1, len(lines) + 1)
+    offsets = lines - rows
+    changes = np.flatnonzero(np.diff(offsets, prepend=0))
+    return tuple((int(rows[i]), int(lines[i])) for i in changes)
+
+
 def _csv_body(
-    data: bytes, text: str, encoding: str, delimiter: str, header_end: int, width: int
-) -> _CsvBody | pa.Table:
-    """The records below the header (which ends on line ``header_end``): for big clean files
-    an Arrow table parsed by pyarrow's multi-threaded reader (row numbers are then line
-    numbers), else records with their line numbers and a note of extra cells."""
+    data: bytes,
+    text: str,
+    encoding: str,
+    delimiter: str,
+    header_end: int,
+    width: int,
+    first_row: int,
+) -> _CsvBody:
+    """The records below the header (which ends on line ``header_end``; the first record is
+    row ``first_row``): for big clean files an Arrow table parsed by pyarrow's multi-threaded
+    reader, else records from csv.reader with their lines and a note of extra cells."""
     if len(text) > FAST_PATH_BYTES:
         fast = _csv_fast(data, text, encoding, delimiter, header_end, width)
         if fast is not None:
             return fast
-    body = _records(text.splitlines()[header_end:], delimiter, header_end + 1)
-    for row, line in zip(body.rows, body.lines, strict=True):
-        extra = [cell.strip() for cell in row[width:] if cell.strip()]
+    lines = islice(_physical_lines(text), header_end, None)
+    body = _records(lines, delimiter, header_end + 1)
+    for row, record in enumerate(body.records, start=first_row):
+        extra = [cell.strip() for cell in record[width:] if cell.strip()]
         if extra:
             # Usually an unquoted delimiter inside a value (a decimal comma in a ','
             # file): the row's cells have moved right, and the last ones would be lost.
-            cells = max(i for i, cell in enumerate(row) if cell.strip()) + 1
+            cells = max(i for i, cell in enumerate(record) if cell.strip()) + 1
             params = {"cells": cells, "columns": width}
             body.issues.append(
-                ReadIssue(line, None, extra[0], "error", "intake.error.extra_cells", params)
+                ReadIssue(row, None, extra[0], "error", "intake.error.extra_cells", params)
             )
     return body
 
 
 def _csv_fast(
     data: bytes, text: str, encoding: str, delimiter: str, header_end: int, width: int
-) -> pa.Table | None:
+) -> _CsvBody | None:
     """Parse with pyarrow when every line is a plain record; None sends the caller to the
     exact (slow) path, which reports broken lines with their numbers.
 
@@ -306,6 +351,10 @@ def _csv_fast(
     # pyarrow skips blank lines, which would shift the row numbers after them.
     if buf.find(b"\n\n", start, end) >= 0 or buf.find(b"\r\n\r\n", start, end) >= 0:
         return None
+    # Only a quoted cell can hold a line break. pyarrow must then not cut its blocks inside
+    # quotes (it stops with "parser got out of sync" when a break straddles two), and the
+    # cells' breaks must be counted. Without a quote anywhere (one memchr) neither is needed.
+    quoted = buf.find(b'"', start, end) >= 0
     bad_rows = []
 
     def on_invalid(row) -> str:
@@ -315,9 +364,11 @@ def _csv_fast(
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(buf).slice(start, end - start)),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(
+                autogenerate_column_names=True, block_size=FAST_PATH_BLOCK_BYTES
+            ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=False, invalid_row_handler=on_invalid
+                delimiter=delimiter, newlines_in_values=quoted, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(width)},
@@ -329,7 +380,64 @@ def _csv_fast(
         return None
     if bad_rows or table.num_columns != width:
         return None
-    return table
+    if not quoted or not _cells_hold_line_ends(buf, start, end, table.num_rows):
+        return _CsvBody(table, None)
+    table, breaks = _one_line_table(table)
+    if breaks is None:
+        return _CsvBody(table, None)
+    # Each record starts below the previous one's lines: one, plus its cells' line breaks.
+    before = np.concatenate(([0], np.cumsum(breaks)[:-1]))
+    return _CsvBody(table, header_end + 1 + np.arange(table.num_rows) + before)
+
+
+def _cells_hold_line_ends(buf: bytes, start: int, end: int, records: int) -> bool:
+    """Whether a cell of ``buf[start:end]`` holds a line break: the text has more line ends
+    than its ``records`` need, or a bare CR. Counting bytes is much cheaper than searching
+    every cell of a million rows."""
+    returns = buf.count(b"\r", start, end)
+    if returns and returns != buf.count(b"\r\n", start, end):
+        return True
+    return buf.count(b"\n", start, end) > records - 1
+
+
+def _one_line(text: str) -> str:
+    """A cell's line breaks (and the spaces around them) as one space.
+
+    A line break typed in a cell (Alt+Enter) only wraps the text on screen: "Технопарк
+    «Север»" on two lines is the park "Технопарк «Север»" of the registry, and a name stored
+    with the break would show broken in tables and reports and differ from the same name
+    typed on one line. Kept as a space, not removed: removing would glue the words.
+    """
+    return _LINE_BREAK_RE.sub(" ", text) if "\n" in text or "\r" in text else text
+
+
+def _one_line_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``_one_line`` over a text column (Arrow's RE2 reads the same pattern)."""
+    return pc.replace_substring_regex(values, _LINE_BREAK, " ")
+
+
+def _line_breaks(values: pa.ChunkedArray) -> np.ndarray | None:
+    """Line breaks in each cell (\\r\\n, \\r or \\n count one each); None when there are none."""
+    if not pc.any(
+        pc.or_(pc.match_substring(values, "\n"), pc.match_substring(values, "\r"))
+    ).as_py():
+        return None
+    counts = [pc.count_substring(values, s).to_numpy() for s in ("\n", "\r", "\r\n")]
+    return counts[0] + counts[1] - counts[2]
+
+
+def _one_line_table(table: pa.Table) -> tuple[pa.Table, np.ndarray | None]:
+    """The table with its cells' line breaks as spaces, and each record's line breaks
+    (None when no cell holds one)."""
+    breaks = None
+    columns = []
+    for column in table.columns:
+        found = _line_breaks(column)
+        if found is not None:
+            breaks = found if breaks is None else breaks + found
+            column = _one_line_array(column)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names), breaks
 
 
 # ---------------------------------------------------------------- XLSX
@@ -437,39 +545,28 @@ def _language(langs: list[str]) -> str:
     return ranked[0][0] if ranked[0][1] > ranked[1][1] else "mixed"
 
 
-def _columns_of(grid: list[list] | pa.Table, width: int) -> list[list]:
-    if isinstance(grid, pa.Table):
-        return [grid.column(i) for i in range(width)]
-    if isinstance(grid, _CsvBody):
-        grid = grid.rows
+def _columns_of(body: list[list] | _CsvBody, width: int) -> list[list]:
+    records = body.records if isinstance(body, _CsvBody) else body
+    if isinstance(records, pa.Table):
+        return [records.column(i) for i in range(width)]
     columns: list[list] = [[] for _ in range(width)]
-    for row in grid:
+    for row in records:
         for i in range(width):
             columns[i].append(row[i] if i < len(row) else None)
     return columns
 
 
-def _assemble(
-    grid: list[list],
-    body: list[list] | pa.Table | _CsvBody,
-    body_line: int,
-    header_idx: int,
-    kind: str,
-    fmt: dict[str, Any],
-    filename: str,
-    checksum: str,
-    size: int,
-) -> ReadResult:
-    header = _header_cells(grid, header_idx, filename)
+def _assemble(grid: _Grid, filename: str, checksum: str, size: int) -> ReadResult:
+    header_idx, kind, fmt, body = grid.header_idx, grid.kind, grid.fmt, grid.body
+    header = _header_cells(grid.head, header_idx, filename)
     width = len(header)
     first_row = header_idx + 2  # 1-based row number of the first body row
     quarter_cols = [i for i, h in enumerate(header) if looks_like_quarter(h)]
-    title = _title_text(grid, header_idx)
+    title = _title_text(grid.head, header_idx)
     if kind in {"region_quarter", "municipality_quarter"} and len(quarter_cols) >= 2:
         # Footnotes and notes beside a statistics table are normal: no extra-cell check.
-        return _period_wide(
-            body.rows if isinstance(body, _CsvBody) else body,
-            _row_numbers(body, body_line),
+        read = _period_wide(
+            body.records if isinstance(body, _CsvBody) else body,
             header,
             quarter_cols,
             kind,
@@ -480,6 +577,7 @@ def _assemble(
             first_row,
             title,
         )
+        return replace(read, line_shifts=grid.line_shifts)
     matches = [match_header(h, kind) if h else None for h in header]
     issues = []
     headers: dict[str, str] = {}
@@ -500,7 +598,7 @@ def _assemble(
     columns = _columns_of(body, width)
     n = len(columns[0]) if columns else 0
     arrays = _string_arrays(columns, keep)
-    arrays["_row"] = pa.array(_row_numbers(body, body_line)[:n], pa.int64())
+    arrays["_row"] = pa.array(np.arange(first_row, first_row + n), pa.int64())
     if isinstance(body, _CsvBody):
         issues += body.issues
     table = _drop_blank_rows(pa.table(arrays))
@@ -518,21 +616,22 @@ def _assemble(
         decimal=_detect_decimal(table, fmt),
         **fmt,
     )
-    return ReadResult(filename, checksum, size, table, detected, headers, tuple(issues))
-
-
-def _row_numbers(body: list[list] | pa.Table | _CsvBody, first_row: int) -> Sequence[int]:
-    """The file row (line) number of each body record; the body starts on ``first_row``."""
-    if isinstance(body, _CsvBody):
-        return body.lines
-    n = body.num_rows if isinstance(body, pa.Table) else len(body)
-    return range(first_row, first_row + n)
+    return ReadResult(
+        filename,
+        checksum,
+        size,
+        table,
+        detected,
+        headers,
+        tuple(issues),
+        line_shifts=grid.line_shifts,
+    )
 
 
 def _header_cells(grid: list[list], header_idx: int, filename: str) -> list[str | None]:
     if header_idx >= len(grid):
         raise UserError("intake.empty_file", file=filename)
-    header = [str(c).strip() if c not in (None, "") else None for c in grid[header_idx]]
+    header = [_one_line(str(c).strip()) if c not in (None, "") else None for c in grid[header_idx]]
     while header and header[-1] is None:
         header.pop()
     return header
@@ -549,15 +648,18 @@ def _string_arrays(columns: list, keep: dict[str, int]) -> dict[str, pa.Array]:
 
 
 def _as_string_array(values) -> pa.Array:
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        trimmed = pc.utf8_trim_whitespace(values)
-        # An empty cell is missing, as on the exact path (csv.reader and openpyxl).
-        if len(trimmed) and (pc.min(pc.binary_length(trimmed)).as_py() or 0) == 0:
-            empty = pc.equal(pc.binary_length(trimmed), 0)
-            trimmed = pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed)
-        return trimmed
-    cleaned = [None if v is None else (str(v).strip() or None) for v in values]
-    return pa.array(cleaned, pa.string())
+    """A column as trimmed text, an empty cell as missing (as csv.reader and openpyxl give
+    it). Cells of Python lists (exact CSV path, XLSX) get their line breaks made spaces
+    here; the fast CSV path did that while counting the lines."""
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = pa.array([None if v is None else str(v) for v in values], pa.string())
+        if pc.any(pc.match_substring_regex(values, "[\r\n]")).as_py():
+            values = _one_line_array(values)
+    trimmed = pc.utf8_trim_whitespace(values)
+    if len(trimmed) and (pc.min(pc.binary_length(trimmed)).as_py() or 0) == 0:
+        empty = pc.equal(pc.binary_length(trimmed), 0)
+        trimmed = pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed)
+    return trimmed
 
 
 def _drop_blank_rows(table: pa.Table) -> pa.Table:
@@ -623,7 +725,6 @@ def _indicator_from_title(title: str, kind: str) -> str | None:
 
 def _period_wide(
     body: list[list],
-    row_numbers: Sequence[int],
     header: list,
     quarter_cols: list[int],
     kind: str,
@@ -651,11 +752,11 @@ def _period_wide(
         for col, value in zip(quarter_cols, values, strict=True):
             if value is None:
                 continue
-            records[area].append(_FOOTNOTE_MARK.sub("", str(label)).strip())
+            records[area].append(_FOOTNOTE_MARK.sub("", _one_line(str(label))).strip())
             records["quarter"].append(str(header[col]))
             records["indicator"].append(indicator)
             records["value"].append(value)
-            records["_row"].append(row_numbers[offset])
+            records["_row"].append(first_row + offset)
             records["_col"].append(str(header[col]))
     table = pa.table(
         {k: pa.array(v, pa.int64() if k == "_row" else pa.string()) for k, v in records.items()}

@@ -51,7 +51,9 @@ _FORMULA_START = ("=", "+", "@")
 @dataclass(frozen=True)
 class Issue:
     """One problem: where it is (file, sheet, row, column as headed in the file), the bad
-    value, ``error`` or ``warning``, and a message key of the catalogue with its params."""
+    value, ``error`` or ``warning``, and a message key of the catalogue with its params.
+    ``row`` is the row as Excel numbers it; ``line`` is set only where a text editor would
+    number it otherwise (a CSV with line breaks inside quoted cells above the row)."""
 
     file: str
     sheet: str | None
@@ -63,6 +65,7 @@ class Issue:
     params: dict[str, Any] = field(default_factory=dict)
     suggestion: str | None = None
     entity: str = "park"
+    line: int | None = None
 
     def message(self, lang: str) -> str:
         check_language(lang)
@@ -75,6 +78,8 @@ class Issue:
         text = t(self.key, lang, **params)
         if self.suggestion:
             text += " " + t("intake.did_you_mean", lang, suggestion=self.suggestion)
+        if self.line is not None:
+            text += " " + t("intake.where.line", lang, row=self.row, line=self.line)
         return text
 
     def to_dict(self, lang: str) -> dict[str, Any]:
@@ -82,6 +87,7 @@ class Issue:
             "file": self.file,
             "sheet": self.sheet,
             "row": self.row,
+            "line": self.line,
             "column": self.column,
             "value": self.value,
             "severity": self.severity,
@@ -306,6 +312,7 @@ class _Context:
 
     # -- helpers
     def add(self, row, column, value, severity, key, suggestion=None, **params) -> None:
+        line = None if row is None else self.read.line_of(int(row))
         self.issues.append(
             Issue(
                 self.read.file_name,
@@ -318,6 +325,7 @@ class _Context:
                 params,
                 suggestion,
                 self.entity,
+                None if line == row else line,
             )
         )
 

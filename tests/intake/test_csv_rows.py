@@ -1,8 +1,10 @@
-"""CSV records as users' files hold them: a quoted cell with a line break does not shift the
-row numbers of the rows below it, and cells right of the last header are an error."""
+"""CSV records as users' files hold them: rows are numbered as Excel numbers them (a quoted
+cell with a line break is one row), with the text editor's line where the two differ; cells
+right of the last header are an error."""
 
 import duckdb
 
+from analytics.i18n import t
 from analytics.intake import read_file, validate
 
 
@@ -11,16 +13,27 @@ def _report(intake_demo_db, text: str):
         return validate(con, read_file(text.encode("utf-8"), "rows.csv"), "en")
 
 
-def test_a_quoted_line_break_keeps_the_row_numbers_of_the_rows_below(intake_demo_db):
+def test_a_quoted_line_break_is_one_row_and_the_message_gives_the_editor_line(intake_demo_db):
     text = (
-        'park_id;quarter;"Jobs at residents\n(persons)";residents_count\n'  # lines 1-2
-        'XD-P001;2024Q1;"12\n3";5\n'  # lines 3-4
-        "XD-P002;2024Q1;-5;6\n"  # line 5
+        'park_id;quarter;"Jobs at residents\n(persons)";residents_count\n'  # row 1: lines 1-2
+        'XD-P001;2024Q1;12;"5\n"\n'  # row 2: lines 3-4 (a break typed after the value)
+        "XD-P002;2024Q1;-5;6\n"  # row 3: line 5
     )
     report = _report(intake_demo_db, text)
-    assert report.read.table.column("_row").to_pylist() == [3, 5]
+    assert report.read.table.column("_row").to_pylist() == [2, 3]
+    assert report.read.table.column("residents_count").to_pylist() == ["5", "6"]
     negative = [i for i in report.issues if i.key == "intake.error.negative"]
-    assert [(i.row, i.value) for i in negative] == [(5, "-5")]
+    assert [(i.row, i.line, i.value) for i in negative] == [(3, 5, "-5")]
+    assert negative[0].to_dict("en")["line"] == 5
+    for lang in ("ru", "uk", "en"):
+        assert negative[0].message(lang).endswith(t("intake.where.line", lang, row=3, line=5))
+
+
+def test_without_line_breaks_the_row_is_the_line_and_no_line_is_given(intake_demo_db):
+    text = "park_id;quarter;jobs_total\nXD-P001;2024Q1;12\nXD-P002;2024Q1;-5\n"
+    issue = next(i for i in _report(intake_demo_db, text).issues if i.key.endswith("negative"))
+    assert (issue.row, issue.line) == (3, None)
+    assert "Excel" not in issue.message("en")
 
 
 def test_cells_right_of_the_last_column_are_an_error_with_row_and_value(intake_demo_db):
