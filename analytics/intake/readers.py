@@ -79,6 +79,19 @@ class ReadIssue:
 
 
 @dataclass(frozen=True)
+class ShortRow:
+    """A CSV record with fewer cells than the header has columns (1C, and Excel after row
+    16, drop trailing empty cells): its row, its number of cells, the header's and the
+    recognised columns (canonical names) right of its end. Validation decides whether any
+    of those was required."""
+
+    row: int
+    cells: int
+    columns: int
+    beyond: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Detected:
     """What the reader found out about a file, to show the user."""
 
@@ -113,6 +126,7 @@ class ReadResult:
     detected: Detected
     headers: dict[str, str]
     issues: tuple[ReadIssue, ...] = ()
+    short_rows: tuple[ShortRow, ...] = ()
     line_shifts: tuple[tuple[int, int], ...] = ()
 
     @property
@@ -178,11 +192,13 @@ def read_file(
 class _CsvBody:
     """CSV records below the header: lists of cells (exact path) or an Arrow table of text
     (fast path); the file line each record starts on (None: one line each, from the line
-    below the header); and the records' structural problems."""
+    below the header); the records' structural problems; and the rows that have fewer cells
+    than the header, as (row, cells)."""
 
     records: list[list[str]] | pa.Table
     lines: Sequence[int] | None
     issues: list[ReadIssue] = field(default_factory=list)
+    short: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -306,7 +322,7 @@ def _csv_body(
 ) -> _CsvBody:
     """The records below the header (which ends on line ``header_end``; the first record is
     row ``first_row``): for big clean files an Arrow table parsed by pyarrow's multi-threaded
-    reader, else records from csv.reader with their lines and a note of extra cells."""
+    reader, else records from csv.reader with their lines, extra and missing cells noted."""
     if len(text) > FAST_PATH_BYTES:
         fast = _csv_fast(data, text, encoding, delimiter, header_end, width)
         if fast is not None:
@@ -314,6 +330,8 @@ def _csv_body(
     lines = islice(_physical_lines(text), header_end, None)
     body = _records(lines, delimiter, header_end + 1)
     for row, record in enumerate(body.records, start=first_row):
+        if len(record) < width and any(cell.strip() for cell in record):  # blank: dropped
+            body.short.append((row, len(record)))
         extra = [cell.strip() for cell in record[width:] if cell.strip()]
         if extra:
             # Usually an unquoted delimiter inside a value (a decimal comma in a ','
@@ -599,8 +617,10 @@ def _assemble(grid: _Grid, filename: str, checksum: str, size: int) -> ReadResul
     n = len(columns[0]) if columns else 0
     arrays = _string_arrays(columns, keep)
     arrays["_row"] = pa.array(np.arange(first_row, first_row + n), pa.int64())
+    short_rows: tuple[ShortRow, ...] = ()
     if isinstance(body, _CsvBody):
         issues += body.issues
+        short_rows = _short_rows(body.short, keep, width)
     table = _drop_blank_rows(pa.table(arrays))
     layout = "long"
     spec = kind_spec(kind)
@@ -624,8 +644,22 @@ def _assemble(grid: _Grid, filename: str, checksum: str, size: int) -> ReadResul
         detected,
         headers,
         tuple(issues),
-        line_shifts=grid.line_shifts,
+        short_rows,
+        grid.line_shifts,
     )
+
+
+def _short_rows(
+    short: list[tuple[int, int]], keep: dict[str, int], columns: int
+) -> tuple[ShortRow, ...]:
+    """The short records that end before a recognised column (others lack only cells the
+    file does not use)."""
+    found = []
+    for row, cells in short:
+        beyond = tuple(name for name, i in keep.items() if i >= cells)
+        if beyond:
+            found.append(ShortRow(row, cells, columns, beyond))
+    return tuple(found)
 
 
 def _header_cells(grid: list[list], header_idx: int, filename: str) -> list[str | None]:

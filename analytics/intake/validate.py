@@ -101,6 +101,8 @@ def _fmt_param(value: Any, lang: str) -> Any:
         return fmt_quarter(value, lang) if value.day == 1 and value.month % 3 == 1 else value
     if isinstance(value, float):
         return fmt_number(value, lang, 0 if value.is_integer() else 2)
+    if isinstance(value, tuple):  # names, each quoted as the language quotes
+        return ", ".join(t("intake.quoted", lang, text=v) for v in value)
     return value
 
 
@@ -309,6 +311,8 @@ class _Context:
         self.issues: list[Issue] = []
         self.lookups: dict[str, _Lookup] = {}
         self.typed: pa.Table | None = None  # set by rules()
+        # Required columns a short row ends before, by row: reported once per row.
+        self.cut_off: dict[int, set[str]] = {}
 
     # -- helpers
     def add(self, row, column, value, severity, key, suggestion=None, **params) -> None:
@@ -357,6 +361,7 @@ class _Context:
                 suggestion,
                 **issue.params,
             )
+        self.short_rows()
         present = self.present
         for col in self.spec.columns:
             if col.required and col.name not in present:
@@ -365,6 +370,27 @@ class _Context:
             self.add(None, None, None, "error", "intake.error.missing_column", field="name_ru")
         if self.read.rows == 0:
             self.add(None, None, None, "error", "intake.error.no_rows")
+
+    def short_rows(self) -> None:
+        """A row that ends before a required column: one error naming the columns and the
+        likely cause, instead of "empty cell" per column. Rows that lack only optional
+        trailing cells are normal (1C and Excel drop them) and pass silently."""
+        required = {c.name for c in self.spec.columns if c.required}
+        for short in self.read.short_rows:
+            missing = [name for name in short.beyond if name in required]
+            if not missing:
+                continue
+            self.cut_off[short.row] = set(missing)
+            self.add(
+                short.row,
+                None,
+                None,
+                "error",
+                "intake.error.short_row",
+                cells=short.cells,
+                columns=short.columns,
+                missing=tuple(self.header(name) for name in missing),
+            )
 
     # -- typing
     def type_columns(self) -> pa.Table:
@@ -501,13 +527,7 @@ class _Context:
                         f"SELECT _row, {col_sel}, NULL::VARCHAR AS value, NULL::DOUBLE AS num, "
                         f"NULL::VARCHAR AS txt FROM {{typed}} "
                         f"WHERE {raw} IS NULL OR {raw} = ''",
-                        lambda r, col=col: self.add(
-                            r[0],
-                            self.cell_header(col.name, r[1]),
-                            None,
-                            "error",
-                            "intake.error.required",
-                        ),
+                        lambda r, col=col: self._required_issue(col, r),
                     )
                 )
             if col.dtype == "text":
@@ -536,6 +556,11 @@ class _Context:
                 )
             )
         return checks
+
+    def _required_issue(self, col: ColumnSpec, r: tuple) -> None:
+        if col.name in self.cut_off.get(r[0], ()):
+            return  # the row's short_row error names this column already
+        self.add(r[0], self.cell_header(col.name, r[1]), None, "error", "intake.error.required")
 
     def _type_issue(self, col: ColumnSpec, row, column, raw: str) -> None:
         if raw.startswith(_FORMULA_START):

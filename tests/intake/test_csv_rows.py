@@ -1,6 +1,7 @@
 """CSV records as users' files hold them: rows are numbered as Excel numbers them (a quoted
 cell with a line break is one row), with the text editor's line where the two differ; cells
-right of the last header are an error."""
+right of the last header are an error; a row that ends before a required column says so
+once, with the columns, and refuses the file."""
 
 import duckdb
 
@@ -50,3 +51,26 @@ def test_cells_right_of_the_last_column_are_an_error_with_row_and_value(intake_d
     for lang in ("ru", "uk", "en"):
         assert "5" in extra[0].message(lang)
     assert not report.ok
+
+
+def test_a_row_ending_before_a_required_column_is_one_error_naming_the_columns(intake_demo_db):
+    text = (
+        "park_id;quarter;jobs_total;residents_count\n"
+        "XD-P001;2024Q1;12;5\n"
+        "XD-P002;2024Q1;12\n"  # row 3: only the optional last cell is missing: fine
+        "XD-P003\n"  # row 4: ends before the required quarter
+        "XD-P003;;7\n"  # row 5: quarter present but empty: the usual message
+    )
+    report = _report(intake_demo_db, text)
+    found = [(i.row, i.key) for i in report.errors]
+    assert found == [(4, "intake.error.short_row"), (5, "intake.error.required")]
+    short = report.errors[0]
+    assert short.params == {"cells": 1, "columns": 4, "missing": ("quarter",)}
+    assert short.message("en").startswith(
+        'The row ends after cell 1 of 4, so the required columns ("quarter") get no cells.'
+    )
+    assert "после 1-й ячейки из 4" in short.message("ru") and "(«quarter»)" in short.message("ru")
+    assert "після 1-ї клітинки з 4" in short.message("uk")
+    # Row 3 draws only the warehouse's tenfold-jump warning (12 jobs after 616), nothing
+    # about its missing cell.
+    assert {i.key for i in report.issues if i.row == 3} == {"intake.warning.jump"}
