@@ -3,15 +3,26 @@ cell with a line break is one row), with the text editor's line where the two di
 right of the last header are an error; a row that ends before a required column says so
 once, with the columns, and refuses the file."""
 
+from pathlib import Path
+
 import duckdb
 
 from analytics.i18n import t
 from analytics.intake import read_file, validate
+from tests.intake.conftest import table_checksums
+from tests.intake.test_bad_corpus import attempt
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def _report(intake_demo_db, text: str):
     with duckdb.connect(str(intake_demo_db), read_only=True) as con:
         return validate(con, read_file(text.encode("utf-8"), "rows.csv"), "en")
+
+
+def _fixture_report(intake_demo_db, path: Path):
+    with duckdb.connect(str(intake_demo_db), read_only=True) as con:
+        return validate(con, read_file(path, kind="park_quarter"), "ru")
 
 
 def test_a_quoted_line_break_is_one_row_and_the_message_gives_the_editor_line(intake_demo_db):
@@ -74,3 +85,62 @@ def test_a_row_ending_before_a_required_column_is_one_error_naming_the_columns(i
     # Row 3 draws only the warehouse's tenfold-jump warning (12 jobs after 616), nothing
     # about its missing cell.
     assert {i.key for i in report.issues if i.row == 3} == {"intake.warning.jump"}
+
+
+def test_a_park_name_split_by_an_unquoted_line_break_is_refused_at_its_row(
+    intake_demo_db, refused_db
+):
+    path = FIXTURES / "bad" / "row_split_by_unquoted_line_break.csv"
+    lines = path.read_bytes().decode("cp1251").split("\r\n")
+    # Excel (and csv) end a record at the bare line break inside the first name: row 2 is
+    # "Индустриальный парк" alone, row 3 starts with "«Тулмленд»".
+    first, second = lines[1].split("\n")
+    assert ";" not in first and second.startswith("«Тулмленд»;")
+    report = _fixture_report(intake_demo_db, path)
+    short = next(i for i in report.errors if i.key == "intake.error.short_row")
+    assert (short.row, short.line) == (2, None)
+    assert short.params == {"cells": 1, "columns": lines[0].count(";") + 1, "missing": ("Квартал",)}
+    assert "(«Квартал»)" in short.message("ru") and '("Квартал")' in short.message("en")
+    assert not [i for i in report.errors if i.row == 2 and i.key == "intake.error.required"]
+    # Both halves name no park of the registry.
+    unknown = [(i.row, i.value) for i in report.errors if i.key == "intake.error.unknown_park"]
+    assert unknown == [(2, "Индустриальный парк"), (3, "«Тулмленд»")]
+    before = table_checksums(refused_db)
+    keys, refused = attempt(refused_db, path, path.name, "park_quarter")
+    assert "intake.error.short_row" in keys and refused
+    assert table_checksums(refused_db) == before
+
+
+def test_negative_jobs_below_names_on_two_lines_point_at_the_excel_row(intake_demo_db, refused_db):
+    path = FIXTURES / "bad" / "negative_jobs_below_names_on_two_lines.csv"
+    text = path.read_bytes().decode("cp1251")
+    # The header is line 1; each record's quoted name takes two lines, so Excel's row r
+    # (r >= 2) starts on line 2 + 2 * (r - 2) = 2r - 2: row 4 on line 6. Check the file:
+    # the editor's line 6 opens the third record, the one holding "-15,0".
+    physical = text.replace("\r\n", "\n").split("\n")
+    assert physical[5].startswith('"Индустриальный парк') and "-15,0" in physical[6]
+    report = _fixture_report(intake_demo_db, path)
+    assert [(i.key, i.row, i.line, i.value) for i in report.errors] == [
+        ("intake.error.negative", 4, 6, "-15,0")
+    ]
+    for lang in ("ru", "uk", "en"):
+        assert report.messages(lang)[0].endswith(t("intake.where.line", lang, row=4, line=6))
+    before = table_checksums(refused_db)
+    keys, refused = attempt(refused_db, path, path.name, "park_quarter")
+    assert keys == {"intake.error.negative", "intake.has_errors"} and refused
+    assert table_checksums(refused_db) == before
+
+
+def test_a_1c_export_with_dropped_trailing_cells_reads_them_as_empty(intake_demo_db):
+    path = FIXTURES / "good" / "park_quarter_1c_short_rows.csv"
+    lines = path.read_bytes().decode("cp1251").split("\r\n")[1:-1]
+    width = lines[0].count(";") + 1
+    ended_early = [row for row, line in enumerate(lines, start=2) if line.count(";") + 1 < width]
+    assert len(ended_early) == 7  # the demo rows without a wage
+    report = _fixture_report(intake_demo_db, path)
+    assert report.issues == ()
+    read = report.read
+    assert [s.row for s in read.short_rows] == ended_early
+    assert {s.beyond for s in read.short_rows} == {("avg_wage",)}
+    rows = read.table.select(["_row", "avg_wage"]).to_pylist()
+    assert [r["_row"] for r in rows if r["avg_wage"] is None] == ended_early

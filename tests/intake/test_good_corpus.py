@@ -19,6 +19,13 @@ PARK_FILES = [
         {"encoding": "utf-8-sig", "delimiter": ",", "header_language": "en"},
     ),
     ("park_quarter_ru.xlsx", {"format": "xlsx", "header_language": "ru"}),
+    # Park names typed on two lines (Alt+Enter) and saved by Excel: quoted, with a line break.
+    (
+        "park_quarter_excel_line_breaks.csv",
+        {"encoding": "cp1251", "delimiter": ";", "decimal": ","},
+    ),
+    # A 1C export: rows end at their last filled cell (the wage, empty in some rows, is last).
+    ("park_quarter_1c_short_rows.csv", {"encoding": "cp1251", "delimiter": ";", "decimal": ","}),
     ("park_quarter_uk.xlsx", {"format": "xlsx", "header_language": "uk"}),
 ]
 REGION_FILES = [
