@@ -166,8 +166,9 @@ CREATE TABLE raw_municipality_quarter (
 );
 
 -- Simulated data only: the effects the demo generator planted, so estimators can be
--- checked for recovery. Grain: park x quarter x outcome; effect in the outcome's units on
--- the park's municipality (effects of parks in one municipality add up).
+-- checked for recovery. Grain: park x municipality x quarter x outcome; effect in the
+-- outcome's units on that municipality: the park's own (the direct effect) or a neighbour
+-- (a spillover, analytics/demo/spillover.py). Effects on one municipality add up.
 CREATE TABLE truth_effect (
     park_id           VARCHAR NOT NULL,
     municipality_code VARCHAR NOT NULL,
