@@ -410,6 +410,7 @@ _QUERIES.update(
         "region_indicator": _geo_query("region_indicator"),
         "region_kpis": _region_kpis_of,
         "country_kpis": lambda cur: _country_kpis(cur, park_kpis(None)),
+        "ring_effects": lambda cur, outcome: _ring_effects(cur, outcome),
         "region_series": lambda cur, indicator, region: cur.execute(
             "SELECT quarter, value FROM region_quarter WHERE indicator = ? AND region_code = ?"
             " ORDER BY quarter",
@@ -450,6 +451,17 @@ def region_indicator(indicator: str, quarter: dt.date) -> pd.DataFrame:
 def region_kpis(region: str | None) -> pd.DataFrame:
     """Parks' totals and shares of regional jobs and investment, region x quarter."""
     return _cached("region_kpis", _db_stamp(), region)
+
+
+def _ring_effects(cur, outcome: str) -> pd.DataFrame:
+    from analytics.policy.spatial import ring_effects_table  # imports the estimators
+
+    return ring_effects_table(cur, outcome)
+
+
+def ring_effects(outcome: str) -> pd.DataFrame:
+    """Spillovers of parks on neighbouring municipalities by distance ring (a few seconds)."""
+    return _cached("ring_effects", _db_stamp(), outcome)
 
 
 def country_kpis() -> pd.DataFrame:

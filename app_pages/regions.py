@@ -439,6 +439,57 @@ else:
     show_region_growth()
 
 
+# ------------------------------------------------------------------ spillovers by distance
+
+st.subheader(t("regions.spill.title", lang))
+st.caption(t("policy.rings.method", lang))
+municipal_catalogue = _shared.indicators("municipality")
+spill_names = dict(
+    zip(municipal_catalogue["code"], municipal_catalogue[f"name_{lang}"], strict=True)
+)
+spill_left, spill_right = st.columns([2, 1])
+spill_outcome = spill_left.selectbox(
+    t("regions.spill.outcome", lang),
+    list(spill_names),
+    index=list(spill_names).index("employment") if "employment" in spill_names else 0,
+    format_func=spill_names.__getitem__,
+    key="regions_spill_outcome",
+)
+# Three Callaway-Sant'Anna estimates take seconds: run on request, then kept in the cache.
+if spill_right.button(t("regions.spill.run", lang), key="regions_spill_run"):
+    st.session_state["regions_spill_ready"] = spill_outcome
+if st.session_state.get("regions_spill_ready") == spill_outcome:
+    with st.spinner(t("regions.spill.running", lang)):
+        rings = _shared.ring_effects(spill_outcome)
+    km = t("regions.spill.km", lang)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("regions.spill.col_ring", lang): [
+                    f"{fmt_number(lo, lang)}–{fmt_number(hi, lang)} {km}"
+                    for lo, hi in zip(rings["ring_low"], rings["ring_high"], strict=True)
+                ],
+                t("regions.spill.col_effect", lang): [
+                    _shared.format_cell(v, "pct_change", lang) for v in rings["pct"]
+                ],
+                t("regions.spill.col_ci", lang): [
+                    f"{_shared.format_cell(lo, 'pct_change', lang)} … "
+                    f"{_shared.format_cell(hi, 'pct_change', lang)}"
+                    for lo, hi in zip(rings["pct_low"], rings["pct_high"], strict=True)
+                ],
+                t("regions.spill.col_treated", lang): [
+                    fmt_number(n, lang) for n in rings["n_treated"]
+                ],
+                t("regions.spill.col_controls", lang): [
+                    fmt_number(n, lang) for n in rings["n_controls"]
+                ],
+            }
+        ),
+        hide_index=True,
+        key="regions_spill_table",
+    )
+    st.caption(t("regions.spill.reading", lang))
+
 # ------------------------------------------------------------------ all regions in the quarter
 
 st.subheader(t("regions.table_title", lang, quarter=fmt_quarter(quarter, lang)))

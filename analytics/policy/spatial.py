@@ -276,3 +276,37 @@ def ring_effect(
         control="never", alpha=alpha,
     )  # fmt: skip
     return RingEffect((float(ring[0]), float(ring[1])), aggte(result, "simple"), result, data)
+
+
+def ring_effects_table(
+    con: duckdb.DuckDBPyConnection,
+    outcome: str = "employment",
+    rings: Sequence[tuple[float, float]] = RINGS,
+) -> pd.DataFrame:
+    """Every ring's spillover on log ``outcome`` as a tidy table: ring_low, ring_high (km),
+    estimate, se, ci_low, ci_high (log points), the same as percent changes (pct, pct_low,
+    pct_high: exp(x) - 1), n_treated, n_controls."""
+    rows = []
+    for ring in rings:
+        effect = ring_effect(con, ring, outcome=outcome, rings=rings)
+        result = effect.result
+        rows.append(
+            {
+                "ring_low": ring[0],
+                "ring_high": ring[1],
+                "estimate": result.estimate,
+                "se": result.se,
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
+                "n_treated": effect.n_treated,
+                "n_controls": effect.n_controls,
+            }
+        )
+    table = pd.DataFrame(rows)
+    for log_column, pct_column in (
+        ("estimate", "pct"),
+        ("ci_low", "pct_low"),
+        ("ci_high", "pct_high"),
+    ):
+        table[pct_column] = np.expm1(table[log_column])
+    return table
