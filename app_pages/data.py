@@ -144,6 +144,7 @@ def commit(plan, accept_warnings: bool) -> None:
     with _shared.cursor() as cur:
         editor = users.require_editor(cur, user.name)
         summary = commit_import(cur, plan, user=editor.name, accept_warnings=accept_warnings)
+    _shared.forget_data_stamp()  # every page shows the new data on its next run
     st.session_state["data_summary"] = summary
     st.session_state.pop("data_preview", None)
 

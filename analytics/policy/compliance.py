@@ -30,6 +30,7 @@ from ``FIELD_UNITS``. A field this module does not know leaves its numbers witho
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ import pandas as pd
 import yaml
 
 from analytics.errors import UserError
-from analytics.i18n import fmt_date, fmt_number, fmt_percent, has_key, t
+from analytics.i18n import YAML_LOADER, fmt_date, fmt_number, fmt_percent, has_key, t
 from analytics.kpi.formulas import parse_quarter, quarter_end
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "data" / "compliance.yml"
@@ -137,10 +138,22 @@ class ComplianceConfig:
 def load_config(path: Path | str | None = None) -> ComplianceConfig:
     """Read and check the rules file (default ``data/compliance.yml``).
 
-    Raises UserError naming the rule and the problem when the file is not usable."""
+    Raises UserError naming the rule and the problem when the file is not usable. A file read
+    before is parsed again only when it changed (pages read the rules on every run)."""
     source = Path(path) if path is not None else DEFAULT_CONFIG
     try:
-        content = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        stat = source.stat()
+    except OSError as exc:
+        raise UserError("policy.config_unreadable", path=str(source), reason=str(exc)) from exc
+    return _load_config(str(source), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_config(path: str, mtime_ns: int, size: int) -> ComplianceConfig:
+    """The parsed rules of ``path`` as of its modification time and size (the cache key)."""
+    source = Path(path)
+    try:
+        content = yaml.load(source.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise UserError("policy.config_unreadable", path=str(source), reason=str(exc)) from exc
     jurisdictions = content.get("jurisdictions") if isinstance(content, dict) else None
