@@ -27,7 +27,9 @@ in whole persons (suppliers, services and commuters' spending near the park; eac
 park brings a tenth of a job to every municipality within 10 km). Spillovers of several parks
 add up. Hosts of operating parks get none (their own park's effect is the direct effect), nor
 does any other outcome: avg_wage, unemployment and the rest of a neighbour stay
-counterfactual, so they are the spillover's placebo outcomes. The truth is in
+counterfactual, so their true spillover is zero (not a clean placebo test all the same: the
+never-exposed comparisons lie in other regions, whose wage growth differs; see
+tests/policy/test_spillover_demo.py). The truth is in
 ``truth_effect`` as rows whose municipality is not the park's own (park, neighbour, quarter,
 outcome employment, event_time since the park opened, effect; 0 before opening).
 """
