@@ -76,20 +76,29 @@ def _reading(result: Any, lang: str) -> str:
 
 
 def effects_table(effects: Sequence[Any], lang: str) -> pd.DataFrame:
-    """One row per EffectResult (the effects engine's result contract)."""
-    rows = [
-        {
-            "outcome": r.outcome,
-            "method": r.method,
-            "estimate": r.estimate,
-            "se": r.se,
-            "ci_low": r.ci_low,
-            "ci_high": r.ci_high,
-            "n_units": r.n_units,
-            "reading": _reading(r, lang),
-        }
-        for r in effects
-    ]
+    """One row per effect: an EffectResult (the effects engine's result contract) or a
+    ParkEffect from analytics.effects.parks, whose outcome name, method and reading are in
+    words (an EffectResult alone only knows its panel column)."""
+    rows = []
+    for effect in effects:
+        result = getattr(effect, "result", effect)
+        described = hasattr(effect, "outcome_label")  # a ParkEffect
+        rows.append(
+            {
+                "outcome": effect.outcome_label(lang) if described else result.outcome,
+                "method": (
+                    t(f"impact.method_{effect.params['method']}", lang)
+                    if described
+                    else result.method
+                ),
+                "estimate": result.estimate,
+                "se": result.se,
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
+                "n_units": result.n_units,
+                "reading": effect.reading(lang) if described else _reading(result, lang),
+            }
+        )
     columns = ["outcome", "method", "estimate", "se", "ci_low", "ci_high", "n_units", "reading"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -148,8 +157,8 @@ def _suggest(review: Review, budget: pd.DataFrame, effects: pd.DataFrame) -> lis
 def recommendations_support(
     review: Review, effects: Sequence[Any] | None = None
 ) -> RecommendationsSupport:
-    """Findings, budget efficiency and effects (EffectResult objects, optional) side by side,
-    with rule-based suggestions for the chamber, in the review's language."""
+    """Findings, budget efficiency and effects (EffectResult or ParkEffect objects, optional)
+    side by side, with rule-based suggestions for the chamber, in the review's language."""
     budget = budget_table(review)
     table = effects_table(effects or (), review.lang)
     return RecommendationsSupport(

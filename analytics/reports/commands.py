@@ -27,6 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="ranking weights as code=weight pairs, e.g. occupancy_rate=0.5,jobs_per_ha=0.5",
     )
+    report.add_argument(
+        "--effects",
+        default=None,
+        help="municipal outcomes whose park effect the report estimates and reads, e.g."
+        " employment,avg_wage (Callaway-Sant'Anna on every park's municipality, log scale)",
+    )
     report.add_argument("-o", "--output", required=True, help="file to write")
     report.add_argument(
         "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
@@ -65,6 +71,16 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
     return weights
 
 
+def park_effects(con, outcomes: str | None) -> list:
+    """ParkEffect of every park on each of the comma-separated municipal ``outcomes`` (the
+    effects engine's defaults: Callaway-Sant'Anna, not-yet-treated comparisons, log scale)."""
+    if not outcomes:
+        return []
+    from analytics.effects.parks import park_effect
+
+    return [park_effect(con, outcome=o.strip()) for o in outcomes.split(",") if o.strip()]
+
+
 def run_report(args: argparse.Namespace, lang: str) -> int:
     from analytics.reports.document import build_report
 
@@ -75,8 +91,11 @@ def run_report(args: argparse.Namespace, lang: str) -> int:
         raise UserError("report.bad_format", value=fmt, allowed=", ".join(FORMATS))
     with connect(args.db or default_db_path(), read_only=True) as con:
         weights = parse_weights(args.weights)
+        effects = park_effects(con, args.effects)
         try:
-            content = build_report(con, args.quarter, args.region, args.park, lang, weights=weights)
+            content = build_report(
+                con, args.quarter, args.region, args.park, lang, effects=effects, weights=weights
+            )
         except ValueError as exc:  # weights naming unknown components, negative weights
             if weights is None:
                 raise

@@ -385,7 +385,7 @@ def build_report(
 ) -> ReportContent:
     """The report's content for ``quarter`` and one region, one park or all parks.
 
-    ``effects``: EffectResult objects to put beside the findings; ``weights``: ranking
+    ``effects``: EffectResult or ParkEffect objects to put beside the findings; ``weights``: ranking
     weights by KPI code (default ``analytics.kpi.ranking.DEFAULT_WEIGHTS``)."""
     check_language(lang)
     q = parse_quarter(quarter)
