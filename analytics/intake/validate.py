@@ -200,9 +200,17 @@ _SPACE_CHARS = " \t\u00a0\u202f'"
 
 
 def clean_number_sql(column: str) -> str:
-    """SQL dropping spaces, no-break spaces and apostrophes (thousands) and a typographic minus."""
+    """SQL dropping spaces, no-break spaces and apostrophes (thousands) and a typographic minus.
+
+    A separator between digits must split them into thousands ("1 234 567,5"); anything else
+    ("12 3", often a line break typed inside a number, or "1 2") is no number (NULL), rather
+    than the digits glued together."""
     chars = _SPACE_CHARS.replace("'", "''")
-    return f"replace(regexp_replace({column}, '[{chars}]', '', 'g'), '−', '-')"
+    text = f"trim(replace({column}, '−', '-'), ' \t\u00a0\u202f')"
+    separated = f"regexp_matches({text}, '[0-9][{chars}]+[0-9]')"
+    grouped = f"regexp_full_match({text}, '-?[0-9]{{1,3}}([{chars}][0-9]{{3}})+([.,][0-9]*)?')"
+    cleaned = f"regexp_replace({text}, '[{chars}]', '', 'g')"
+    return f"CASE WHEN {separated} AND NOT {grouped} THEN NULL ELSE {cleaned} END"
 
 
 def number_sql(s: str, decimal: str) -> str:
