@@ -57,7 +57,7 @@ import pandas as pd
 
 from analytics.effects.cs import aggte, att_gt
 from analytics.effects.panel import to_period_index
-from analytics.effects.reading import read_result
+from analytics.effects.reading import THIN_COHORT_UNITS, read_result
 from analytics.effects.results import EffectResult
 from analytics.effects.sunab import sun_abraham
 from analytics.effects.synth import synthetic_control
@@ -177,6 +177,15 @@ class ParkEffect:
     def method(self) -> str:
         return str(self.params["method"])
 
+    @property
+    def thin_cohorts(self) -> bool:
+        """Whether most treatment dates hold fewer than THIN_COHORT_UNITS treated units, for
+        the estimators whose standard errors then come out too small (CS, Sun-Abraham)."""
+        if self.params["method"] not in ("cs", "sa") or self.treated_units.empty:
+            return False
+        sizes = self.treated_units.groupby("first_quarter").size()
+        return bool((sizes < THIN_COHORT_UNITS).mean() > 0.5)
+
     def outcome_label(self, lang: str) -> str:
         """The outcome as the reading names it: "log of employment" for the log transform."""
         name = self.outcome_names.get(lang, self.params["outcome"])
@@ -194,7 +203,11 @@ class ParkEffect:
         if self.event_study is not None and self.result is not self.event_study:
             source = _with_event_study(self.result, self.event_study)
         text = read_result(
-            source, lang, outcome_label=self.outcome_label(lang), place=self.place(lang)
+            source,
+            lang,
+            outcome_label=self.outcome_label(lang),
+            place=self.place(lang),
+            thin_cohorts=self.thin_cohorts,
         )
         if self.params["transform"] == "log":
             text += " " + t("effects_parks.log_hint", lang)

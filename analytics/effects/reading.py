@@ -4,8 +4,15 @@ The text is deterministic and built only from catalogue sentences
 (``analytics/i18n/catalog/effects.yml``, keys ``effects.read.*``) with numbers formatted for
 the locale. It states the estimate with its interval, then the evidence for believing it,
 and hedges honestly: an interval spanning zero, a pre-trend test that rejects, a small
-breakdown value of the relative-magnitudes bound, few treated units, TWFE's forbidden
-comparisons, or a poor synthetic-control fit (its warnings).
+breakdown value of the relative-magnitudes bound, few treated units, thin cohorts, TWFE's
+forbidden comparisons, or a poor synthetic-control fit (its warnings).
+
+Thin cohorts: when most treatment dates hold one or two treated units, the influence-function
+standard errors of Callaway-Sant'Anna and Sun-Abraham miss the treated units' own variation
+(a cohort of one unit has none to estimate), so intervals come out too narrow and the
+pre-trend test rejects too often. On the demo, where trends are parallel by construction, the
+test rejected at 5% for 6 of 12 seeds. The reading then says so instead of reporting a
+pre-trend as a finding.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from analytics.i18n import check_language, fmt_number, t
 
 # Below this many treated units the reading warns that inference is fragile.
 FEW_TREATED_UNITS = 10
+# Cohorts with fewer treated units than this are thin; most cohorts thin: see the docstring.
+THIN_COHORT_UNITS = 3
 # A breakdown Mbar below 1 means: a post-period violation of parallel trends smaller than the
 # largest pre-period one would overturn the conclusion (Rambachan & Roth 2023).
 FRAGILE_BREAKDOWN = 1.0
@@ -45,9 +54,16 @@ def _p(value: float, lang: str) -> str:
 
 
 def read_result(
-    result: Any, lang: str, *, outcome_label: str | None = None, place: str | None = None
+    result: Any,
+    lang: str,
+    *,
+    outcome_label: str | None = None,
+    place: str | None = None,
+    thin_cohorts: bool = False,
 ) -> str:
-    """Sentences reading ``result`` for a non-specialist, in ``lang``."""
+    """Sentences reading ``result`` for a non-specialist, in ``lang``. ``thin_cohorts``: most
+    treatment dates hold fewer than ``THIN_COHORT_UNITS`` treated units (see the module
+    docstring)."""
     check_language(lang)
     outcome = outcome_label or result.outcome or t("effects.read.the_outcome", lang)
     where = t("effects.read.place", lang, place=place) if place else ""
@@ -55,7 +71,9 @@ def read_result(
     number = fmt_number(abs(result.estimate), lang, digits)
     level = round((1 - result.alpha) * 100)
     sentences = [_headline(result, lang, outcome, where, number, level, digits)]
-    sentences += _evidence(result, lang)
+    if thin_cohorts:
+        sentences.append(t("effects.read.thin_cohorts", lang))
+    sentences += _evidence(result, lang, thin_cohorts)
     return " ".join(s for s in sentences if s)
 
 
@@ -82,11 +100,11 @@ def _tidy(text: str) -> str:
     return text.replace(" ,", ",").replace(" .", ".").replace(" :", ":")
 
 
-def _evidence(result: Any, lang: str) -> list[str]:
+def _evidence(result: Any, lang: str, thin_cohorts: bool = False) -> list[str]:
     sentences: list[str] = []
     events = getattr(result, "event_study", None)
     if events is not None and len(events):
-        sentences += _event_study_sentences(result, lang)
+        sentences += _event_study_sentences(result, lang, thin_cohorts)
     permutation_p = getattr(result, "permutation_p_value", None)
     if permutation_p is not None and _finite(permutation_p):
         sentences.append(t("effects.read.placebo", lang, p=_p(permutation_p, lang)))
@@ -99,7 +117,7 @@ def _evidence(result: Any, lang: str) -> list[str]:
     return sentences
 
 
-def _event_study_sentences(result: Any, lang: str) -> list[str]:
+def _event_study_sentences(result: Any, lang: str, thin_cohorts: bool = False) -> list[str]:
     from analytics.effects.diagnostics import breakdown_mbar, pretrend_test
 
     sentences: list[str] = []
@@ -108,11 +126,10 @@ def _event_study_sentences(result: Any, lang: str) -> list[str]:
     except ValueError:
         return sentences
     if _finite(test.p_value):
-        key = (
-            "effects.read.pretrend_ok"
-            if test.p_value >= result.alpha
-            else "effects.read.pretrend_bad"
-        )
+        if test.p_value >= result.alpha:
+            key = "effects.read.pretrend_ok"
+        else:  # with thin cohorts the test rejects too often to be read as a finding
+            key = "effects.read.pretrend_thin" if thin_cohorts else "effects.read.pretrend_bad"
         sentences.append(t(key, lang, p=_p(test.p_value, lang)))
         try:
             breakdown = breakdown_mbar(result)

@@ -93,3 +93,39 @@ def test_unknown_language_is_refused():
 def test_reading_without_interval():
     res = EffectResult("sc", 5.0, math.nan, math.nan, math.nan, 10, 100, outcome="jobs")
     assert "no confidence interval" in read_result(res, "en")
+
+
+def test_thin_cohorts_turn_a_rejecting_pretrend_into_a_weak_signal_and_widen_the_doubt():
+    rejecting = result(pre=(30.0, -30.0), pre_se=5.0)
+    plain = read_result(rejecting, "en")
+    thin = read_result(rejecting, "en", thin_cohorts=True)
+    assert "Caution" in plain and "Caution" not in thin
+    assert "a weak signal, not a finding" in thin and "p < 0.001" in thin
+    assert "narrower than it should be" in thin
+    # a passing pre-trend test reads the same; only the interval gets the doubt
+    passing = read_result(result(), "en", thin_cohorts=True)
+    assert "pre-trends do not reject parallel trends" in passing
+    assert "narrower than it should be" in passing
+
+
+def test_the_demo_park_effect_has_thin_cohorts_and_says_so(demo_db):
+    import duckdb
+
+    from analytics.effects.parks import park_effect
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        # Outside check of the premise, from the registry: municipalities by the quarter their
+        # first park opened (its first resident); most quarters hold one or two of them.
+        per_quarter = [
+            n
+            for (n,) in con.execute(
+                "SELECT count(*) FROM (SELECT municipality_code,"
+                " date_trunc('quarter', min(first_resident_on)) AS q FROM park"
+                " WHERE first_resident_on IS NOT NULL GROUP BY ALL) GROUP BY q"
+            ).fetchall()
+        ]
+        effect = park_effect(con, outcome="employment")
+        twfe = park_effect(con, outcome="employment", method="twfe")
+    assert np.mean(np.array(per_quarter) < 3) > 0.5
+    assert effect.thin_cohorts and "narrower than it should be" in effect.reading("en")
+    assert not twfe.thin_cohorts  # TWFE's clustered errors are not built per cohort
