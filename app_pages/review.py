@@ -249,7 +249,13 @@ def weight_inputs() -> tuple[tuple[str, float], ...]:
 
 def show_ranking() -> None:
     weights = weight_inputs()
-    within_peers = st.toggle(t("policy_app.ranking.within_peers", lang), key="review_rank_peers")
+    within_peers = st.toggle(
+        t("policy_app.ranking.within_peers", lang),
+        # the widget's own state goes with the section; the choice outlives it
+        value=st.session_state.get("review_peers_chosen", False),
+        key="review_rank_peers",
+    )
+    st.session_state["review_peers_chosen"] = within_peers
     if within_peers:
         st.caption(t("policy.peer.method", lang))
     try:

@@ -167,7 +167,7 @@ def test_trend_chart_shows_the_quarterly_totals(app, demo_db):
     assert y == pytest.approx([r[0] for r in expected])
 
 
-def test_weights_set_in_the_ranking_stay_when_another_section_is_shown(app):
+def test_ranking_choices_stay_when_another_section_is_shown(app):
     at = open_section(app("en", page="review"), "ranking")
     at.number_input(key="review_weight_occupancy_rate").set_value(0.6).run()
     top = at.dataframe[-1].value.iloc[0]["Park"]
@@ -176,6 +176,10 @@ def test_weights_set_in_the_ranking_stay_when_another_section_is_shown(app):
     open_section(at, "ranking")
     assert at.number_input(key="review_weight_occupancy_rate").value == pytest.approx(0.6)
     assert at.dataframe[-1].value.iloc[0]["Park"] == top
+    at.toggle(key="review_rank_peers").set_value(True).run()
+    open_section(at, "trend")
+    open_section(at, "ranking")
+    assert at.toggle(key="review_rank_peers").value is True
 
 
 def test_the_open_section_is_kept_in_the_link(app_db):
