@@ -44,6 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     target.add_argument("--region", default=None, help="region code")
     target.add_argument("--municipality", default=None, help="municipality code")
     hist.add_argument("--format", choices=("text", "json"), default="text")
+    hist.add_argument(
+        "--last",
+        type=int,
+        default=None,
+        help=f"only the newest N changed values (text default {HISTORY_LINES}, JSON all; 0: all)",
+    )
     _db_arg(hist)
     hist.set_defaults(handler=run_history)
 
@@ -153,6 +159,11 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
 # ---------------------------------------------------------------- history
 
 
+# A park with years of corrected reports has thousands of changed values: a terminal shows the
+# newest ones unless asked for all (scripts reading JSON get everything by default).
+HISTORY_LINES = 50
+
+
 def run_history(args: argparse.Namespace, lang: str) -> int:
     targets = {"park": args.park, "region": args.region, "municipality": args.municipality}
     chosen = [(k, v) for k, v in targets.items() if v]
@@ -161,6 +172,12 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
     target, code = chosen[0]
     with connect(args.db or default_db_path(), read_only=True) as con:
         changes = history_mod.revisions(con, target, code)
+    total = len(changes)
+    last = args.last if args.last is not None else (0 if args.format == "json" else HISTORY_LINES)
+    if last < 0:
+        raise UserError("intake.history.bad_last", value=last)
+    if last:
+        changes = changes.tail(last)  # revisions come oldest first
     if args.format == "json":
         print(changes.to_json(orient="records", force_ascii=False, date_format="iso", indent=2))
         return 0
@@ -181,6 +198,8 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
                 new="–" if row.new is None else row.new,
             )
         )
+    if len(changes) < total:
+        print(t("intake.history.shown", lang, shown=len(changes), total=total))
     return 0
 
 
