@@ -154,6 +154,32 @@ def plotly_separators(lang: str) -> str:
     return ".," if lang == "en" else ", "
 
 
+def indicator_select(container, label: str, names: dict[str, str], key: str):
+    """A choice of indicator (code -> name in the language), employment first when offered."""
+    options = list(names)
+    return container.selectbox(
+        label,
+        options,
+        index=options.index("employment") if "employment" in names else 0,
+        format_func=names.__getitem__,
+        key=key,
+    )
+
+
+def quarter_axis_layout(figure, lang: str, title: str, unit_code: str, **layout) -> None:
+    """A chart over quarters labelled in the language: category x axis, the indicator and its
+    unit on the y axis, shares as percentages."""
+    figure.update_layout(
+        separators=plotly_separators(lang),
+        yaxis_title=title,
+        xaxis={"type": "category"},
+        margin={"t": 10},
+        **layout,
+    )
+    if unit_code == "share":
+        figure.update_yaxes(tickformat=".0%")
+
+
 @st.cache_data(show_spinner=False)
 def _cached(name: str, stamp: tuple[str, int, int], *args):
     """One cache for the queries pages use, keyed by function, data stamp and arguments."""

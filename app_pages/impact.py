@@ -58,13 +58,7 @@ level = left.radio(
 )
 catalogue = _shared.impact_outcomes(level)
 names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
-outcome = middle.selectbox(
-    t("impact.outcome", lang),
-    list(names),
-    index=list(names).index("employment") if "employment" in names else 0,
-    format_func=names.__getitem__,
-    key="impact_outcome",
-)
+outcome = _shared.indicator_select(middle, t("impact.outcome", lang), names, "impact_outcome")
 method = right.selectbox(
     t("impact.method", lang),
     METHODS,

@@ -258,16 +258,14 @@ with right:
                     name=t("parks.target", lang),
                 )
             )
-        fig.update_layout(
-            separators=_shared.plotly_separators(lang),
-            yaxis_title=f"{names[code]}, {units[code]}",
-            xaxis={"type": "category"},
-            margin={"t": 10},
+        _shared.quarter_axis_layout(
+            fig,
+            lang,
+            f"{names[code]}, {units[code]}",
+            unit_codes[code],
             height=400,
             legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
         )
-        if unit_codes[code] == "share":
-            fig.update_yaxes(tickformat=".0%")
         st.plotly_chart(fig, key="parks_kpi_chart")
         st.caption(t("parks.target_note", lang))
 

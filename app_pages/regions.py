@@ -448,12 +448,8 @@ spill_names = dict(
     zip(municipal_catalogue["code"], municipal_catalogue[f"name_{lang}"], strict=True)
 )
 spill_left, spill_right = st.columns([2, 1])
-spill_outcome = spill_left.selectbox(
-    t("regions.spill.outcome", lang),
-    list(spill_names),
-    index=list(spill_names).index("employment") if "employment" in spill_names else 0,
-    format_func=spill_names.__getitem__,
-    key="regions_spill_outcome",
+spill_outcome = _shared.indicator_select(
+    spill_left, t("regions.spill.outcome", lang), spill_names, "regions_spill_outcome"
 )
 # Three Callaway-Sant'Anna estimates take seconds: run on request, then kept in the cache.
 if spill_right.button(t("regions.spill.run", lang), key="regions_spill_run"):

@@ -348,15 +348,13 @@ def show_trend() -> None:
             + "<extra></extra>",
         )
     )
-    figure.update_layout(
-        separators=_shared.plotly_separators(lang),
-        yaxis_title=f"{names[trend_code]}, {units[trend_code]}",
-        xaxis={"type": "category"},
-        margin={"t": 10},
+    _shared.quarter_axis_layout(
+        figure,
+        lang,
+        f"{names[trend_code]}, {units[trend_code]}",
+        unit_codes[trend_code],
         height=300,
     )
-    if unit_codes[trend_code] == "share":
-        figure.update_yaxes(tickformat=".0%")
     st.plotly_chart(figure, key="review_trend_chart")
 
 
