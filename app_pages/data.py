@@ -15,7 +15,7 @@ from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, fmt_date, fmt_number, has_key, t
 from analytics.intake import Limits, commit_import, plan_import, read_file, users, validate
 from analytics.intake.columns import KINDS
-from analytics.intake.history import TARGETS
+from analytics.intake.history import TARGETS, value_text
 from app_pages import _shared
 
 MB = 1024 * 1024
@@ -327,8 +327,14 @@ if code is not None:
                     t("data.col_file", lang): changes["file_name"],
                     t("data.col_item", lang): changes["row_key"],
                     t("data.col_column", lang): changes["column_name"],
-                    t("data.col_old", lang): changes["old"].fillna("–"),
-                    t("data.col_new", lang): changes["new"].fillna("–"),
+                    t("data.col_old", lang): [
+                        value_text(v, n, lang)
+                        for v, n in zip(changes["old"], changes["numeric"], strict=True)
+                    ],
+                    t("data.col_new", lang): [
+                        value_text(v, n, lang)
+                        for v, n in zip(changes["new"], changes["numeric"], strict=True)
+                    ],
                 }
             ),
             hide_index=True,

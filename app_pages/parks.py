@@ -7,6 +7,7 @@ import streamlit as st
 
 from analytics import geo
 from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
+from analytics.intake.history import value_text
 from analytics.kpi.park_card import CARD_SERIES, filter_registry, series_with_targets
 from app_pages import _shared
 
@@ -501,6 +502,14 @@ else:
     history = card.revisions.assign(
         column_text=card.revisions["column_name"].map(lambda c: names.get(c, c)),
         kind_text=card.revisions["kind"].map(lambda k: t(f"parks.kind_{k}", lang)),
+        old_text=[
+            value_text(v, n, lang)
+            for v, n in zip(card.revisions["old"], card.revisions["numeric"], strict=True)
+        ],
+        new_text=[
+            value_text(v, n, lang)
+            for v, n in zip(card.revisions["new"], card.revisions["numeric"], strict=True)
+        ],
     )
     st.dataframe(
         _shared.display_table(
@@ -512,8 +521,8 @@ else:
                 ("kind_text", t("parks.col_kind", lang), "text"),
                 ("row_key", t("parks.col_row", lang), "text"),
                 ("column_text", t("parks.col_field", lang), "text"),
-                ("old", t("parks.col_old", lang), "text"),
-                ("new", t("parks.col_new", lang), "text"),
+                ("old_text", t("parks.col_old", lang), "text"),
+                ("new_text", t("parks.col_new", lang), "text"),
             ],
             lang,
         ),

@@ -194,8 +194,8 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
                 file=row.file_name,
                 item=f"{code} {row.row_key}".strip(),
                 column=row.column_name,
-                old="–" if row.old is None else row.old,
-                new="–" if row.new is None else row.new,
+                old=history_mod.value_text(row.old, row.numeric, lang),
+                new=history_mod.value_text(row.new, row.numeric, lang),
             )
         )
     if len(changes) < total:

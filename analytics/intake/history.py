@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import duckdb
 import pandas as pd
 
+from analytics.i18n import fmt_number
 from analytics.intake.columns import kind_spec
 
 _NULL = "<NULL>"
@@ -16,13 +20,20 @@ TARGETS = {
 }
 
 
+# DuckDB types whose values are numbers (shown in the reader's locale, not as stored text).
+_NUMERIC_TYPES = ("DOUBLE", "FLOAT", "REAL", "INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "DECIMAL")
+
+
 def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> str:
     keys = [k for k in kind_spec(kind).keys if k != key_col]
-    columns = [
-        r[0]
+    described = [
+        (r[0], str(r[1]))
         for r in con.execute(f"DESCRIBE raw_{kind}").fetchall()
         if r[0] not in {"source_id", key_col, *keys}
     ]
+    columns = [name for name, _ in described]
+    numeric = [name for name, kind_ in described if kind_.startswith(_NUMERIC_TYPES)]
+    numeric_sql = ", ".join(f"'{c}'" for c in numeric) or "NULL"
     row_key = " || ' ' || ".join(f"CAST({k} AS VARCHAR)" for k in keys) if keys else "''"
     # UNPIVOT drops NULLs, but "value removed" is a revision too: carry them as a marker.
     casts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '{_NULL}') AS {c}" for c in columns)
@@ -43,7 +54,8 @@ def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> s
         )
         SELECT s.loaded_at, coalesce(s.loaded_by, s.producer) AS loaded_by,
                coalesce(s.file_name, s.title) AS file_name, l.source_id,
-               '{kind}' AS kind, l.row_key, l.column_name, l.old, l.value AS new
+               '{kind}' AS kind, l.row_key, l.column_name, l.old, l.value AS new,
+               l.column_name IN ({numeric_sql}) AS numeric
         FROM lagged l JOIN source s USING (source_id)
         WHERE l.n > 1 AND l.old IS DISTINCT FROM l.value
     """
@@ -52,7 +64,8 @@ def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> s
 def revisions(con: duckdb.DuckDBPyConnection, target: str, code: str) -> pd.DataFrame:
     """Changed values of a park (registry, quarters, targets), a region or a municipality:
     one row per changed cell with loaded_at, loaded_by, file_name, source_id, kind,
-    row_key (quarter, indicator...), column_name, old and new (as text)."""
+    row_key (quarter, indicator...), column_name, old and new (as text) and numeric (whether
+    the column holds numbers; :func:`value_text` shows them in the reader's locale)."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}; got {target!r}")
     parts = [_revisions_sql(con, kind, key) for kind, key in TARGETS[target]]
@@ -60,3 +73,18 @@ def revisions(con: duckdb.DuckDBPyConnection, target: str, code: str) -> pd.Data
     return con.execute(
         f"SELECT * FROM ({sql}) ORDER BY source_id, kind, row_key, column_name", {"key": code}
     ).df()
+
+
+def value_text(value: str | None, numeric: bool, lang: str) -> str:
+    """A stored value as a reader expects it: numbers in the locale ("1 234", "12,5") without
+    the float's ".0", other values as stored, a removed value as a dash."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    if not numeric:
+        return str(value)
+    number = float(value)
+    if not math.isfinite(number):
+        return str(value)
+    exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    decimals = min(6, max(0, -int(exponent)))  # as many as the stored value has, up to six
+    return fmt_number(number, lang, decimals)

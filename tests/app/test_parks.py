@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from analytics.i18n import LANGUAGES, t
+from analytics.i18n import LANGUAGES, fmt_number, t
 
 
 def sql(db, query: str, params=()):
@@ -143,5 +143,6 @@ def test_a_corrected_report_appears_in_the_revisions_history(app_db, tmp_path):
     assert not at.exception, [e.value for e in at.exception]
     history = at.dataframe[-1].value
     row = history[history["Field"] == "Jobs at residents"].iloc[-1]
-    assert (float(row["Old value"]), float(row["New value"])) == (float(old), 1234.0)
+    # numbers in the reader's locale, without the stored float's ".0"
+    assert (row["Old value"], row["New value"]) == (fmt_number(float(old), "en"), "1,234")
     assert (row["By"], row["File"]) == ("boris", "corrected.xlsx")

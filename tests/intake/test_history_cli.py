@@ -32,11 +32,11 @@ def test_last_n_shows_the_newest_changes_and_says_how_many_there_are(corrected_t
     db, park = corrected_three_times
     assert main(["--lang", "en", "history", "--db", str(db), "--park", park, "--last", "2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.rsplit(": ", 1)[1] for line in lines[:2]] == ["1001.0 → 1002.0", "1002.0 → 1003.0"]
+    assert [line.rsplit(": ", 1)[1] for line in lines[:2]] == ["1,001 → 1,002", "1,002 → 1,003"]
     assert lines[2] == t("intake.history.shown", "en", shown=2, total=3)
     assert main(["--lang", "en", "history", "--db", str(db), "--park", park]) == 0
     everything = capsys.readouterr().out.strip().splitlines()
-    assert len(everything) == 3 and everything[-1].endswith("1002.0 → 1003.0")
+    assert len(everything) == 3 and everything[-1].endswith("1,002 → 1,003")
 
 
 def test_json_gives_every_change_unless_limited(corrected_three_times, capsys):
@@ -45,7 +45,8 @@ def test_json_gives_every_change_unless_limited(corrected_three_times, capsys):
     assert len(json.loads(capsys.readouterr().out)) == 3
     main(["history", "--db", str(db), "--park", park, "--format", "json", "--last", "1"])
     (only,) = json.loads(capsys.readouterr().out)
-    assert (only["old"], only["new"]) == ("1002.0", "1003.0")
+    # JSON keeps the stored text and says the column is numeric
+    assert (only["old"], only["new"], only["numeric"]) == ("1002.0", "1003.0", True)
 
 
 def test_a_negative_count_is_refused_in_words(corrected_three_times, capsys):
