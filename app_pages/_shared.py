@@ -67,6 +67,20 @@ def url_choice(key: str, options: list, default=None):
     return default if default in options else (options[0] if options else None)
 
 
+def region_select(container, label: str, names: dict[str, str], all_label: str, key: str):
+    """A region choice with "all regions" (None) first, kept in the URL (?region=XD-05)."""
+    options = [None, *names]
+    return container.selectbox(
+        label,
+        options,
+        index=options.index(url_choice("region", options, None)),
+        format_func=lambda c: all_label if c is None else names[c],
+        key=key,
+        on_change=remember_choice,
+        args=("region", key),
+    )
+
+
 def remember_choice(key: str, widget_key: str) -> None:
     """Write a widget's value to the URL (use as ``on_change=remember_choice, args=(...)``)."""
     value = st.session_state.get(widget_key)

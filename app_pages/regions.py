@@ -45,15 +45,8 @@ indicator_names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=
 indicator_units = dict(zip(catalogue["code"], catalogue["unit"], strict=True))
 
 left, middle, right = st.columns(3)
-region_options = [None, *region_names]
-region = left.selectbox(
-    t("regions.region", lang),
-    region_options,
-    index=region_options.index(_shared.url_choice("region", region_options, None)),
-    format_func=lambda c: t("regions.all", lang) if c is None else region_names[c],
-    key="regions_region",
-    on_change=_shared.remember_choice,
-    args=("region", "regions_region"),
+region = _shared.region_select(
+    left, t("regions.region", lang), region_names, t("regions.all", lang), "regions_region"
 )
 quarter_codes = list(quarter_by_code)
 chosen_quarter = middle.selectbox(

@@ -10,6 +10,7 @@ from analytics.kpi.formulas import parse_quarter, shift_quarter
 from analytics.kpi.ranking import DEFAULT_WEIGHTS
 from analytics.kpi.review import REPORT_DUE_DAYS
 from analytics.reports.commands import FORMATS
+from analytics.reports.document import ranking_columns
 from analytics.reports.document import status_columns as status_table_columns
 from app_pages import _shared
 
@@ -58,15 +59,12 @@ quarter = left.selectbox(
     on_change=_shared.remember_choice,
     args=("quarter", "review_quarter"),
 )
-region_options = [None, *regions]
-region = right.selectbox(
+region = _shared.region_select(
+    right,
     t("review.page.region", lang),
-    region_options,
-    index=region_options.index(_shared.url_choice("region", region_options, None)),
-    format_func=lambda c: t("review.page.all_regions", lang) if c is None else regions[c],
-    key="review_region",
-    on_change=_shared.remember_choice,
-    args=("region", "review_region"),
+    regions,
+    t("review.page.all_regions", lang),
+    "review_region",
 )
 
 q = parse_quarter(quarter)
@@ -282,16 +280,7 @@ def show_ranking() -> None:
     st.dataframe(
         _shared.display_table(
             table,
-            [
-                *(group_column if within_peers else []),
-                ("rank", t("report.col.rank", lang), "int"),
-                ("name", t("report.col.park", lang), "text"),
-                ("type_text", t("report.col.park_type", lang), "text"),
-                ("index", t("report.col.index", lang), "num1"),
-                ("rank_change", t("report.col.rank_change", lang), "signed"),
-                ("components_used", t("report.col.components", lang), "int"),
-                ("thin_text", t("report.col.thin", lang), "text"),
-            ],
+            [*(group_column if within_peers else []), *ranking_columns(lang)],
             lang,
         ),
         hide_index=True,

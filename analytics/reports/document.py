@@ -154,6 +154,20 @@ def _table(key, title, columns: Sequence[tuple[str, str, CellKind]], frame) -> T
     return Table(key, title, tuple(h for _, h, _ in columns), tuple(k for *_, k in columns), data)
 
 
+def ranking_columns(lang: str) -> list[tuple[str, str, CellKind]]:
+    """The ranking table's columns (frame column, header, kind), shared by the reports and the
+    review page; the report adds the components left out of each index."""
+    return [
+        ("rank", t("report.col.rank", lang), "int"),
+        ("name", t("report.col.park", lang), "text"),
+        ("type_text", t("report.col.park_type", lang), "text"),
+        ("index", t("report.col.index", lang), "num1"),
+        ("rank_change", t("report.col.rank_change", lang), "signed"),
+        ("components_used", t("report.col.components", lang), "int"),
+        ("thin_text", t("report.col.thin", lang), "text"),
+    ]
+
+
 def status_columns(lang: str) -> list[tuple[str, str, CellKind]]:
     """The park status table's columns (frame column, header, kind), shared by the reports
     and the review page so both show the same table."""
@@ -280,13 +294,7 @@ def _ranking_table(ranking, review, ctx: _Context) -> Table:
     )
     frame["missing_text"] = [missing.get(p, "") for p in frame["park_id"]]
     columns = [
-        ("rank", t("report.col.rank", lang), "int"),
-        ("name", t("report.col.park", lang), "text"),
-        ("type_text", t("report.col.park_type", lang), "text"),
-        ("index", t("report.col.index", lang), "num1"),
-        ("rank_change", t("report.col.rank_change", lang), "signed"),
-        ("components_used", t("report.col.components", lang), "int"),
-        ("thin_text", t("report.col.thin", lang), "text"),
+        *ranking_columns(lang),
         ("missing_text", t("report.col.missing", lang), "text"),
     ]
     return _table("ranking", t("report.table.ranking", lang), columns, frame)
