@@ -262,20 +262,41 @@ def ring_effect(
     estimate of the same outcome are comparable. Comparisons are never-exposed units only:
     a not-yet-exposed neighbour may already feel a park just outside the ring.
     """
+    (effect,) = ring_effects(con, outcome=outcome, rings=rings, only=[ring], transform=transform,
+                             alpha=alpha)  # fmt: skip
+    return effect
+
+
+def ring_effects(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    outcome: str = "employment",
+    rings: Sequence[tuple[float, float]] = RINGS,
+    only: Sequence[tuple[float, float]] | None = None,
+    transform: str = "log",
+    alpha: float = 0.05,
+) -> list[RingEffect]:
+    """:func:`ring_effect` of every ring in ``only`` (default: all ``rings``), reading the panel
+    and the distances once for all of them."""
     # Imported here: the regions page imports this module and needs no estimator.
     from analytics.effects.cs import aggte, att_gt
     from analytics.effects.parks import park_panel, quarter_label
 
-    panel = park_panel(con, outcome=outcome, transform=transform)
-    sample = ring_sample(municipal_ring_treatment(con, rings), ring, rings)
-    treat_time = [("" if pd.isna(v) else quarter_label(v)) for v in sample["treat_time"]]
-    units = pd.DataFrame({"unit": sample["municipality_code"], "treat_time": treat_time})
-    data = panel.data.drop(columns="first_quarter").merge(units, on="unit")
-    result = att_gt(
-        data, unit="unit", time="quarter", outcome="value", treat_time="treat_time",
-        control="never", alpha=alpha,
-    )  # fmt: skip
-    return RingEffect((float(ring[0]), float(ring[1])), aggte(result, "simple"), result, data)
+    panel = park_panel(con, outcome=outcome, transform=transform).data.drop(columns="first_quarter")
+    exposure = municipal_ring_treatment(con, rings)
+    effects = []
+    for ring in rings if only is None else only:
+        sample = ring_sample(exposure, ring, rings)
+        treat_time = [("" if pd.isna(v) else quarter_label(v)) for v in sample["treat_time"]]
+        units = pd.DataFrame({"unit": sample["municipality_code"], "treat_time": treat_time})
+        data = panel.merge(units, on="unit")
+        result = att_gt(
+            data, unit="unit", time="quarter", outcome="value", treat_time="treat_time",
+            control="never", alpha=alpha,
+        )  # fmt: skip
+        ring_km = (float(ring[0]), float(ring[1]))
+        effects.append(RingEffect(ring_km, aggte(result, "simple"), result, data))
+    return effects
 
 
 def ring_effects_table(
@@ -287,13 +308,12 @@ def ring_effects_table(
     estimate, se, ci_low, ci_high (log points), the same as percent changes (pct, pct_low,
     pct_high: exp(x) - 1), n_treated, n_controls."""
     rows = []
-    for ring in rings:
-        effect = ring_effect(con, ring, outcome=outcome, rings=rings)
+    for effect in ring_effects(con, outcome=outcome, rings=rings):
         result = effect.result
         rows.append(
             {
-                "ring_low": ring[0],
-                "ring_high": ring[1],
+                "ring_low": effect.ring[0],
+                "ring_high": effect.ring[1],
                 "estimate": result.estimate,
                 "se": result.se,
                 "ci_low": result.ci_low,
