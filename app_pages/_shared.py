@@ -236,9 +236,8 @@ def explore_series(level, indicator, group_by, start, end, region) -> explore.Se
     return _cached("series", _db_stamp(), level, indicator, group_by, start, end, region)
 
 
-def unit_label(unit: str, lang: str, currency: str | None = None) -> str:
-    """A unit in words; ``currency`` when the caller already has it (saves a lookup)."""
-    return _unit_label(unit, lang, currency or _cached("currency", _db_stamp()))
+def unit_label(unit: str, lang: str) -> str:
+    return _unit_label(unit, lang, _cached("currency", _db_stamp()))
 
 
 # ---------------------------------------------------------------------------------------
