@@ -11,53 +11,43 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-import yaml
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent, get_currency_symbol
 
-LANGUAGES: tuple[str, ...] = ("ru", "uk", "en")
-DEFAULT_LANGUAGE = "ru"
+from analytics.messages import (
+    CATALOG_DIR,
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    YAML_LOADER,
+    catalog,
+    check_language,
+    has_key,
+    t,
+)
+from analytics.quarter import Quarter
+
+# The catalogue itself lives in analytics/messages.py (below the Quarter type, which puts
+# itself into words); these names are re-exported so callers import everything from here.
+__all__ = [
+    "CATALOG_DIR",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "YAML_LOADER",
+    "catalog",
+    "check_language",
+    "fmt_date",
+    "fmt_number",
+    "fmt_percent",
+    "fmt_quarter",
+    "has_key",
+    "language_from_env",
+    "t",
+    "unit_label",
+]
+
 BABEL_LOCALES = {"ru": "ru_RU", "uk": "uk_UA", "en": "en_GB"}
-CATALOG_DIR = Path(__file__).with_name("catalog")
-ROMAN_QUARTERS = ("I", "II", "III", "IV")
-# libyaml's loader parses the catalogue ~10x faster than the pure-Python one (every command
-# and app start reads it); PyYAML wheels ship it, the fallback keeps plain installs working.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@cache
-def catalog() -> dict[str, dict[str, str]]:
-    """All messages, merged from every catalogue file; a key defined twice is an error."""
-    merged: dict[str, dict[str, str]] = {}
-    for path in sorted(CATALOG_DIR.glob("*.yml")):
-        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
-        for key, texts in entries.items():
-            if key in merged:
-                raise ValueError(f"message key {key!r} is defined twice (again in {path.name})")
-            merged[key] = texts
-    return merged
-
-
-def check_language(lang: str) -> str:
-    if lang not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {lang!r}")
-    return lang
-
-
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
-    """The message ``key`` in ``lang`` with ``params`` substituted. Unknown keys raise KeyError."""
-    check_language(lang)
-    text = catalog()[key][lang]
-    return text.format(**params) if params else text
-
-
-def has_key(key: str) -> bool:
-    return key in catalog()
 
 
 def language_from_env(default: str = "en") -> str:
@@ -94,17 +84,14 @@ def fmt_date(value: dt.date | None, lang: str, style: str = "medium") -> str:
     return format_date(value, format=style, locale=BABEL_LOCALES[check_language(lang)])
 
 
-def fmt_quarter(value: dt.date | tuple[int, int], lang: str) -> str:
+def fmt_quarter(value: Quarter | dt.date | tuple[int, int], lang: str) -> str:
     """A quarter as users write it: "III кв. 2024" in ru/uk, "Q3 2024" in en.
 
-    ``value`` is the first day of the quarter (how the warehouse stores quarters)
-    or a ``(year, quarter)`` pair.
+    ``value`` is a :class:`Quarter`, a date inside the quarter (the warehouse stores quarters
+    as their first day) or a ``(year, quarter)`` pair. The words are :meth:`Quarter.text`.
     """
-    if isinstance(value, tuple):
-        year, quarter = value
-    else:
-        year, quarter = value.year, (value.month - 1) // 3 + 1
-    return t("quarter.label", lang, roman=ROMAN_QUARTERS[quarter - 1], q=quarter, year=year)
+    quarter = Quarter(*value) if isinstance(value, tuple) else Quarter.of(value)
+    return quarter.text(lang)
 
 
 def unit_label(unit: str, lang: str, currency: str | None = None) -> str:
