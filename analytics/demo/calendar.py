@@ -3,10 +3,15 @@ internally so that 2026 roadmap targets can be set from the same simulated path.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
-FIRST_QUARTER = pd.Timestamp("2012-01-01")
+from analytics.quarter import Quarter
+
+FIRST = Quarter(2012, 1)
+FIRST_QUARTER = pd.Timestamp(FIRST.start)
 LAST_QUARTER = pd.Timestamp("2025-10-01")
 QUARTERS = pd.date_range(FIRST_QUARTER, LAST_QUARTER, freq="QS")  # quarter = its first day
 N_QUARTERS = len(QUARTERS)  # 56
@@ -19,12 +24,12 @@ LAST_TARGET_YEAR = 2026
 
 def quarter_start(index: int) -> pd.Timestamp:
     """The first day of quarter ``index`` (0 = 2012Q1), also beyond the reported range."""
-    return FIRST_QUARTER + pd.DateOffset(months=3 * int(index))
+    return pd.Timestamp((FIRST + int(index)).start)
 
 
-def quarter_index(day: pd.Timestamp) -> int:
+def quarter_index(day: dt.date | pd.Timestamp) -> int:
     """Index of the quarter containing ``day`` (0 = 2012Q1)."""
-    return (day.year - FIRST_QUARTER.year) * 4 + (day.month - 1) // 3
+    return Quarter.of(day) - FIRST
 
 
 def year_q4_index(year: int) -> int:

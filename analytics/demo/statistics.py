@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.demo.calendar import N_QUARTERS, QUARTER_OF_YEAR, QUARTERS, ar1
+from analytics.demo.calendar import FIRST, N_QUARTERS, QUARTER_OF_YEAR, QUARTERS, ar1
+from analytics.quarter import Quarter
 
 T = N_QUARTERS
 YEARS_SINCE_2012 = np.arange(T) / 4.0
@@ -41,9 +42,11 @@ STATISTICS = (
 def _quarter_effects(shocks: dict[str, float]) -> np.ndarray:
     """A series over the reported quarters that is zero except at the listed 'YYYYQn' keys."""
     series = np.zeros(T)
-    labels = [f"{q.year}Q{(q.month - 1) // 3 + 1}" for q in QUARTERS]
     for label, value in shocks.items():
-        series[labels.index(label)] = value
+        position = Quarter.parse(label) - FIRST
+        if not 0 <= position < T:
+            raise ValueError(f"shock quarter {label} is outside the demo's quarters")
+        series[position] = value
     return series
 
 

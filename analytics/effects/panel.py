@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import UserError
+from analytics.quarter import Quarter, quarter_index
 
 FIRST_TREATED = "first_treated"
 TREATED = "treated"
@@ -33,8 +34,6 @@ RESERVED_COLUMNS = (FIRST_TREATED, TREATED)
 FREQUENCIES = ("quarter", "year", "integer")
 # Integer periods in this range read as calendar years (anything else is a plain index).
 YEAR_RANGE = (1000, 3000)
-_QUARTER_YEAR_FIRST = re.compile(r"^\s*(\d{4})\s*[-_/ .]?\s*[Qq]\s*([1-4])\s*$")
-_QUARTER_FIRST = re.compile(r"^\s*[Qq]\s*([1-4])\s*[-_/ .]?\s*(\d{4})\s*$")
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 # How many offending values an error message lists.
 MAX_LISTED = 5
@@ -97,8 +96,7 @@ class Panel:
 def period_label(period: int, frequency: str) -> str:
     """A period index back in the user's notation: 8098 -> "2024Q3" for quarters."""
     if frequency == "quarter":
-        year, quarter = divmod(int(period), 4)
-        return f"{year}Q{quarter + 1}"
+        return Quarter.from_index(int(period)).label
     return str(int(period))
 
 
@@ -155,26 +153,17 @@ def _date_periods(dates: pd.DatetimeIndex) -> tuple[np.ndarray, str]:
         raise ValueError(
             "dates must be the first day of a quarter (monthly data are not supported)"
         )
-    return years * 4 + (months - 1) // 3, "quarter"
+    return quarter_index(dates), "quarter"
 
 
 def _parse_quarters(text: pd.Series) -> np.ndarray | None:
-    """Quarter labels as period indexes, or None when the values are not all quarter labels."""
-    year_first = text.str.extract(_QUARTER_YEAR_FIRST)
-    if year_first.notna().all().all():
-        return (
-            year_first[0].astype("int64").to_numpy() * 4
-            + year_first[1].astype("int64").to_numpy()
-            - 1
-        )
-    quarter_first = text.str.extract(_QUARTER_FIRST)
-    if quarter_first.notna().all().all():
-        return (
-            quarter_first[1].astype("int64").to_numpy() * 4
-            + quarter_first[0].astype("int64").to_numpy()
-            - 1
-        )
-    return None
+    """Quarter labels as period indexes, or None when the values are not all quarter labels
+    (dates are read as dates, not as the quarters that contain them)."""
+    distinct = text.unique()
+    quarters = {v: Quarter.try_parse(v, dates=False) for v in distinct}
+    if any(q is None for q in quarters.values()):
+        return None
+    return text.map({v: q.index for v, q in quarters.items()}).to_numpy(dtype=np.int64)
 
 
 def prepare_panel(

@@ -38,6 +38,7 @@ from analytics.intake.columns import (
 )
 from analytics.intake.periods import current_quarter, parse_date, parse_period, parse_quarter
 from analytics.intake.readers import ReadResult
+from analytics.quarter import Quarter
 
 Severity = str  # "error" | "warning"
 # Excel on a ru/uk machine turns "12,3" typed into a '.'-decimal file into a date ("12.мар").
@@ -98,7 +99,7 @@ class Issue:
 
 def _fmt_param(value: Any, lang: str) -> Any:
     if isinstance(value, dt.date):
-        return fmt_quarter(value, lang) if value.day == 1 and value.month % 3 == 1 else value
+        return fmt_quarter(value, lang) if Quarter.of(value).start == value else value
     if isinstance(value, float):
         return fmt_number(value, lang, 0 if value.is_integer() else 2)
     if isinstance(value, tuple):  # names, each quoted as the language quotes

@@ -13,13 +13,13 @@ formula text; the functions here are what those formulas mean.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics.errors import UserError
+from analytics.quarter import Quarter, quarter_index
 
 # Derived park KPIs, in the order tables show them (codes of the indicator catalogue).
 PARK_KPIS: tuple[str, ...] = (
@@ -44,40 +44,31 @@ PARK_KPIS: tuple[str, ...] = (
 COST_KPIS: tuple[str, ...] = ("cost_per_job", "cost_per_net_job", "revenue_per_public_money")
 REGION_KPIS: tuple[str, ...] = ("park_jobs_share", "park_investment_share")
 
-_QUARTER_TEXT = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
-
 
 # ---------------------------------------------------------------------------------------
 # Periods
 
 
-def parse_quarter(value: str | dt.date | pd.Timestamp) -> dt.date:
-    """``"2025Q2"`` (or ``2025-Q2``, or any date inside the quarter) -> the quarter's first day."""
+def parse_quarter(value: str | dt.date | pd.Timestamp | Quarter) -> dt.date:
+    """A quarter as given on the command line or in a URL (``"2025Q2"``, ``II кв. 2025``: the
+    grammar of :meth:`Quarter.parse`), or any date inside it -> the quarter's first day, as
+    the warehouse stores it. Text that names no quarter raises ``kpi.bad_quarter``."""
     if isinstance(value, str):
-        match = _QUARTER_TEXT.match(value)
-        if not match:
+        quarter = Quarter.try_parse(value)
+        if quarter is None:
             raise UserError("kpi.bad_quarter", value=value)
-        year, quarter = int(match[1]), int(match[2])
-        return dt.date(year, 3 * quarter - 2, 1)
-    day = pd.Timestamp(value).date()
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        return quarter.start
+    return Quarter.of(value).start
 
 
 def shift_quarter(quarter: dt.date, quarters: int) -> dt.date:
     """The first day of the quarter ``quarters`` later (negative: earlier)."""
-    index = quarter.year * 4 + (quarter.month - 1) // 3 + quarters
-    return dt.date(index // 4, 3 * (index % 4) + 1, 1)
+    return Quarter.of(quarter).shift(quarters).start
 
 
 def quarter_end(quarter: dt.date) -> dt.date:
     """The last day of the quarter that starts on ``quarter``."""
-    return shift_quarter(quarter, 1) - dt.timedelta(days=1)
-
-
-def quarter_index(quarters: pd.Series) -> pd.Series:
-    """Quarters as consecutive integers (year * 4 + quarter - 1), to count gaps between them."""
-    stamps = pd.to_datetime(quarters)
-    return stamps.dt.year * 4 + (stamps.dt.month - 1) // 3
+    return Quarter.of(quarter).end
 
 
 def years_since_opening(quarter: pd.Series, opened_on: pd.Series) -> pd.Series:

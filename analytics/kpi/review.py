@@ -32,6 +32,7 @@ import pandas as pd
 from analytics.i18n import check_language, fmt_number, fmt_percent, fmt_quarter, t
 from analytics.kpi import formulas
 from analytics.kpi.formulas import parse_quarter, quarter_end, shift_quarter
+from analytics.quarter import Quarter
 
 REPORT_DUE_DAYS = 30
 LOW_OCCUPANCY = 0.20  # share of leasable area
@@ -161,8 +162,8 @@ def check_targets(
     annual = (targets["period_type"] == "year") & (period == pd.Timestamp(start_of_year))
     quarterly = (targets["period_type"] == "quarter") & (period == pd.Timestamp(quarter))
     due = targets.loc[annual | quarterly, columns].reset_index(drop=True)
-    k = (quarter.month - 1) // 3 + 1
-    last_q4 = pd.Timestamp(dt.date(quarter.year - 1, 10, 1))
+    k = Quarter.of(quarter).q
+    last_q4 = pd.Timestamp(Quarter(quarter.year - 1, 4).start)
 
     due["value"] = _values_at(kpis_all, due, pd.Timestamp(quarter))
     starts = np.nan_to_num(_values_at(kpis_all, due, last_q4), nan=0.0)

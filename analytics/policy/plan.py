@@ -46,6 +46,7 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, t
+from analytics.quarter import Quarter, quarter_index
 
 Method = Literal["drift", "holt"]
 METHODS: tuple[str, ...] = ("drift", "holt")
@@ -131,12 +132,6 @@ def chance_text(probability: float, lang: str) -> str:
     return t("policy.forecast.chance", lang, p=fmt_percent(probability, lang, 0))
 
 
-def quarter_numbers(index: pd.Index) -> np.ndarray:
-    """Quarter starts as consecutive integers (year * 4 + quarter - 1)."""
-    stamps = pd.DatetimeIndex(index)
-    return np.asarray(stamps.year * 4 + (stamps.month - 1) // 3, dtype=int)
-
-
 def drift_forecast(
     series: pd.Series, steps: int, alpha: float = 0.05, commitment: float | None = None
 ) -> tuple[float, float, float, float]:
@@ -146,7 +141,7 @@ def drift_forecast(
     observed = series.dropna().sort_index()
     if len(observed) < 3:  # two gains at least, for a spread of the gains
         raise ValueError("a drift forecast needs at least 3 reported values")
-    elapsed = np.diff(quarter_numbers(observed.index)).astype(float)
+    elapsed = np.diff(quarter_index(observed.index)).astype(float)
     gains = np.diff(observed.to_numpy(float))
     # gain / quarters elapsed has variance s^2 / elapsed: weight by elapsed
     fit = sm.WLS(gains / elapsed, np.ones((len(gains), 1)), weights=elapsed).fit()
@@ -176,8 +171,7 @@ def forecast_series(
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     observed = series.dropna().sort_index()
-    last = quarter_numbers(observed.index[-1:])[0]
-    steps = int(quarter_numbers(pd.DatetimeIndex([pd.Timestamp(target_quarter)]))[0] - last)
+    steps = Quarter.of(target_quarter) - Quarter.of(observed.index[-1])
     if steps < 0:
         raise ValueError("target_quarter lies before the last observation")
     if method == "drift":
