@@ -240,17 +240,32 @@ def quarter_index(values: Any) -> Any:
     return _like(values, index)
 
 
+def _month_starts(months: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    starts = (months - _EPOCH_MONTHS).astype("datetime64[M]").astype("datetime64[ns]")
+    starts[missing] = np.datetime64("NaT")
+    return starts
+
+
+def _like_dates(values: Any, dates: np.ndarray) -> Any:
+    if isinstance(values, pd.Series):
+        return pd.Series(dates, index=values.index, name=values.name)
+    return pd.DatetimeIndex(dates)
+
+
 def quarter_start_series(values: Any) -> Any:
     """The first day of the quarter containing each date (datetime64[ns]; NaT stays NaT).
 
     A Series in gives a Series on the same index, anything else a DatetimeIndex.
     """
     months, missing = _months(values)
-    starts = (months - months % 3 - _EPOCH_MONTHS).astype("datetime64[M]").astype("datetime64[ns]")
-    starts[missing] = np.datetime64("NaT")
-    if isinstance(values, pd.Series):
-        return pd.Series(starts, index=values.index, name=values.name)
-    return pd.DatetimeIndex(starts)
+    return _like_dates(values, _month_starts(months - months % 3, missing))
+
+
+def quarter_end_series(values: Any) -> Any:
+    """The last day of the quarter containing each date, as :func:`quarter_start_series`."""
+    months, missing = _months(values)
+    next_start = _month_starts(months - months % 3 + 3, missing)
+    return _like_dates(values, next_start - np.timedelta64(1, "D"))
 
 
 def index_to_start(indexes: Any) -> pd.DatetimeIndex:

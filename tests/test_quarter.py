@@ -13,6 +13,7 @@ from analytics.quarter import (
     index_to_start,
     looks_like_quarter,
     parse_date,
+    quarter_end_series,
     quarter_index,
     quarter_start_series,
 )
@@ -186,6 +187,9 @@ def test_vectorised_helpers_agree_with_the_scalar_type():
     assert starts.index.equals(series.index) and starts.tolist() == expected_start
     assert quarter_start_series(days).tolist() == expected_start
     assert index_to_start(expected_index).tolist() == expected_start
+    expected_end = [pd.Timestamp(Quarter.of(d).end) for d in days]
+    assert quarter_end_series(series).tolist() == expected_end
+    assert quarter_end_series(days).tolist() == expected_end
 
 
 def test_vectorised_helpers_keep_missing_dates_missing():
@@ -193,5 +197,6 @@ def test_vectorised_helpers_keep_missing_dates_missing():
     assert quarter_index(series).iloc[0] == Quarter(2024, 2).index
     assert np.isnan(quarter_index(series).iloc[1])
     assert quarter_start_series(series).isna().tolist() == [False, True]
+    assert quarter_end_series(series).isna().tolist() == [False, True]
     aware = pd.Series(pd.to_datetime(["2024-03-31 23:30"]).tz_localize("Europe/Moscow"))
     assert quarter_index(aware).tolist() == [Quarter(2024, 1).index]

@@ -28,6 +28,7 @@ from analytics.demo.calendar import (
     year_q4_index,
 )
 from analytics.demo.geography import ROOTS, Geography
+from analytics.quarter import Quarter
 
 TX = N_QUARTERS_EXTENDED
 PARK_TYPES = ("industrial_park", "technopark", "sez", "industrial_site")
@@ -181,7 +182,7 @@ def _dates(rng: np.random.Generator, status: str, opening_year: int | None) -> d
     opened = closed = None
     if status == "operating":
         quarter = int(rng.integers(0, 4))
-        opened = pd.Timestamp(opening_year, 3 * quarter + 1, 1) + pd.Timedelta(
+        opened = pd.Timestamp(Quarter(opening_year, quarter + 1).start) + pd.Timedelta(
             days=int(rng.integers(0, 85))
         )
         founded = opened - pd.Timedelta(days=int(rng.integers(365, 3 * 365)))

@@ -52,6 +52,7 @@ import pandas as pd
 
 from analytics.demo.calendar import N_QUARTERS, YEAR, quarter_index, year_q4_index
 from analytics.demo.parks import ParkPaths
+from analytics.quarter import Quarter
 
 POLICY_STREAM = 8  # issue 8: the policy additions' own random stream
 AS_OF = pd.Timestamp("2025-12-31")
@@ -268,7 +269,7 @@ def _occupancy_truth(park: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
         if not below[-1]:
             continue
         first = len(below) - np.argmin(below[::-1]) if not below.all() else 0
-        run_start = own["quarter"].iloc[first] + pd.offsets.QuarterEnd(0)
+        run_start = pd.Timestamp(Quarter.of(own["quarter"].iloc[first]).end)
         rows.append((info.park_id, "ru_occupancy_after_years", max(grace_end, run_start)))
     return pd.DataFrame(rows, columns=["park_id", "rule", "since"])
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import UserError
-from analytics.quarter import Quarter, quarter_index
+from analytics.quarter import Quarter, quarter_end_series, quarter_index
 
 # Derived park KPIs, in the order tables show them (codes of the indicator catalogue).
 PARK_KPIS: tuple[str, ...] = (
@@ -74,7 +74,7 @@ def quarter_end(quarter: dt.date) -> dt.date:
 def years_since_opening(quarter: pd.Series, opened_on: pd.Series) -> pd.Series:
     """Years (365.25 days) from the opening date to the end of the quarter; NaN when the park
     has not opened (no first resident) or opens after the quarter ends."""
-    end = pd.to_datetime(quarter) + pd.offsets.QuarterEnd(0)
+    end = quarter_end_series(pd.to_datetime(quarter))
     days = (end - pd.to_datetime(opened_on)).dt.days
     years = days / 365.25
     return years.where(years >= 0)

@@ -45,6 +45,7 @@ import yaml
 from analytics.errors import UserError
 from analytics.i18n import YAML_LOADER, fmt_date, fmt_number, fmt_percent, has_key, t
 from analytics.kpi.formulas import parse_quarter, quarter_end
+from analytics.quarter import Quarter
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "data" / "compliance.yml"
 Kind = Literal["no_event_within", "minimum", "minimum_ratio", "occupancy_after_years"]
@@ -280,7 +281,7 @@ def _check_occupancy(
     if not below[-1]:
         return "ok", float(share[-1]), None
     first = 0 if below.all() else len(below) - int(np.argmin(below[::-1]))
-    run_start = pd.Timestamp(reports["quarter"].iloc[first]) + pd.offsets.QuarterEnd(0)
+    run_start = pd.Timestamp(Quarter.of(reports["quarter"].iloc[first]).end)
     return "breach", float(share[-1]), max(grace_end, run_start)
 
 

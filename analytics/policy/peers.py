@@ -29,6 +29,7 @@ import pandas as pd
 
 from analytics.kpi.formulas import PARK_KPIS, parse_quarter
 from analytics.kpi.ranking import LOWER_IS_BETTER, Ranking, rank_parks
+from analytics.quarter import Quarter
 
 SIZE_BANDS: tuple[tuple[str, float], ...] = (
     ("under_25", 25.0),
@@ -58,7 +59,7 @@ def size_band(total_area_ha: pd.Series) -> pd.Series:
 
 
 def age_band(quarter: dt.date, opened_on: pd.Series) -> pd.Series:
-    end = pd.Timestamp(quarter) + pd.offsets.QuarterEnd(0)
+    end = pd.Timestamp(Quarter.of(quarter).end)
     years = (end - pd.to_datetime(opened_on)).dt.days / 365.25
     out = pd.Series("not_open", index=opened_on.index, dtype="object")
     lower = 0.0

@@ -255,7 +255,7 @@ def commitment_forecast(
     if len(reported) < MIN_POINTS:
         raise UserError("policy.series_too_short", park=park_id, n=len(reported))
     series, filled = quarterly_series(reported)
-    target_quarter = pd.Timestamp(year, 10, 1)
+    target_quarter = pd.Timestamp(Quarter(year, 4).start)
     forecast, low, high, probability = forecast_series(
         reported, target_quarter, method, alpha, commitment
     )

@@ -32,6 +32,7 @@ import pandas as pd
 
 from analytics.errors import UserError
 from analytics.kpi.formulas import parse_quarter
+from analytics.quarter import quarter_start_series
 
 if TYPE_CHECKING:
     from analytics.effects.cs import ATTGTResult
@@ -87,7 +88,7 @@ def ring_treatment(
     )
     if munis.empty:
         raise UserError("policy.no_coordinates")
-    opening = pd.to_datetime(opened["opened_on"]).dt.to_period("Q").dt.start_time.to_numpy()
+    opening = quarter_start_series(pd.to_datetime(opened["opened_on"])).to_numpy()
     distance = haversine_km(
         munis["latitude"].to_numpy(float)[:, None],
         munis["longitude"].to_numpy(float)[:, None],
