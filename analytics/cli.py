@@ -9,22 +9,29 @@ user's language, with a non-zero exit code and no traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
+from analytics import geo_commands
+from analytics.demo import commands as demo_commands
+from analytics.effects import commands as effects_commands
 from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, language_from_env, t
+from analytics.intake import commands as intake_commands
+from analytics.kpi import commands as kpi_commands
+from analytics.policy import commands as policy_commands
+from analytics.reports import commands as reports_commands
+from analytics.warehouse import commands as warehouse_commands
 
 # Modules that contribute commands, in the order they appear in --help.
 COMMAND_MODULES = (
-    "analytics.warehouse.commands",
-    "analytics.demo.commands",
-    "analytics.effects.commands",
-    "analytics.intake.commands",
-    "analytics.geo_commands",
-    "analytics.kpi.commands",
-    "analytics.policy.commands",
-    "analytics.reports.commands",
+    warehouse_commands,
+    demo_commands,
+    effects_commands,
+    intake_commands,
+    geo_commands,
+    kpi_commands,
+    policy_commands,
+    reports_commands,
 )
 
 
@@ -40,15 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of messages (default: PARKS_LANG or LANG, else en)",
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # A part that has not landed yet contributes no commands; any other missing
-            # module is a real error.
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

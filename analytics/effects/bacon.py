@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.effects.panel import FIRST_TREATED, TREATED, Panel
+from analytics.effects.within import panel_codes, within_two_way
 
 COMPARISONS = ("treated_vs_never", "earlier_vs_later", "later_vs_earlier")
 
@@ -109,13 +110,10 @@ def dcdh_weights(panel: Panel, treated_within: np.ndarray | None = None) -> pd.D
     one observation per cell). Columns: unit, time, weight (treated cells only).
     ``treated_within``: the already within-transformed treatment, when the caller has it.
     """
-    from analytics.effects.twfe import within_two_way
-
     data = panel.data
     residual = treated_within
     if residual is None:
-        unit_codes = pd.factorize(data[panel.unit])[0]
-        time_codes = (data[panel.time].to_numpy() - panel.times[0]) // panel.step
+        unit_codes, time_codes = panel_codes(panel)
         residual = within_two_way(unit_codes, time_codes, data[TREATED].to_numpy(dtype=float))
     treated = data[TREATED].to_numpy() == 1
     weights = residual[treated] / residual[treated].sum()

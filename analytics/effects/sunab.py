@@ -33,14 +33,8 @@ from scipy import stats
 
 from analytics.effects.panel import FIRST_TREATED, Panel, prepare_panel
 from analytics.effects.results import EffectResult, coded_warnings, json_safe, two_sided_p_value
-from analytics.effects.twfe import (
-    _call,
-    _check_alpha,
-    _group_sums,
-    crv1_vcov,
-    panel_warnings,
-    within_two_way,
-)
+from analytics.effects.twfe import _call, _check_alpha, crv1_vcov, panel_warnings
+from analytics.effects.within import group_sums, within_two_way
 from analytics.errors import UserError
 
 METHOD = "sa"
@@ -264,7 +258,7 @@ def _saturated_fit(
     if n_clusters < 2:
         raise UserError("effects.too_few_clusters", column=cluster)
     scores_x = _cell_scores(x, resid, cluster_codes, unit_codes, time_codes, projection)
-    scores_z = _group_sums(cluster_codes, z_tilde * resid[:, None], n_clusters)
+    scores_z = group_sums(cluster_codes, z_tilde * resid[:, None], n_clusters)
     scores = np.hstack([scores_x, scores_z])
     vcov = crv1_vcov(bread, scores, n_obs, cluster_codes, [unit_codes, time_codes])
     return coef, vcov, n_clusters

@@ -4,7 +4,7 @@
 the exact within transformation (Frisch-Waugh-Lovell), never by dummy matrices: outcomes and
 regressors are demeaned by unit, and the time effects of the unit-demeaned data are solved
 from a T x T system, so balanced and unbalanced panels alike are exact and fast (T is the
-number of periods, small for quarters or years).
+number of periods, small for quarters or years; :mod:`analytics.effects.within`).
 
 Standard errors are CRV1, clustered by unit unless another column is given, with the same
 small-sample factor as pyfixest's default ``ssc()`` (``k_fixef="nonnested"``):
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics.effects.bacon import bacon_decomposition, dcdh_weights
 from analytics.effects.panel import TREATED, Panel, prepare_panel
 from analytics.effects.results import (
     TIDY_COLUMNS,
@@ -39,6 +40,7 @@ from analytics.effects.results import (
     json_safe,
     two_sided_p_value,
 )
+from analytics.effects.within import group_sums, panel_codes, within_two_way
 from analytics.errors import UserError
 
 METHOD = "twfe"
@@ -56,49 +58,6 @@ class OLSFit:
     df_t: int
     n_obs: int
     n_clusters: int
-
-
-def within_two_way(unit_codes: np.ndarray, time_codes: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Columns of ``z`` with unit and time effects removed exactly (the residual of the
-    projection on both sets of dummies), for any pattern of missing unit x time cells.
-
-    ``unit_codes`` and ``time_codes`` are 0-based integer codes, one per row.
-    """
-    z = np.asarray(z, dtype=float)
-    if z.ndim == 1:
-        return within_two_way(unit_codes, time_codes, z[:, None])[:, 0]
-    n_units = int(unit_codes.max()) + 1
-    n_times = int(time_codes.max()) + 1
-    unit_size = np.bincount(unit_codes, minlength=n_units).astype(float)
-    unit_mean = _group_sums(unit_codes, z, n_units) / unit_size[:, None]
-    z_unit = z - unit_mean[unit_codes]
-    if len(z) == n_units * n_times:
-        # Balanced (one row per cell): the classic double demeaning is the exact projection.
-        time_mean = _group_sums(time_codes, z_unit, n_times) / n_units
-        return z_unit - time_mean[time_codes]
-
-    # Time effects b of the unit-demeaned data solve (D' M_unit D) b = D' M_unit z, with
-    # D' M_unit D = diag(n_t) - A' diag(1/n_i) A for the unit x time incidence matrix A.
-    incidence = np.zeros((n_units, n_times))
-    incidence[unit_codes, time_codes] = 1.0
-    # einsum rather than BLAS: a T x T product is tiny, and threaded BLAS thrashes on busy hosts.
-    gram = np.diag(incidence.sum(axis=0)) - np.einsum(
-        "it,is->ts", incidence / unit_size[:, None], incidence
-    )
-    rhs = _group_sums(time_codes, z_unit, n_times)
-    # The system is singular (a constant shift of b is absorbed by the unit effects); the
-    # minimum-norm solution gives the same fitted values.
-    effects = np.linalg.lstsq(gram, rhs, rcond=None)[0]
-    effects_unit_mean = (incidence @ effects) / unit_size[:, None]
-    return z_unit - (effects[time_codes] - effects_unit_mean[unit_codes])
-
-
-def _group_sums(codes: np.ndarray, z: np.ndarray, n_groups: int) -> np.ndarray:
-    if z.shape[1] == 0:
-        return np.zeros((n_groups, 0))
-    return np.column_stack(
-        [np.bincount(codes, weights=z[:, j], minlength=n_groups) for j in range(z.shape[1])]
-    )
 
 
 def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
@@ -128,7 +87,7 @@ def crv1_fit(
     coef = bread @ (x.T @ y)
     resid = y - x @ coef
     n_clusters = int(cluster_codes.max()) + 1
-    scores = _group_sums(cluster_codes, x * resid[:, None], n_clusters)
+    scores = group_sums(cluster_codes, x * resid[:, None], n_clusters)
     vcov = crv1_vcov(bread, scores, n_obs, cluster_codes, fixed_effects)
     return OLSFit(tuple(names), coef, vcov, n_clusters - 1, n_obs, n_clusters)
 
@@ -163,8 +122,7 @@ def fit_two_way(panel: Panel, regressors: pd.DataFrame) -> tuple[OLSFit, np.ndar
     panel's data) plus its covariates, clustered by unit or the panel's cluster column.
     Also returns the within-transformed ``regressors``."""
     data = panel.data
-    unit_codes = pd.factorize(data[panel.unit])[0]
-    time_codes = ((data[panel.time].to_numpy() - panel.times[0]) // panel.step).astype(np.int64)
+    unit_codes, time_codes = panel_codes(panel)
     columns = [*regressors.columns, *panel.covariates]
     z = np.column_stack(
         [
@@ -278,8 +236,6 @@ def twfe_panel(
     panel: Panel, *, alpha: float = 0.05, call: dict[str, Any] | None = None
 ) -> TWFEResult:
     """TWFE on an already prepared panel (see :func:`twfe`)."""
-    from analytics.effects.bacon import bacon_decomposition, dcdh_weights
-
     fit, treated_within = fit_two_way(panel, panel.data[[TREATED]])
     table = coefficient_table(fit, alpha)
     head = table.iloc[0]

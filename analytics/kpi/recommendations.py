@@ -11,7 +11,6 @@ this module only lines up the evidence for each.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import fmt_number, fmt_percent, t
+from analytics.effects.reading import read_result
+from analytics.i18n import fmt_number, t
 from analytics.kpi.review import LOW_OCCUPANCY, REPORT_DUE_DAYS, Finding, Review
 
 
@@ -59,22 +59,6 @@ def budget_table(review: Review) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _reading(result: Any, lang: str) -> str:
-    """The effects engine's plain-language reading when it exists, else the numbers."""
-    try:
-        reading = importlib.import_module("analytics.effects.reading")
-        return str(reading.read_result(result, lang))
-    except (ModuleNotFoundError, AttributeError):
-        return t(
-            "recommend.effect_numbers",
-            lang,
-            estimate=fmt_number(result.estimate, lang, 2),
-            low=fmt_number(result.ci_low, lang, 2),
-            high=fmt_number(result.ci_high, lang, 2),
-            level=fmt_percent(1 - result.alpha, lang, 0),
-        )
-
-
 def effects_table(effects: Sequence[Any], lang: str) -> pd.DataFrame:
     """One row per effect: an EffectResult (the effects engine's result contract) or a
     ParkEffect from analytics.effects.parks, whose outcome name, method and reading are in
@@ -96,7 +80,7 @@ def effects_table(effects: Sequence[Any], lang: str) -> pd.DataFrame:
                 "ci_low": result.ci_low,
                 "ci_high": result.ci_high,
                 "n_units": result.n_units,
-                "reading": effect.reading(lang) if described else _reading(result, lang),
+                "reading": effect.reading(lang) if described else read_result(result, lang),
             }
         )
     columns = ["outcome", "method", "estimate", "se", "ci_low", "ci_high", "n_units", "reading"]
