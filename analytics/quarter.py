@@ -216,14 +216,16 @@ def _months(values: Any) -> tuple[np.ndarray, np.ndarray]:
         )
     array = np.asarray(values)
     if array.dtype.kind != "M":
-        array = pd.to_datetime(pd.Series(array.ravel()) if array.ndim else [array]).to_numpy()
+        array = pd.to_datetime(pd.Series(array.ravel())).to_numpy()  # datetime.date objects
     missing = np.isnat(array)
     months = array.astype("datetime64[M]").astype(np.int64) + _EPOCH_MONTHS
     return np.where(missing, 0, months), missing
 
 
 def _like(values: Any, result: np.ndarray) -> Any:
-    return pd.Series(result, index=values.index) if isinstance(values, pd.Series) else result
+    if isinstance(values, pd.Series):
+        return pd.Series(result, index=values.index, name=values.name)
+    return result
 
 
 def quarter_index(values: Any) -> Any:
