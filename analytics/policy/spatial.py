@@ -32,7 +32,7 @@ import pandas as pd
 
 from analytics.errors import UserError
 from analytics.kpi.formulas import parse_quarter
-from analytics.quarter import quarter_start_series
+from analytics.quarter import Quarter, quarter_start_series
 
 if TYPE_CHECKING:
     from analytics.effects.cs import ATTGTResult
@@ -281,14 +281,14 @@ def ring_effects(
     and the distances once for all of them."""
     # Imported here: the regions page imports this module and needs no estimator.
     from analytics.effects.cs import aggte, att_gt
-    from analytics.effects.parks import park_panel, quarter_label
+    from analytics.effects.parks import park_panel
 
     panel = park_panel(con, outcome=outcome, transform=transform).data.drop(columns="first_quarter")
     exposure = municipal_ring_treatment(con, rings)
     effects = []
     for ring in rings if only is None else only:
         sample = ring_sample(exposure, ring, rings)
-        treat_time = [("" if pd.isna(v) else quarter_label(v)) for v in sample["treat_time"]]
+        treat_time = [("" if pd.isna(v) else Quarter.of(v).label) for v in sample["treat_time"]]
         units = pd.DataFrame({"unit": sample["municipality_code"], "treat_time": treat_time})
         data = panel.merge(units, on="unit")
         result = att_gt(
