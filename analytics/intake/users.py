@@ -296,7 +296,7 @@ def recent_logins(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFr
     and channel, newest first."""
     return con.execute(
         "SELECT logged_at, account, outcome, account_exists, channel FROM login_log"
-        " ORDER BY logged_at DESC LIMIT ?",
+        " ORDER BY logged_at DESC, rowid DESC LIMIT ?",  # rowid: insertion order on a tie
         [limit],
     ).df()
 
