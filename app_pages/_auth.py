@@ -99,7 +99,6 @@ def _log_in() -> None:
     name = st.session_state.get("data_login_name", "").strip()
     password = st.session_state.get("data_login_password", "")
     st.session_state["data_login_password"] = ""
-    st.session_state.pop(ENDED_KEY, None)
     if not name or not password:  # nothing was tried: not an attempt to count
         st.session_state[REFUSAL_KEY] = ("failure", None)
         return
@@ -145,7 +144,7 @@ def account_section(lang: str) -> users.User | None:
     """The login form, or who is logged in with a log-out button; the logged-in account."""
     st.subheader(t("data.account", lang))
     user = current_user()
-    ending = st.session_state.get(ENDED_KEY)
+    ending = st.session_state.pop(ENDED_KEY, None)  # said once, on the page with the login
     if ending is not None:
         st.warning(_ended_message(ending, lang))
     if user is None:
@@ -159,7 +158,6 @@ def account_section(lang: str) -> users.User | None:
             st.error(message)
         st.info(t("data.login_to_upload", lang))
         return None
-    st.session_state.pop(ENDED_KEY, None)
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.write(t("data.logged_in_as", lang, name=user.name, role=t(f"data.role_{user.role}", lang)))
     right.button(t("data.logout", lang), key="data_logout", on_click=_log_out)

@@ -173,6 +173,7 @@ def test_a_changed_account_ends_the_session_at_once(accounts, clock, change, mes
     assert not logged_in(at)
     assert warnings(at) == [t(message, "uk", name="olga")]
     assert "data_user" not in at.session_state
+    assert warnings(at.run()) == []  # said once
 
 
 def test_the_session_is_checked_on_other_pages_too(accounts, clock):
@@ -181,6 +182,8 @@ def test_the_session_is_checked_on_other_pages_too(accounts, clock):
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     assert "data_user" not in at.session_state
+    at.switch_page("app_pages/data.py").run()  # where the login is, the reason is said
+    assert warnings(at) == [t("data.session_ended_role_changed", "en", name="olga")]
 
 
 def test_an_idle_session_expires_after_30_minutes(accounts, clock, monkeypatch):
