@@ -3,6 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 DB     := data/warehouse.duckdb
+# Where `make run` listens: this machine only unless told otherwise (make run ADDRESS=0.0.0.0).
+ADDRESS ?= 127.0.0.1
+PORT    ?= 8501
+# The server's upload limit is .streamlit/config.toml's maxUploadSize, the intake's limit;
+# PARKS_MAX_UPLOAD_MB (whole megabytes) raises or lowers both.
+SERVE   := --server.address $(ADDRESS) --server.port $(PORT) \
+           $(if $(PARKS_MAX_UPLOAD_MB),--server.maxUploadSize $(PARKS_MAX_UPLOAD_MB))
 
 .PHONY: run test lint demo check bench clean
 
@@ -23,7 +30,7 @@ $(DB): | $(VENV)/.runtime
 	$(PY) -m analytics demo
 
 run: $(VENV)/.runtime $(DB)
-	$(PY) -m streamlit run dashboard.py
+	$(PY) -m streamlit run dashboard.py $(SERVE)
 
 test: $(VENV)/.test
 	$(PY) -m ruff check .

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics.i18n import t
-from app_pages import _shared, present_pages
+from app_pages import _auth, _shared, present_pages
 
 lang = _shared.language()
 st.set_page_config(page_title=t("app.title", lang), page_icon="🏭", layout="wide")
@@ -20,4 +20,7 @@ pages = [
 navigation = st.navigation(pages)
 _shared.sidebar_language_switch(lang)
 _shared.data_banner(lang)
+# An editor's session is checked on every run of every page (and each run is activity):
+# a removed, demoted or re-passworded account, or an idle one, ends at once.
+_auth.current_user()
 navigation.run()

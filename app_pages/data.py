@@ -16,7 +16,7 @@ from analytics.i18n import LANGUAGES, fmt_date, fmt_number, has_key, t
 from analytics.intake import Limits, commit_import, plan_import, read_file, users, validate
 from analytics.intake.columns import KINDS
 from analytics.intake.history import TARGETS, value_text
-from app_pages import _shared
+from app_pages import _auth, _shared
 
 MB = 1024 * 1024
 TEMPLATE_FORMATS = (".xlsx", ".csv")
@@ -41,46 +41,7 @@ st.caption(t("data.caption", lang))
 # ------------------------------------------------------------------ account
 
 
-def _log_in() -> None:
-    """Check the password against its argon2 hash; keep only name and role in the session."""
-    name = st.session_state.get("data_login_name", "").strip()
-    password = st.session_state.get("data_login_password", "")
-    st.session_state["data_login_password"] = ""
-    with _shared.cursor() as cur:
-        user = users.authenticate(cur, name, password) if name and password else None
-    if user is None:
-        st.session_state["data_login_failed"] = True
-        return
-    st.session_state.pop("data_login_failed", None)
-    st.session_state["data_user"] = {"name": user.name, "role": user.role}
-
-
-def _log_out() -> None:
-    for key in ("data_user", "data_preview", "data_summary"):
-        st.session_state.pop(key, None)
-
-
-def current_user() -> users.User | None:
-    account = st.session_state.get("data_user")
-    return users.User(account["name"], account["role"]) if account else None
-
-
-st.subheader(t("data.account", lang))
-user = current_user()
-if user is None:
-    left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
-    left.text_input(t("data.login_name", lang), key="data_login_name")
-    middle.text_input(t("data.login_password", lang), type="password", key="data_login_password")
-    right.button(t("data.login", lang), key="data_login_submit", on_click=_log_in)
-    if st.session_state.get("data_login_failed"):
-        st.error(t("data.login_failed", lang))
-    st.info(t("data.login_to_upload", lang))
-else:
-    left, right = st.columns([4, 1], vertical_alignment="center")
-    left.write(t("data.logged_in_as", lang, name=user.name, role=t(f"data.role_{user.role}", lang)))
-    right.button(t("data.logout", lang), key="data_logout", on_click=_log_out)
-    if not user.can_edit():
-        st.warning(t("data.viewer_cannot_upload", lang))
+user = _auth.account_section(lang)
 
 
 # ------------------------------------------------------------------ upload (editors only)
@@ -143,7 +104,9 @@ def commit(plan, accept_warnings: bool) -> None:
     # The role is checked again at commit time: an account may have lost it meanwhile.
     with _shared.cursor() as cur:
         editor = users.require_editor(cur, user.name)
-        summary = commit_import(cur, plan, user=editor.name, accept_warnings=accept_warnings)
+        summary = commit_import(
+            cur, plan, user=editor.name, accept_warnings=accept_warnings, user_verified=True
+        )
     _shared.forget_data_stamp()  # every page shows the new data on its next run
     st.session_state["data_summary"] = summary
     st.session_state.pop("data_preview", None)
@@ -362,3 +325,6 @@ st.dataframe(
     hide_index=True,
     key="data_sources",
 )
+
+if user is not None and user.can_edit():
+    _auth.login_log_section(lang)

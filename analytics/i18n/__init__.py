@@ -10,10 +10,11 @@ The OS has no ru/uk locales; Babel carries its own CLDR data.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal, format_percent, get_currency_symbol
 
 from analytics.messages import (
@@ -38,9 +39,11 @@ __all__ = [
     "catalog",
     "check_language",
     "fmt_date",
+    "fmt_minutes",
     "fmt_number",
     "fmt_percent",
     "fmt_quarter",
+    "fmt_time",
     "has_key",
     "language_from_env",
     "t",
@@ -82,6 +85,28 @@ def fmt_date(value: dt.date | None, lang: str, style: str = "medium") -> str:
     if value is None:
         return "–"
     return format_date(value, format=style, locale=BABEL_LOCALES[check_language(lang)])
+
+
+def fmt_time(value: dt.datetime, lang: str, tz: dt.tzinfo | None = None) -> str:
+    """A moment as a clock time in the locale ("14:35"), in ``tz`` (default: this machine's
+    zone). ``value`` must carry its zone."""
+    zone = tz or dt.datetime.now().astimezone().tzinfo
+    return format_time(
+        value, format="short", tzinfo=zone, locale=BABEL_LOCALES[check_language(lang)]
+    )
+
+
+def fmt_minutes(value: dt.timedelta, lang: str, *, ahead: bool = False) -> str:
+    """A duration in whole minutes, rounded up ("15 минут"); ``ahead`` says it as time to
+    come ("через 15 минут", "in 15 minutes")."""
+    minutes = max(1, math.ceil(value.total_seconds() / 60))
+    return format_timedelta(
+        dt.timedelta(minutes=minutes),
+        granularity="minute",
+        threshold=10**9,  # always minutes, never "2 hours" for 90 minutes
+        add_direction=ahead,
+        locale=BABEL_LOCALES[check_language(lang)],
+    )
 
 
 def fmt_quarter(value: Quarter | dt.date | tuple[int, int], lang: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, fmt_date, t
@@ -33,7 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--sheet", default=None, help="worksheet name (default: the first)")
     imp.add_argument("--accept-warnings", action="store_true", help="load despite warnings")
     imp.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
-    imp.add_argument("--user", default=None, help="account recorded on the revision")
+    imp.add_argument(
+        "--user",
+        default=None,
+        help="editor account recorded on the revision; its password is asked for",
+    )
+    imp.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the --user password from the first line of stdin (scripts)",
+    )
     imp.add_argument("--format", choices=("text", "json"), default="text")
     _db_arg(imp)
     imp.set_defaults(handler=run_import)
@@ -62,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tpl.set_defaults(handler=run_template)
 
     usr = sub.add_parser("user", help="editor accounts (viewing needs none)")
-    usr.add_argument("action", choices=("add", "passwd", "remove", "list"))
+    usr.add_argument("action", choices=("add", "passwd", "role", "remove", "list"))
     usr.add_argument("name", nargs="?", default=None)
     usr.add_argument("--role", choices=users.ROLES, default=None)
     usr.add_argument(
@@ -75,14 +85,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------- import
 
 
-def _importing_user(con, requested: str | None) -> str:
-    """With accounts in the database the name must be an editor's; before the first account
-    exists the operator's login name is recorded (whoever can write the file can load)."""
-    if users.list_users(con):
-        if not requested:
-            raise UserError("intake.user_required")
-        return users.require_editor(con, requested).name
-    return requested or os.environ.get("PARKS_USER") or getpass.getuser()
+def _importing_user(con, args: argparse.Namespace, lang: str) -> tuple[str, bool]:
+    """The account an import is recorded under, and whether its password was checked.
+
+    With accounts in the warehouse ``--user`` must name an editor, whose password is asked
+    for (or read with --password-stdin) under the lockout rules. Before the first account
+    exists there is nothing to check against: the name given, else the operator's login, is
+    recorded as unchecked (the system user is recorded beside it either way)."""
+    if not users.list_users(con):
+        return args.user or users.operating_system_user(), False
+    if not args.user:
+        raise UserError("intake.user_required")
+    password = _read_password(args, lang, args.user, confirm=False)
+    now = users.utc_now()
+    attempt = users.log_in(con, args.user, password, channel="cli", now=now)
+    if attempt.user is None:
+        if attempt.locked_until is not None:
+            raise users.lock_error(attempt.locked_until, now, lang)
+        raise UserError("intake.login.failed")
+    return users.require_editor(con, attempt.user.name).name, True
 
 
 def _detected_line(detected: dict, lang: str) -> str:
@@ -104,7 +125,7 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
     path = Path(args.file)
     read = read_file(path, path.name, kind=args.kind, sheet=args.sheet)
     with connect(args.db or default_db_path(), read_only=args.dry_run) as con:
-        user = None if args.dry_run else _importing_user(con, args.user)
+        user, verified = (None, None) if args.dry_run else _importing_user(con, args, lang)
         report = validate(con, read, lang)
         plan = plan_import(con, report)
         status, summary, refusal = "ok", dry_run_summary(plan), None
@@ -114,7 +135,14 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
             status = "warnings"
             refusal = t("intake.warnings_need_flag", lang, n=len(report.warnings))
         elif not args.dry_run:
-            summary = commit_import(con, plan, user=user, accept_warnings=args.accept_warnings)
+            summary = commit_import(
+                con,
+                plan,
+                user=user,
+                accept_warnings=args.accept_warnings,
+                user_verified=verified,
+                os_user=users.operating_system_user(),
+            )
             status = "noop" if summary.noop else "committed"
     if args.format == "json":
         payload = {
@@ -164,6 +192,15 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
 HISTORY_LINES = 50
 
 
+def author_text(loaded_by: str, os_user, verified, lang: str) -> str:
+    """Who loaded a batch: the account, and for command-line imports whether its password
+    was checked and which system user ran the command."""
+    if os_user is None or pd.isna(os_user):
+        return loaded_by
+    key = "intake.author.checked" if verified is True else "intake.author.unchecked"
+    return t(key, lang, user=loaded_by, os_user=os_user)
+
+
 def run_history(args: argparse.Namespace, lang: str) -> int:
     targets = {"park": args.park, "region": args.region, "municipality": args.municipality}
     chosen = [(k, v) for k, v in targets.items() if v]
@@ -190,7 +227,7 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
                 "intake.history.line",
                 lang,
                 when=f"{fmt_date(row.loaded_at.date(), lang)} {row.loaded_at:%H:%M}",
-                user=row.loaded_by,
+                user=author_text(row.loaded_by, row.os_user, row.user_verified, lang),
                 file=row.file_name,
                 item=f"{code} {row.row_key}".strip(),
                 column=row.column_name,
@@ -219,12 +256,22 @@ def run_template(args: argparse.Namespace, lang: str) -> int:
 # ---------------------------------------------------------------- users
 
 
-def _password(args: argparse.Namespace, lang: str) -> str:
+def _read_password(args: argparse.Namespace, lang: str, name: str, *, confirm: bool) -> str:
+    """The password from stdin's first line (--password-stdin) or asked on the terminal;
+    without either, one clear line instead of getpass's fallback to echoing stdin."""
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass(t("intake.user.prompt", lang, name=args.name))
-    if getpass.getpass(t("intake.user.prompt_again", lang)) != first:
-        raise UserError("intake.user.mismatch")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UserError("intake.login.empty_stdin")
+        return password
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UserError("intake.login.no_terminal", name=name)
+    try:
+        first = getpass.getpass(t("intake.user.prompt", lang, name=name))
+        if confirm and getpass.getpass(t("intake.user.prompt_again", lang)) != first:
+            raise UserError("intake.user.mismatch")
+    except EOFError as exc:  # Ctrl-D at the prompt
+        raise UserError("intake.login.cancelled") from exc
     return first
 
 
@@ -237,11 +284,22 @@ def run_user(args: argparse.Namespace, lang: str) -> int:
         if not args.name:
             raise UserError("intake.user_required")
         if args.action == "add":
-            user = users.add_user(con, args.name, args.role or "editor", _password(args, lang))
+            user = users.add_user(
+                con,
+                args.name,
+                args.role or "editor",
+                _read_password(args, lang, args.name, confirm=True),
+            )
             print(t("intake.user.added", lang, name=user.name, role=user.role))
         elif args.action == "passwd":
-            users.set_password(con, args.name, _password(args, lang), args.role)
+            password = _read_password(args, lang, args.name, confirm=True)
+            users.set_password(con, args.name, password, args.role)
             print(t("intake.user.changed", lang, name=args.name))
+        elif args.action == "role":
+            if not args.role:
+                raise UserError("intake.user.role_required")
+            user = users.set_role(con, args.name, args.role)
+            print(t("intake.user.role_changed", lang, name=user.name, role=user.role))
         else:
             users.remove_user(con, args.name)
             print(t("intake.user.removed", lang, name=args.name))

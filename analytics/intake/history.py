@@ -53,6 +53,7 @@ def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> s
             FROM long WINDOW w AS (PARTITION BY row_key, column_name ORDER BY source_id)
         )
         SELECT s.loaded_at, coalesce(s.loaded_by, s.producer) AS loaded_by,
+               s.os_user, s.user_verified,
                coalesce(s.file_name, s.title) AS file_name, l.source_id,
                '{kind}' AS kind, l.row_key, l.column_name, l.old, l.value AS new,
                l.column_name IN ({numeric_sql}) AS numeric
@@ -65,7 +66,9 @@ def revisions(con: duckdb.DuckDBPyConnection, target: str, code: str) -> pd.Data
     """Changed values of a park (registry, quarters, targets), a region or a municipality:
     one row per changed cell with loaded_at, loaded_by, file_name, source_id, kind,
     row_key (quarter, indicator...), column_name, old and new (as text) and numeric (whether
-    the column holds numbers; :func:`value_text` shows them in the reader's locale)."""
+    the column holds numbers; :func:`value_text` shows them in the reader's locale), plus
+    os_user and user_verified (who ran a command-line import; whether loaded_by's password
+    was checked)."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}; got {target!r}")
     parts = [_revisions_sql(con, kind, key) for kind, key in TARGETS[target]]

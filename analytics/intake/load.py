@@ -173,8 +173,13 @@ def commit_import(
     *,
     user: str,
     accept_warnings: bool = False,
+    user_verified: bool | None = None,
+    os_user: str | None = None,
 ) -> ImportSummary:
     """Write the plan's new and changed rows under a new source, recorded as ``user``.
+
+    The source also records whether ``user`` was checked against the account's password
+    and, for the command line, the operating-system user who ran it.
 
     Refuses (UserError) a plan with errors, or with warnings unless ``accept_warnings``.
     A plan without changes is a no-op that writes nothing.
@@ -196,8 +201,10 @@ def commit_import(
     try:
         source_id = con.execute(
             "INSERT INTO source (kind, producer, title, file_name, checksum, simulated, "
-            "loaded_by) VALUES (?, ?, ?, ?, ?, false, ?) RETURNING source_id",
-            [kind, user, read.file_name, read.file_name, read.checksum, user],
+            "loaded_by, user_verified, os_user) VALUES (?, ?, ?, ?, ?, false, ?, ?, ?) "
+            "RETURNING source_id",
+            [kind, user, read.file_name, read.file_name, read.checksum, user]
+            + [user_verified, os_user],
         ).fetchall()[0][0]
         con.register("plan_rows", plan.rows)
         try:
