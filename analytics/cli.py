@@ -19,12 +19,14 @@ from analytics.i18n import LANGUAGES, language_from_env, t
 from analytics.intake import commands as intake_commands
 from analytics.kpi import commands as kpi_commands
 from analytics.policy import commands as policy_commands
+from analytics.registries import commands as registries_commands
 from analytics.reports import commands as reports_commands
 from analytics.warehouse import commands as warehouse_commands
 
 # Modules that contribute commands, in the order they appear in --help.
 COMMAND_MODULES = (
     warehouse_commands,
+    registries_commands,
     demo_commands,
     effects_commands,
     intake_commands,

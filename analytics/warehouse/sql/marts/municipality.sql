@@ -11,6 +11,11 @@ SELECT
     coalesce(is_regional_centre, false) AS is_regional_centre,
     latitude,
     longitude,
+    -- 006: official statistical code (OKTMO / KATOTTH), the unit it lies within, population
+    stat_code,
+    parent_code,
+    population,
+    population_on,
     source_id
 FROM stg_municipality
 ORDER BY code;

@@ -30,6 +30,10 @@ SELECT
     electricity_mw,
     gas_m3_per_hour,
     water_m3_per_day,
+    -- 006: known to be in the official register (the date may be unknown); the public
+    -- document a registry row comes from
+    in_register,
+    source_document,
     source_id
 FROM stg_park
 ORDER BY park_id;

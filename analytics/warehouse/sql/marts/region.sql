@@ -9,6 +9,11 @@ SELECT
     trim(name_en) AS name_en,
     latitude,
     longitude,
+    -- 006: official statistical code (OKATO / KATOTTH), type, population on a date
+    stat_code,
+    region_type,
+    population,
+    population_on,
     source_id
 FROM stg_region
 ORDER BY code;
