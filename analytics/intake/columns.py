@@ -19,15 +19,28 @@ import pandas as pd
 from analytics.i18n import LANGUAGES, catalog, t
 from analytics.warehouse.build import indicator_catalogue
 
-Kind = Literal["park", "park_quarter", "park_target", "region_quarter", "municipality_quarter"]
+Kind = Literal[
+    "park",
+    "park_quarter",
+    "park_target",
+    "region_quarter",
+    "municipality_quarter",
+    "region",
+    "municipality",
+]
 KINDS: tuple[str, ...] = (
     "park",
     "park_quarter",
     "park_target",
     "region_quarter",
     "municipality_quarter",
+    "region",
+    "municipality",
 )
-DType = Literal["text", "number", "date", "quarter", "period", "enum", "ref"]
+# Registry kinds whose rows carry names in ru/uk/en: a row needs one of them, and a name given
+# in one language stands in for the others until translated.
+NAMED_KINDS = frozenset({"park", "region", "municipality"})
+DType = Literal["text", "number", "date", "quarter", "period", "enum", "ref", "bool"]
 
 
 @dataclass(frozen=True)
@@ -67,11 +80,17 @@ PARK_TYPES = ("industrial_park", "technopark", "sez", "industrial_site")
 PARK_STATUSES = ("project", "under_construction", "operating", "closed")
 OWNERSHIPS = ("public", "private", "public_private")
 PERIOD_TYPES = ("year", "quarter")
+# Municipality types: a city, a district (raion, municipal district), a community (hromada,
+# municipal or urban okrug), a settlement (village, urban-type settlement).
+MUNICIPALITY_TYPES = ("city", "district", "community", "settlement")
+REGION_TYPES = ("oblast", "krai", "republic", "city", "autonomous_okrug", "autonomous_oblast")
 ENUM_FIELDS = {
     "park_type": PARK_TYPES,
     "status": PARK_STATUSES,
     "ownership": OWNERSHIPS,
     "period_type": PERIOD_TYPES,
+    "kind": MUNICIPALITY_TYPES,
+    "region_type": REGION_TYPES,
 }
 # Plausible ranges (warnings): monthly wage in the country's currency, quarterly money
 # flows in millions. Wide on purpose: they catch unit slips (roubles typed as thousands).
@@ -149,12 +168,12 @@ def kind_spec(kind: str) -> KindSpec:
             ColumnSpec(
                 "park_type", "enum", required=True, allowed=PARK_TYPES, example="technopark"
             ),
-            ColumnSpec("status", "enum", required=True, allowed=PARK_STATUSES, example="operating"),
-            ColumnSpec("ownership", "enum", required=True, allowed=OWNERSHIPS, example="public"),
-            ColumnSpec("region_code", "ref", required=True, ref="region", example="R01"),
-            ColumnSpec(
-                "municipality_code", "ref", required=True, ref="municipality", example="M0101"
-            ),
+            # 006: a registry row states what its source states; status, ownership and the
+            # municipality may be unknown (blank), never filled in by guess.
+            ColumnSpec("status", "enum", allowed=PARK_STATUSES, example="operating"),
+            ColumnSpec("ownership", "enum", allowed=OWNERSHIPS, example="public"),
+            ColumnSpec("region_code", "ref", required=True, ref="region", example="UA-09"),
+            ColumnSpec("municipality_code", "ref", ref="municipality", example="Попасна"),
             ColumnSpec("latitude", "number", example="55,75"),
             ColumnSpec("longitude", "number", example="37,62"),
             ColumnSpec("total_area_ha", example="120", **area),
@@ -172,8 +191,14 @@ def kind_spec(kind: str) -> KindSpec:
             ColumnSpec("electricity_mw", "number", nonnegative=True, example="25"),
             ColumnSpec("gas_m3_per_hour", "number", nonnegative=True, example="15 000"),
             ColumnSpec("water_m3_per_day", "number", nonnegative=True, example="8 000"),
+            ColumnSpec("in_register", "bool", example="так"),
+            ColumnSpec("source_document", "text", example="Луганська ОДА, 2021"),
+            # Not stored: "yes" creates the row's municipality when the registry lacks it.
+            ColumnSpec("create_municipality", "bool", example=""),
         )
         return KindSpec(kind, ("park_id",), columns)
+    if kind in {"region", "municipality"}:
+        return _registry_spec(kind)
     if kind == "park_quarter":
         columns = (
             park_id,
@@ -204,6 +229,42 @@ def kind_spec(kind: str) -> KindSpec:
     return KindSpec(kind, (f"{area}_code", "quarter", "indicator"), columns)
 
 
+def _registry_spec(kind: str) -> KindSpec:
+    """Regions and municipalities: codes, the official statistical code, names, type, place,
+    population on a date."""
+    names = (
+        ColumnSpec("name_ru", "text", example="Попасная"),
+        ColumnSpec("name_uk", "text", example="Попасна"),
+        ColumnSpec("name_en", "text", example="Popasna"),
+    )
+    place = (
+        ColumnSpec("latitude", "number", example="48,63"),
+        ColumnSpec("longitude", "number", example="38,38"),
+        ColumnSpec("population", "number", nonnegative=True, unit="persons", example="19 000"),
+        ColumnSpec("population_on", "date", example="01.01.2022"),
+    )
+    if kind == "region":
+        columns = (
+            ColumnSpec("region_code", "text", required=True, example="UA-09"),
+            ColumnSpec("country_code", "text", example="UA"),
+            ColumnSpec("stat_code", "text", example="UA44000000000018893"),
+            *names,
+            ColumnSpec("region_type", "enum", allowed=REGION_TYPES, example="oblast"),
+            *place,
+        )
+        return KindSpec(kind, ("region_code",), columns)
+    columns = (
+        ColumnSpec("municipality_code", "text", required=True, example="UA-09-POPASNA"),
+        ColumnSpec("stat_code", "text", example=""),
+        *names,
+        ColumnSpec("region_code", "ref", required=True, ref="region", example="Луганська область"),
+        ColumnSpec("parent_code", "text", example=""),
+        ColumnSpec("kind", "enum", allowed=MUNICIPALITY_TYPES, example="city"),
+        *place,
+    )
+    return KindSpec(kind, ("municipality_code",), columns)
+
+
 def area_indicators() -> tuple[str, ...]:
     cat = catalogue()
     return tuple(cat[(cat.entity == "region") & (cat.kind == "reported")].code)
@@ -223,6 +284,16 @@ def normalise_header(text: object) -> str:
     value = str(text).lower().replace("ё", "е").replace("’", "'").replace("ʼ", "'")
     value = value.replace("`", "'")
     return _SPACES.sub(" ", value).strip()
+
+
+def label_entity(kind: str) -> str:
+    """The entity whose indicator names label a kind's columns (a region file's "population"
+    is headed as the regional indicator is named)."""
+    if kind in {"region_quarter", "region"}:
+        return "region"
+    if kind in {"municipality_quarter", "municipality"}:
+        return "municipality"
+    return "park"
 
 
 def header_label(name: str, lang: str, entity: str = "park") -> str:
@@ -251,7 +322,6 @@ def header_aliases(kind: str) -> dict[str, tuple[str, str]]:
     table with one column per indicator is melted to the long form by the reader).
     """
     spec = kind_spec(kind)
-    entity = "municipality" if kind == "municipality_quarter" else "region"
     aliases: dict[str, tuple[str, str]] = {}
 
     def add(text: str, name: str, lang: str) -> None:
@@ -262,11 +332,11 @@ def header_aliases(kind: str) -> dict[str, tuple[str, str]]:
     names = list(spec.names)
     if kind in {"region_quarter", "municipality_quarter"}:
         names += list(area_indicators())
-    label_entity = entity if kind in {"region_quarter", "municipality_quarter"} else "park"
+    labels = label_entity(kind)
     for name in names:
         add(name, name, "code")
         for lang in LANGUAGES:
-            add(header_label(name, lang, label_entity), name, lang)
+            add(header_label(name, lang, labels), name, lang)
             alias_key = f"intake.alias.{name}"
             if alias_key in catalog():
                 for alias in t(alias_key, lang).split("|"):
@@ -293,16 +363,34 @@ def suggest_header(text: object, kind: str, lang: str) -> str | None:
     if not close:
         return None
     name, _ = aliases[close[0]]
-    entity = {"region_quarter": "region", "municipality_quarter": "municipality"}.get(kind, "park")
-    return header_label(name, lang, entity)
+    return header_label(name, lang, label_entity(kind))
 
 
 @cache
 def enum_lookup(field: str) -> dict[str, str]:
-    """Normalised code or translated label → code, for an enumerated registry field."""
+    """Normalised code or translated label → code, for an enumerated registry field (also
+    the ``|``-separated words of ``intake.value_alias.<field>.<code>`` where there are)."""
     lookup = {}
     for code in ENUM_FIELDS[field]:
         lookup[normalise_header(code)] = code
         for lang in LANGUAGES:
             lookup[normalise_header(t(f"intake.value.{field}.{code}", lang))] = code
+            alias = f"intake.value_alias.{field}.{code}"
+            if alias in catalog():
+                for word in t(alias, lang).split("|"):
+                    lookup.setdefault(normalise_header(word), code)
     return lookup
+
+
+_TRUE = frozenset({"yes", "y", "true", "1", "да", "д", "так", "т", "+", "x", "х", "v", "✓"})
+_FALSE = frozenset({"no", "n", "false", "0", "нет", "н", "ні", "не"})
+
+
+def parse_bool(text: str) -> bool | None:
+    """Yes/no as people type it in ru/uk/en ("да", "так", "yes", "1", "x"); None otherwise."""
+    value = str(text).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return None

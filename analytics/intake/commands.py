@@ -44,6 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="read the --user password from the first line of stdin (scripts)",
     )
+    imp.add_argument(
+        "--create-municipalities",
+        action="store_true",
+        help="park registry: create a municipality the file names and the registry lacks",
+    )
     imp.add_argument("--format", choices=("text", "json"), default="text")
     _db_arg(imp)
     imp.set_defaults(handler=run_import)
@@ -126,7 +131,7 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
     read = read_file(path, path.name, kind=args.kind, sheet=args.sheet)
     with connect(args.db or default_db_path(), read_only=args.dry_run) as con:
         user, verified = (None, None) if args.dry_run else _importing_user(con, args, lang)
-        report = validate(con, read, lang)
+        report = validate(con, read, lang, create_municipalities=args.create_municipalities)
         plan = plan_import(con, report)
         status, summary, refusal = "ok", dry_run_summary(plan), None
         if report.errors:

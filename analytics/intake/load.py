@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics.errors import UserError
-from analytics.intake.columns import kind_spec
+from analytics.intake.columns import NAMED_KINDS, kind_spec
 from analytics.intake.validate import ValidationReport, current_rows_sql
 from analytics.warehouse.build import build
 
@@ -76,8 +76,9 @@ def _raw_columns(con: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
 
 def _value_sql(kind: str, column: str, present: set[str]) -> str:
     """The value to store: the file's when it has the column, else the stored revision's."""
-    if kind == "park" and column in {"name_ru", "name_uk", "name_en"}:
-        # A park named in one language keeps that name in the others until translated.
+    if kind in NAMED_KINDS and column in {"name_ru", "name_uk", "name_en"}:
+        # A park (region, municipality) named in one language keeps that name in the others
+        # until translated.
         names = [f"f.{n}" for n in ("name_ru", "name_uk", "name_en") if n in present]
         own = [f"f.{column}"] if column in present else []
         return f"coalesce({', '.join([*own, f'c.{column}', *names])})"
@@ -215,6 +216,7 @@ def commit_import(
             )
         finally:
             con.unregister("plan_rows")
+        _insert_companions(con, report.companions, source_id)
         con.execute(
             "INSERT INTO import_log (source_id, kind, file_name, sheet, checksum, detected, "
             "rows_read, inserted, updated, unchanged, warnings, imported_by) "
@@ -236,12 +238,28 @@ def commit_import(
         )
         _pause_for_tests()
         # Only this kind's staging view and marts (and marts reading them) can change.
-        build(con, transaction=False, tables=[kind])
+        build(con, transaction=False, tables=[kind, *(table for table, _ in report.companions)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return _summary(plan, source_id, dry_run=False)
+
+
+def _insert_companions(con: duckdb.DuckDBPyConnection, companions, source_id: int) -> None:
+    """Rows of other raw tables the file implies (the municipalities a park registry file
+    creates), in the same transaction and under the same source as the file's own rows."""
+    for table, rows in companions:
+        names = ", ".join(rows.column_names)
+        con.register("companion_rows", rows)
+        try:
+            con.execute(
+                f"INSERT INTO raw_{table} ({names}, source_id) "
+                f"SELECT {names}, ? FROM companion_rows",
+                [source_id],
+            )
+        finally:
+            con.unregister("companion_rows")
 
 
 def _pause_for_tests() -> None:

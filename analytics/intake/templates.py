@@ -12,13 +12,20 @@ import duckdb
 import pandas as pd
 
 from analytics.i18n import check_language, fmt_quarter, t, unit_label
-from analytics.intake.columns import ENUM_FIELDS, KINDS, ColumnSpec, header_label, kind_spec
+from analytics.intake.columns import (
+    ENUM_FIELDS,
+    KINDS,
+    ColumnSpec,
+    header_label,
+    kind_spec,
+    label_entity,
+)
 from analytics.intake.export import neutralise, neutralise_frame
 from analytics.intake.validate import current_rows_sql
 
 
 def _entity(kind: str) -> str:
-    return {"region_quarter": "region", "municipality_quarter": "municipality"}.get(kind, "park")
+    return label_entity(kind)
 
 
 def column_guide(kind: str, lang: str) -> pd.DataFrame:
@@ -32,6 +39,8 @@ def column_guide(kind: str, lang: str) -> pd.DataFrame:
             allowed = t(f"intake.template.format_{col.dtype}", lang)
         elif col.dtype == "ref":
             allowed = t(f"intake.template.ref_{col.ref}", lang)
+        elif col.dtype == "bool":
+            allowed = t("intake.template.format_bool", lang)
         rows.append(
             {
                 t("intake.template.h_header", lang): header_label(col.name, lang, _entity(kind)),
@@ -63,10 +72,13 @@ def _display(col: ColumnSpec, value, lang: str):
 def export_frame(con: duckdb.DuckDBPyConnection, kind: str, lang: str) -> pd.DataFrame:
     """The latest stored rows of ``kind`` laid out as its template (headers in ``lang``)."""
     spec = kind_spec(kind)
-    cols = [c.name for c in spec.columns]
+    stored = {r[0] for r in con.execute(f"DESCRIBE raw_{kind}").fetchall()}
+    # A column that only instructs the import (create_municipality) is not stored: blank.
+    cols = [c.name for c in spec.columns if c.name in stored]
     frame = con.execute(
         f"SELECT {', '.join(cols)} FROM ({current_rows_sql(kind)}) ORDER BY {', '.join(spec.keys)}"
     ).df()
+    frame = frame.reindex(columns=[c.name for c in spec.columns])
     if kind == "park_target":
         frame["period_start"] = [
             str(pd.Timestamp(d).year) if p == "year" else fmt_quarter(pd.Timestamp(d).date(), lang)

@@ -26,21 +26,25 @@ import pyarrow.compute as pc
 from analytics.i18n import check_language, fmt_number, fmt_quarter, t
 from analytics.intake.columns import (
     ENUM_FIELDS,
+    NAMED_KINDS,
     ColumnSpec,
     area_indicators,
     catalogue,
     enum_lookup,
     header_label,
     kind_spec,
+    label_entity,
     normalise_header,
     park_indicators,
+    parse_bool,
     suggest_header,
 )
 from analytics.intake.periods import current_quarter, parse_date, parse_period, parse_quarter
 from analytics.intake.readers import ReadResult
 from analytics.quarter import Quarter
+from analytics.registries.intake import finish_typing, region_lookup
 
-Severity = str  # "error" | "warning"
+Severity = str  # "error" | "warning" | "info" (a notice: nothing to fix, nothing refused)
 # Excel on a ru/uk machine turns "12,3" typed into a '.'-decimal file into a date ("12.мар").
 _EXCEL_DATE_HINT = (
     r"^\d{1,2}[./ -](янв|фев|мар|апр|май|мая|июн|июл|авг|сен|окт|ноя|дек|січ|лют|бер|кві|тра|"
@@ -114,6 +118,9 @@ class ValidationReport:
     read: ReadResult
     issues: tuple[Issue, ...]
     typed: pa.Table  # canonical typed columns + _row
+    # Rows of other raw tables the file implies, loaded with it under the same source:
+    # (raw table without "raw_", rows) — the municipalities a park file creates.
+    companions: tuple[tuple[str, pa.Table], ...] = ()
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -281,19 +288,22 @@ def validate(
     lang: str,
     *,
     today: dt.date | None = None,
+    create_municipalities: bool = False,
 ) -> ValidationReport:
     """Check a read file against its kind's rules and the warehouse; write nothing.
 
     ``lang`` is the language of "did you mean" names; messages themselves are rendered
-    per language by :meth:`Issue.message`.
+    per language by :meth:`Issue.message`. ``create_municipalities``: a park file's unknown
+    municipality (named within a known region) is created with it, one notice each.
     """
     check_language(lang)
     ctx = _Context(con, read, lang, today or dt.date.today())
+    ctx.create_municipalities = create_municipalities
     ctx.structure()
-    typed = ctx.type_columns()
+    typed = finish_typing(ctx, ctx.type_columns())
     ctx.rules(typed)
     issues = sorted(ctx.issues, key=lambda i: (i.row is not None, i.row or 0, i.severity))
-    return ValidationReport(read, tuple(issues), typed)
+    return ValidationReport(read, tuple(issues), typed, tuple(ctx.companions))
 
 
 @dataclass(frozen=True)
@@ -313,9 +323,9 @@ class _Context:
         self.lang = lang
         self.today = today
         self.spec = kind_spec(read.kind)
-        self.entity = {"region_quarter": "region", "municipality_quarter": "municipality"}.get(
-            read.kind, "park"
-        )
+        self.entity = label_entity(read.kind)
+        self.create_municipalities = False
+        self.companions: list[tuple[str, pa.Table]] = []
         self.present = set(read.table.column_names)
         self.issues: list[Issue] = []
         self.lookups: dict[str, _Lookup] = {}
@@ -352,7 +362,10 @@ class _Context:
 
     def lookup(self, ref: str) -> _Lookup:
         if ref not in self.lookups:
-            self.lookups[ref] = _Lookup(_reference(self.con, ref), self.lang)
+            reference = _reference(self.con, ref)
+            # Regions answer to the names statistics offices print (registries.aliases).
+            make = region_lookup if ref == "region" else _Lookup
+            self.lookups[ref] = make(reference, self.lang)
         return self.lookups[ref]
 
     # -- structure: headers, missing columns, empty files
@@ -375,7 +388,7 @@ class _Context:
         for col in self.spec.columns:
             if col.required and col.name not in present:
                 self.add(None, None, None, "error", "intake.error.missing_column", field=col.name)
-        if self.read.kind == "park" and not present & {"name_ru", "name_uk", "name_en"}:
+        if self.read.kind in NAMED_KINDS and not present & {"name_ru", "name_uk", "name_en"}:
             self.add(None, None, None, "error", "intake.error.missing_column", field="name_ru")
         if self.read.rows == 0:
             self.add(None, None, None, "error", "intake.error.no_rows")
@@ -474,6 +487,8 @@ class _Context:
             return parse_quarter, pa.date32()
         if col.dtype == "date":
             return parse_date, pa.date32()
+        if col.dtype == "bool":
+            return parse_bool, pa.bool_()
         return _parse_enum(col.name), pa.string()
 
     # -- rules
@@ -484,7 +499,7 @@ class _Context:
         checks += [*self._duplicate_checks(names), *self._future_checks(names)]
         if kind == "park_quarter":
             checks += self._area_checks(names)
-        if kind == "park":
+        if kind in NAMED_KINDS:
             checks += self._registry_checks(names)
         if kind == "park_target":
             checks += self._period_checks(names)
@@ -584,6 +599,8 @@ class _Context:
             self.add(row, column, raw, "error", "intake.error.not_a_quarter")
         elif col.dtype == "period":
             self.add(row, column, raw, "error", "intake.error.not_a_period")
+        elif col.dtype == "bool":
+            self.add(row, column, raw, "error", "registries.error.not_yes_no")
         elif col.dtype == "enum":
             allowed = ", ".join(
                 t(f"intake.value.{col.name}.{code}", self.lang) for code in ENUM_FIELDS[col.name]
@@ -637,7 +654,7 @@ class _Context:
                         (low, high),
                     )
                 )
-        if self.read.kind == "park":
+        if self.read.kind in NAMED_KINDS:
             for name, bound in (("latitude", 90.0), ("longitude", 180.0)):
                 if name not in names:
                     continue
@@ -770,7 +787,7 @@ class _Context:
                     ),
                 )
             )
-        if {"municipality_code", "region_code"} <= names:
+        if {"municipality_code", "region_code"} <= names and self.read.kind == "park":
             municipalities = (
                 "SELECT municipality_code AS code, region_code FROM raw_municipality "
                 "QUALIFY row_number() OVER (PARTITION BY municipality_code "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+import pandas as pd
+
 from analytics.i18n import LANGUAGES, fmt_date, fmt_number, fmt_quarter, t
 from analytics.kpi.review import Review, quarterly_review
 from analytics.warehouse.connection import connect, default_db_path
@@ -33,7 +35,9 @@ def review_text(review: Review) -> str:
     lines.extend(f"- {finding.text}" for finding in review.findings)
     lines.append("")
     for row in review.parks.itertuples():
-        reported = fmt_date(row.reported_on, lang) if row.reported else "–"
+        # a report without its date (the file left it blank) shows a dash, not a crash
+        dated = row.reported and not pd.isna(row.reported_on)
+        reported = fmt_date(row.reported_on, lang) if dated else "–"
         lines.append(
             f"{row.park_id:<10} {row.name[:40]:<40} {t(f'review.status.{row.status}', lang):<14}"
             f" {t(f'review.report_state.{row.report_state}', lang):<16} {reported}"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 from analytics.i18n import LANGUAGES, fmt_date, t
-from analytics.policy.compliance import ComplianceCheck, compliance_check, rule_title
+from analytics.policy.compliance import (
+    ComplianceCheck,
+    compliance_check,
+    rule_title,
+    unchecked_texts,
+)
 from analytics.warehouse.connection import connect, default_db_path
 
 
@@ -44,6 +49,8 @@ def compliance_text(check: ComplianceCheck, lang: str) -> str:
             f"{r.park_id} — {rule_title(r.rule, r.kind, lang)}" for r in no_data.itertuples()
         )
         lines += ["", t("policy.compliance.no_data", lang, items=items)]
+        for park_id in dict.fromkeys(no_data["park_id"]):
+            lines += [f"  {park_id}: {text}" for text in unchecked_texts(check, park_id, lang)]
     return "\n".join(lines)
 
 

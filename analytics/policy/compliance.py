@@ -19,7 +19,10 @@ Kinds (the file's header comment says the same for the people who edit it):
   quarter of the trailing run of reports below the minimum.
 
 A rule whose clock has not started (no registration date, no first resident) does not apply;
-one whose other inputs are blank gives status ``no_data`` (listed, never a flag).
+one whose other inputs are blank gives status ``no_data`` (listed, never a flag) and names
+the blank fields in ``missing``. A park known to be in the register (``in_register``) whose
+registration date is blank is ``no_data`` for the rules that count from that date: flagged
+only when the dates are known, and saying which date is missing otherwise.
 
 Each rule's numbers carry a unit (``Rule.unit``, the ``unit`` column): months for deadlines,
 a share for occupancy and for a ratio of two fields in the same unit (production land /
@@ -90,6 +93,7 @@ RESULT_COLUMNS = [
     "since",
     "needs_legal_check",
     "legal_basis",
+    "missing",  # no_data: the registry fields whose blank kept the rule from being checked
 ]
 
 
@@ -231,6 +235,10 @@ def _since(park: pd.Series, rule: Rule) -> pd.Timestamp | None:
 
 def _check_no_event(park: pd.Series, rule: Rule, as_of: pd.Timestamp) -> tuple | None:
     start = _date(park.get(rule.params["start"]))
+    if start is None and rule.params["start"] == "registered_on" and _true(park.get("in_register")):
+        # In the register, date unknown (a registry taken from a public document): the
+        # deadline cannot be computed, and the card says which date is missing.
+        return "no_data", np.nan, None, (rule.params["start"],)
     if start is None:
         return None  # the clock has not started (e.g. not registered): rule not applicable
     deadline = start + pd.DateOffset(months=int(rule.params["months"]))
@@ -240,6 +248,14 @@ def _check_no_event(park: pd.Series, rule: Rule, as_of: pd.Timestamp) -> tuple |
     if deadline <= as_of and not happened:
         return "breach", elapsed, deadline
     return "ok", elapsed, None
+
+
+def _true(value: Any) -> bool:
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def _missing(park: pd.Series, fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in fields if pd.isna(park.get(f)))
 
 
 def _months_between(start: pd.Timestamp, end: pd.Timestamp) -> float:
@@ -258,7 +274,12 @@ def _check_minimum(park: pd.Series, rule: Rule) -> tuple:
         denominator = pd.to_numeric(park.get(rule.params["denominator"]), errors="coerce")
         value = numerator / denominator if denominator and denominator > 0 else np.nan
     if value is None or pd.isna(value):
-        return "no_data", np.nan, None
+        fields = (
+            (rule.params["field"],)
+            if rule.kind == "minimum"
+            else (rule.params["numerator"], rule.params["denominator"])
+        )
+        return "no_data", np.nan, None, _missing(park, fields)
     if value < rule.threshold:
         return "breach", float(value), _since(park, rule)
     return "ok", float(value), None
@@ -275,7 +296,7 @@ def _check_occupancy(
     if grace_end > as_of:
         return "ok", np.nan, None  # not yet due: nothing to flag
     if leasable is None or pd.isna(leasable) or leasable <= 0 or reports.empty:
-        return "no_data", np.nan, None
+        return "no_data", np.nan, None, _missing(park, ("leasable_area_ha",))
     share = (reports["area_occupied_ha"] / leasable).to_numpy(float)
     below = share < rule.threshold
     if not below[-1]:
@@ -318,7 +339,7 @@ def evaluate_compliance(
                 outcome = _check_minimum(park, rule)
             if outcome is None:
                 continue
-            status, value, since = outcome
+            status, value, since, *missing = outcome
             rows.append(
                 (
                     park["park_id"],
@@ -332,6 +353,7 @@ def evaluate_compliance(
                     since,
                     rule.needs_legal_check,
                     rule.legal_basis,
+                    ", ".join(missing[0]) if missing and missing[0] else None,
                 )
             )
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -385,6 +407,19 @@ def latest_quarter(con: duckdb.DuckDBPyConnection) -> dt.date:
     return pd.Timestamp(found).date()
 
 
+def default_quarter(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date:
+    """The newest reported quarter; before any report (a registry just loaded), the last
+    quarter that has ended, so the registry-only rules can be checked from the first day."""
+    found = con.execute("SELECT max(quarter) FROM park_quarter").fetchone()[0]
+    if found is not None:
+        return pd.Timestamp(found).date()
+    if not con.execute("SELECT count(*) FROM park").fetchone()[0]:
+        raise UserError("policy.no_reports")
+    day = today or dt.date.today()
+    start = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return (pd.Timestamp(start) - pd.offsets.QuarterBegin(1, startingMonth=1)).date()
+
+
 def compliance_check(
     con: duckdb.DuckDBPyConnection,
     quarter: str | dt.date | None = None,
@@ -394,7 +429,7 @@ def compliance_check(
     """Check every rule of every park's jurisdiction as of the end of ``quarter`` (default:
     the newest reported quarter). ``config``: a loaded config or a path to a rules file."""
     rules = config if isinstance(config, ComplianceConfig) else load_config(config)
-    q = parse_quarter(quarter) if quarter is not None else latest_quarter(con)
+    q = parse_quarter(quarter) if quarter is not None else default_quarter(con)
     as_of = quarter_end(q)
     parks = parks_with_jurisdiction(con, region)
     if region and parks.empty:
@@ -465,3 +500,18 @@ def flag_text(row: Mapping[str, Any] | pd.Series, lang: str) -> str:
     if row["needs_legal_check"]:
         text += " " + t("policy.needs_legal_check", lang)
     return text
+
+
+def unchecked_texts(check: ComplianceCheck, park_id: str, lang: str) -> list[str]:
+    """The park's rules that could not be checked, each with the blank fields it needs
+    ("registration date unknown: the 24-month rule cannot be checked")."""
+    from analytics.intake.columns import header_label
+
+    rows = check.table[(check.table["park_id"] == park_id) & (check.table["status"] == "no_data")]
+    texts = []
+    for row in rows.itertuples():
+        fields = [f.strip() for f in (row.missing or "").split(",") if f.strip()]
+        labels = ", ".join(t("intake.quoted", lang, text=header_label(f, lang)) for f in fields)
+        key = "registries.compliance.unchecked" if labels else "registries.compliance.unchecked_any"
+        texts.append(t(key, lang, rule=rule_title(row.rule, row.kind, lang), fields=labels))
+    return texts
