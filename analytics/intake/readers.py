@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analytics.errors import UserError
+from analytics.intake import stat_tables
 from analytics.intake.columns import (
     KINDS,
     area_indicators,
@@ -538,6 +539,9 @@ def _row_matches(row: list, kind: str | None) -> tuple[int, str | None]:
 def _find_header(grid: list[list], kind: str | None) -> tuple[int, str]:
     """The header row (0-based) and the kind it fits best; the first non-empty row when none
     matches (validation then lists the unknown headers with suggestions)."""
+    stat = stat_tables.find_header(grid, kind)  # a statistics office's table (stat_tables.py)
+    if stat is not None:
+        return stat
     best_idx, best_score, best_kind = None, 0, kind
     for idx, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         score, fits = _row_matches(row, kind)
@@ -581,6 +585,10 @@ def _assemble(grid: _Grid, filename: str, checksum: str, size: int) -> ReadResul
     first_row = header_idx + 2  # 1-based row number of the first body row
     quarter_cols = [i for i, h in enumerate(header) if looks_like_quarter(h)]
     title = _title_text(grid.head, header_idx)
+    if kind in stat_tables.STAT_KINDS:
+        stat = _stat_table(grid, kind, first_row, title, filename, checksum, size)
+        if stat is not None:
+            return stat
     if kind in {"region_quarter", "municipality_quarter"} and len(quarter_cols) >= 2:
         # Footnotes and notes beside a statistics table are normal: no extra-cell check.
         read = _period_wide(
@@ -647,6 +655,33 @@ def _assemble(grid: _Grid, filename: str, checksum: str, size: int) -> ReadResul
         short_rows,
         grid.line_shifts,
     )
+
+
+def _stat_table(grid: _Grid, kind, first_row, title, filename, checksum, size):
+    """A table in the layout statistics offices publish (stat_tables.py), or None."""
+    body = grid.body.records if isinstance(grid.body, _CsvBody) else grid.body
+    if isinstance(body, pa.Table):
+        body = [list(r.values()) for r in body.to_pylist()]
+    indicator = _indicator_from_title(title, kind)
+    stat = stat_tables.read_stat_table(grid.head, body, kind, first_row, title, indicator)
+    if stat is None:
+        return None
+    issues = [ReadIssue(**i) for i in stat.issues]
+    if indicator is None:
+        issues.append(ReadIssue(None, None, title[:120], "error", "intake.error.no_indicator"))
+    detected = Detected(
+        kind=kind,
+        layout="period_wide",
+        header_language="mixed",
+        header_row=first_row - 1,
+        indicator=indicator,
+        decimal=_detect_decimal(stat.table, grid.fmt),
+        **grid.fmt,
+    )
+    return ReadResult(
+        filename, checksum, size, stat.table, detected, stat.headers, tuple(issues), (),
+        grid.line_shifts,
+    )  # fmt: skip
 
 
 def _short_rows(
