@@ -3,7 +3,7 @@
 A name is reduced to a *key*: lower case, ``ё`` as ``е``, punctuation and dashes as spaces,
 the abbreviations of official forms written out ("обл." → область, "Респ" → республика,
 "АО" → автономный округ, "АР" → автономна республіка), the words that only say "city" dropped
-("г.", "город федерального значения", "м.", "місто"), and the words sorted, so that
+("г.", "город федерального значения", "м.", "місто"), and the words sorted (each once), so that
 "Кемеровская обл.", "КЕМЕРОВСКАЯ ОБЛАСТЬ" and "область Кемеровская" are one key.
 
 Every subdivision's names (official, in ru/uk/en, and the short forms FIAS/KLADR use) give
@@ -37,6 +37,7 @@ _CITY_PHRASES = (
 # Abbreviations written out; a word maps to the words it stands for.
 _EXPAND = {
     "обл": ("область",),
+    "кр": ("край",),
     "респ": ("республика",),
     "ао": ("автономный", "округ"),
     "аобл": ("автономная", "область"),
@@ -66,7 +67,7 @@ def _words(text: object) -> list[str]:
 def place_key(text: object, drop: frozenset[str] = _CITY_WORDS) -> str:
     """The key a region name is compared by (see the module docstring)."""
     words = [w for w in _words(text) if w not in drop and w != "'"]
-    return " ".join(sorted(words))
+    return " ".join(sorted(set(words)))  # "… округ - Югра АО" repeats "автономный округ"
 
 
 def municipality_key(text: object) -> str:

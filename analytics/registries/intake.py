@@ -158,7 +158,8 @@ def _region_country(ctx: Any, typed: pa.Table) -> pa.Table:
 
 
 def _check_parents(ctx: Any, typed: pa.Table) -> None:
-    stored = {r[0] for r in ctx.con.execute("SELECT municipality_code FROM raw_municipality")}
+    sql = "SELECT municipality_code FROM raw_municipality"
+    stored = {r[0] for r in ctx.con.execute(sql).fetchall()}
     own = set(typed.column("municipality_code").to_pylist())
     known = stored | own
     for row, parent in zip(
