@@ -662,7 +662,7 @@ def _stat_table(grid: _Grid, kind, first_row, title, filename, checksum, size):
     body = grid.body.records if isinstance(grid.body, _CsvBody) else grid.body
     if isinstance(body, pa.Table):
         body = [list(r.values()) for r in body.to_pylist()]
-    indicator = _indicator_from_title(title, kind)
+    indicator = _indicator_from_title(title, kind) or stat_tables.indicator_in_title(title, kind)
     stat = stat_tables.read_stat_table(grid.head, body, kind, first_row, title, indicator)
     if stat is None:
         return None

@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from analytics.intake.columns import normalise_header
+from analytics.intake.columns import area_indicators, header_label, normalise_header
 from analytics.intake.periods import YEAR_PATTERN, looks_like_quarter, parse_quarter
 
 STAT_KINDS = frozenset({"region_quarter", "municipality_quarter"})
@@ -178,6 +178,21 @@ def detect(grid: list[list]) -> Layout | None:
         if len(others) >= 3:
             return None
     return None
+
+
+def indicator_in_title(title: str, kind: str) -> str | None:
+    """The area indicator every word of whose name (in any language) is in the title, the
+    longest such name winning: "Численность постоянного населения на 1 января" is the
+    population though the words of "Численность населения" are not side by side."""
+    words = set(normalise_header(title).split())
+    entity = "region" if kind == "region_quarter" else "municipality"
+    hits = []
+    for code in area_indicators():
+        for lang in ("ru", "uk", "en"):
+            name = normalise_header(header_label(code, lang, entity)).split()
+            if name and set(name) <= words:
+                hits.append((len(name), code))
+    return max(hits)[1] if hits else None
 
 
 def starts_year(title: str) -> bool:

@@ -9,7 +9,8 @@ the abbreviations of official forms written out ("обл." → область, "
 Every subdivision's names (official, in ru/uk/en, and the short forms FIAS/KLADR use) give
 its keys, each in full, without a parenthesis, and by its parts: "Республика Татарстан
 (Татарстан)" also answers to "Республика Татарстан" and "Татарстан", "Кемеровская область -
-Кузбасс" to "Кемеровская область" and "Кузбасс". No alias is written by hand except the few
+Кузбасс" to "Кемеровская область" and "Кузбасс", an oblast also to its adjective alone
+("Вінницька", as Ukrstat's tables print it). No alias is written by hand except the few
 short forms in ``data/registries/region_aliases.csv``, each with its source.
 """
 
@@ -87,6 +88,10 @@ def name_forms(name: str) -> Iterator[str]:
     parts = [p.strip() for p in _DASH.split(bare) if p.strip()]
     if len(parts) > 1:
         yield from parts
+    # Ukrstat's tables print oblasts by their adjective alone ("Вінницька", "Луганська").
+    for part in parts:
+        if part.endswith(" область"):
+            yield part[: -len(" область")]
 
 
 @cache
