@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics.i18n import t
-from app_pages import _auth, _shared, present_pages
+from app_pages import _auth, _shared, _start, present_pages
 
 lang = _shared.language()
 st.set_page_config(page_title=t("app.title", lang), page_icon="🏭", layout="wide")
@@ -15,7 +15,8 @@ pages = [
         url_path=stem,
         default=index == 0,
     )
-    for index, (stem, icon) in enumerate(present_pages())
+    # a new or empty warehouse opens on "getting started" (app_pages/_start.py)
+    for index, (stem, icon) in enumerate(_start.pages_in_order(present_pages()))
 ]
 navigation = st.navigation(pages)
 _shared.sidebar_language_switch(lang)
