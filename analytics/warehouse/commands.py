@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from analytics.i18n import fmt_number, fmt_quarter, t
+from analytics.registries.getting_started import loading_state
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect, default_db_path
 from analytics.warehouse.info import warehouse_info
@@ -53,6 +54,7 @@ def run_check(args: argparse.Namespace, lang: str) -> int:
 def run_info(args: argparse.Namespace, lang: str) -> int:
     with connect(_db(args), read_only=True) as con:
         info = warehouse_info(con)
+        state = loading_state(con)
     print(t("info.schema_version", lang, version=info.schema_version))
     if info.simulated:
         print(t("app.simulated_banner", lang))
@@ -68,4 +70,8 @@ def run_info(args: argparse.Namespace, lang: str) -> int:
                 f"  {fmt_quarter(row.first_period, lang)} – {fmt_quarter(row.last_period, lang)}"
             )
         print(f"  {row.table:<22} {fmt_number(row.rows, lang):>12}{period}")
+    step = state.next_step
+    if step is not None:  # what a new warehouse needs next (getting started)
+        name = t(f"start.step.{step.step}", lang)
+        print(t("info.next_step", lang, step=name, kind=step.kind))
     return 0
