@@ -9,6 +9,7 @@ from analytics import geo
 from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
 from analytics.intake.history import value_text
 from analytics.kpi.park_card import CARD_SERIES, filter_registry, series_with_targets
+from analytics.policy.compliance import unchecked_texts
 from app_pages import _shared
 
 PARK_COLOUR = "#d62728"
@@ -326,6 +327,9 @@ else:
     st.dataframe(_shared.compliance_display(park_flags, lang), hide_index=True)
     for line in _shared.flag_sentences(park_flags, lang):
         st.warning(line, icon="⚠️")
+# rules the registry cannot answer yet, with the blank date or field each needs (issue 17)
+for line in unchecked_texts(park_check, park_id, lang):
+    st.info(line)
 
 st.subheader(t("policy_app.plan.title", lang))
 plan, own_reports, forecasts = _shared.park_plan(park_id, lang)

@@ -165,3 +165,5 @@ def test_the_app_on_a_loaded_real_warehouse_opens_the_review(ua_warehouse, tmp_p
     shown = " ".join(str(e.value) for e in (*at.subheader, *at.header, *at.metric))
     assert "Східний регіон" in shown or "15,3991" in shown or "12" in shown
     assert not at.error
+    # the card says which registry date keeps the 24/36-month rules from being checked
+    assert sum("Дата включення до реєстру" in str(i.value) for i in at.info) == 2
