@@ -187,6 +187,19 @@ PARK_COLUMNS = [
     "closed_on",
 ]
 
+# Registry facts a real warehouse may state (migration 007: official statistical codes,
+# population, register membership, the source document) that the simulated demo does not:
+# their columns are there, empty, so the demo's frames are the warehouse's tables.
+UNSTATED_COLUMNS = {
+    "region": ("stat_code", "region_type", "population", "population_on"),
+    "municipality": ("stat_code", "parent_code", "population", "population_on"),
+    "park": ("in_register", "source_document"),
+}
+
+
+def _unstated(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    return frame.assign(**dict.fromkeys(UNSTATED_COLUMNS[name]))
+
 
 @dataclass(frozen=True)
 class DemoData:
@@ -269,9 +282,9 @@ def generate(seed: int = DEFAULT_SEED, spillover: bool = True) -> DemoData:
         seed=seed,
         country=pd.DataFrame([COUNTRY]),
         district=DISTRICTS.copy(),
-        region=geography.region[REGION_COLUMNS].copy(),
-        municipality=municipality.copy(),
-        park=park[[*PARK_COLUMNS, *PARK_POLICY_COLUMNS]],
+        region=_unstated(geography.region[REGION_COLUMNS], "region"),
+        municipality=_unstated(municipality, "municipality"),
+        park=_unstated(park[[*PARK_COLUMNS, *PARK_POLICY_COLUMNS]], "park"),
         park_quarter=pd.concat([reports, policy.report_columns], axis=1),
         park_target=pd.concat([targets, policy.passports], ignore_index=True),
         region_quarter=regional,

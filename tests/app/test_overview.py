@@ -26,9 +26,15 @@ def test_russian_is_the_default_and_the_switch_changes_the_language(app):
     assert at.title[0].value == t("overview.title", "en")
 
 
-def test_missing_database_shows_a_translated_explanation(tmp_path, monkeypatch):
+def test_missing_database_opens_getting_started_with_a_translated_explanation(
+    tmp_path, monkeypatch
+):
+    # A missing warehouse is a first day, not an error (issue 17): the getting-started view
+    # says how to create one for a country or build the demo, in the reader's language.
     monkeypatch.setenv("PARKS_DB", str(tmp_path / "absent.duckdb"))
     at = new_app("uk").run()
-    assert not at.exception
-    assert "python -m analytics demo" in at.error[0].value
-    assert "не знайдено" in at.error[0].value
+    assert not at.exception and not at.error
+    explanation = at.info[0].value
+    assert "Бази даних ще немає" in explanation
+    assert "python -m analytics demo" in explanation
+    assert "init --country UA" in explanation
