@@ -2,8 +2,10 @@
 
 Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
 (Sun & Abraham), ``sc`` (synthetic control). With ``--json`` one JSON object is printed
-(keys: method, estimate, se, ci_low, ci_high, n_units, n_obs, warnings and, when they apply,
-att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps, pretrend_test);
+(keys: method, estimate, se, ci_low, ci_high, n_units, n_obs, dropped, warnings and, when
+they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
+pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,
+not_yet_treated, treated, treated_by_cohort, by_reason, n_units_input, n_units_used).
 otherwise the summary and the plain-language reading. Every option is checked here so that
 bad input gives one line on stderr (via :class:`UserError`), never a traceback or a usage
 dump.
@@ -23,7 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.effects.results import json_safe
+from analytics.effects.panel import UNBALANCED
+from analytics.effects.results import json_safe, sample_dict
 from analytics.errors import UserError
 
 METHODS = ("twfe", "cs", "sa", "sc")
@@ -49,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--treated", metavar="COL", help="0/1 treatment indicator (twfe)")
     add("--control", metavar="{never,notyet}", default="never", help="comparison units")
     add("--est-method", metavar="{dr,ipw,reg}", default="dr", help="CS estimator")
+    add(
+        "--unbalanced",
+        metavar="{balance,keep}",
+        default="balance",
+        help="units missing some periods: drop them (balance) or keep every observed row "
+        "(keep, as R did's allow_unbalanced_panel)",
+    )
     add("--covariates", metavar="A,B", default="", help="comma-separated covariate columns")
     add("--cluster", metavar="COL", help="cluster column for standard errors (default: unit)")
     add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
@@ -82,6 +92,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     _choice("--method", args.method, METHODS)
     _choice("--control", args.control, CONTROLS)
     _choice("--est-method", args.est_method, EST_METHODS)
+    _choice("--unbalanced", args.unbalanced, UNBALANCED)
     options = {
         "data": args.data,
         "unit": args.unit,
@@ -92,6 +103,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "treated": args.treated,
         "control": args.control,
         "est_method": args.est_method,
+        "unbalanced": args.unbalanced,
         "covariates": _columns(args.covariates),
         "cluster": args.cluster,
         "treated_unit": args.treated_unit,
@@ -217,6 +229,7 @@ def _cs(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         bootstrap=o["bootstrap"],
         seed=o["seed"],
         alpha=o["alpha"],
+        unbalanced=o["unbalanced"],
     )
     simple = aggte(cells, "simple")
     dynamic = aggte(cells, "dynamic")
@@ -305,6 +318,10 @@ def to_json(method: str, result: Any, extras: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"method": method}
     for key in BASE_KEYS:
         out[key] = json_safe(getattr(result, key))
+    ci_method = getattr(result, "ci_method", None)
+    if ci_method:
+        out["ci_method"] = ci_method
+    out["dropped"] = sample_dict(result)
     out.update({k: json_safe(v) for k, v in extras.items()})
     out["warnings"] = list(result.warnings)
     return out
