@@ -1,7 +1,8 @@
 """``python -m analytics effects``: estimate a park's effect from a CSV panel.
 
 Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
-(Sun & Abraham), ``sc`` (synthetic control). With ``--json`` one JSON object is printed
+(Sun & Abraham), ``sc`` (synthetic control), ``imputation`` (Borusyak-Jaravel-Spiess
+imputation / two-stage DiD). With ``--json`` one JSON object is printed
 (keys: method, estimate, se, ci_low, ci_high, n_units, n_obs, dropped, warnings and, when
 they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
 pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,
@@ -29,7 +30,7 @@ from analytics.effects.panel import UNBALANCED
 from analytics.effects.results import json_safe, sample_dict
 from analytics.errors import UserError
 
-METHODS = ("twfe", "cs", "sa", "sc")
+METHODS = ("twfe", "cs", "sa", "sc", "imputation")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
 ENCODINGS = ("utf-8-sig", "cp1251")
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--unit", metavar="COL", help="unit column (municipality, region)")
     add("--time", metavar="COL", help="period column: years, 2024Q3 or quarter-start dates")
     add("--outcome", metavar="COL", help="outcome column (numeric)")
-    add("--method", metavar="{twfe,cs,sa,sc}", help="estimator")
+    add("--method", metavar="{" + ",".join(METHODS) + "}", help="estimator")
     add("--treat-time", metavar="COL", help="first treated period; 0 or empty = never treated")
     add("--treated", metavar="COL", help="0/1 treatment indicator (twfe)")
     add("--control", metavar="{never,notyet}", default="never", help="comparison units")
@@ -61,6 +62,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add("--covariates", metavar="A,B", default="", help="comma-separated covariate columns")
     add("--cluster", metavar="COL", help="cluster column for standard errors (default: unit)")
+    add(
+        "--unit-effects",
+        metavar="COL",
+        help="imputation: absorb this column's effects (e.g. region) instead of the unit's",
+    )
+    add(
+        "--pretrend-periods",
+        metavar="K",
+        default=None,
+        help="imputation: pre-treatment horizons in the pre-trend test (default: all but one)",
+    )
     add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
     add("--treatment-start", metavar="VALUE", help="sc: first treated period")
     add("--predictors", metavar="A,B", default="", help="sc: predictor columns")
@@ -112,6 +124,10 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "bootstrap": int(_number("--bootstrap", args.bootstrap, integer=True)),
         "seed": None if args.seed is None else int(_number("--seed", args.seed, integer=True)),
         "alpha": _number("--alpha", args.alpha),
+        "unit_effects": args.unit_effects,
+        "pretrend_periods": None
+        if args.pretrend_periods is None
+        else int(_number("--pretrend-periods", args.pretrend_periods, integer=True)),
     }
     if not 0 < options["alpha"] < 1:
         raise UserError("effects.cli.bad_choice", option="--alpha", value=args.alpha, allowed="0–1")
@@ -126,7 +142,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         if not options[name]:
             option = "--" + name.replace("_", "-")
             raise UserError("effects.cli.missing_for_method", method=args.method, option=option)
-    if args.method == "twfe" and not (options["treat_time"] or options["treated"]):
+    if args.method in ("twfe", "imputation") and not (options["treat_time"] or options["treated"]):
         raise UserError("effects.treatment_required")
     return options
 
@@ -242,6 +258,27 @@ def _cs(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return _WithEvents(simple, dynamic), extras
 
 
+def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.imputation import imputation_did
+
+    result = imputation_did(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treat_time=o["treat_time"],
+        treated=o["treated"],
+        covariates=o["covariates"],
+        cluster=o["cluster"],
+        unit_effects=o["unit_effects"],
+        pretrend_periods=o["pretrend_periods"],
+        alpha=o["alpha"],
+    )
+    extras = {"p_value": result.p_value, **_event_extras(result)}
+    extras["n_treated_obs"] = result.n_treated_obs
+    return result, extras
+
+
 def _sc(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from analytics.effects.synth import synthetic_control
 
@@ -310,7 +347,7 @@ class _WithEvents:
         return getattr(self._headline, name)
 
 
-ESTIMATORS = {"twfe": _twfe, "cs": _cs, "sa": _sa, "sc": _sc}
+ESTIMATORS = {"twfe": _twfe, "cs": _cs, "sa": _sa, "sc": _sc, "imputation": _imputation}
 BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "n_units", "n_obs")
 
 
