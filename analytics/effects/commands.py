@@ -30,7 +30,8 @@ from analytics.effects.panel import UNBALANCED
 from analytics.effects.results import json_safe, sample_dict
 from analytics.errors import UserError
 
-METHODS = ("twfe", "cs", "sa", "sc", "imputation")
+METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid")
+SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
 ENCODINGS = ("utf-8-sig", "cp1251")
@@ -73,6 +74,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="imputation: pre-treatment horizons in the pre-trend test (default: all but one)",
     )
+    add(
+        "--se-method", metavar="{placebo,jackknife}", default="placebo", help="sdid standard errors"
+    )
+    add("--replications", metavar="N", default="200", help="sdid placebo replications")
     add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
     add("--treatment-start", metavar="VALUE", help="sc: first treated period")
     add("--predictors", metavar="A,B", default="", help="sc: predictor columns")
@@ -105,6 +110,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     _choice("--control", args.control, CONTROLS)
     _choice("--est-method", args.est_method, EST_METHODS)
     _choice("--unbalanced", args.unbalanced, UNBALANCED)
+    _choice("--se-method", args.se_method, SE_METHODS)
     options = {
         "data": args.data,
         "unit": args.unit,
@@ -125,6 +131,8 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "seed": None if args.seed is None else int(_number("--seed", args.seed, integer=True)),
         "alpha": _number("--alpha", args.alpha),
         "unit_effects": args.unit_effects,
+        "se_method": args.se_method,
+        "replications": int(_number("--replications", args.replications, integer=True)),
         "pretrend_periods": None
         if args.pretrend_periods is None
         else int(_number("--pretrend-periods", args.pretrend_periods, integer=True)),
@@ -142,7 +150,11 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         if not options[name]:
             option = "--" + name.replace("_", "-")
             raise UserError("effects.cli.missing_for_method", method=args.method, option=option)
-    if args.method in ("twfe", "imputation") and not (options["treat_time"] or options["treated"]):
+    if options["replications"] < 2:
+        raise UserError("effects.cli.bad_number", option="--replications", value=args.replications)
+    if args.method in ("twfe", "imputation", "sdid") and not (
+        options["treat_time"] or options["treated"]
+    ):
         raise UserError("effects.treatment_required")
     return options
 
@@ -279,6 +291,24 @@ def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, A
     return result, extras
 
 
+def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.sdid import json_weights, synthetic_did
+
+    result = synthetic_did(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treat_time=o["treat_time"],
+        treated=o["treated"],
+        se_method=o["se_method"],
+        replications=o["replications"],
+        seed=o["seed"],
+        alpha=o["alpha"],
+    )
+    return result, {"p_value": result.p_value, **json_weights(result)}
+
+
 def _sc(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from analytics.effects.synth import synthetic_control
 
@@ -347,7 +377,14 @@ class _WithEvents:
         return getattr(self._headline, name)
 
 
-ESTIMATORS = {"twfe": _twfe, "cs": _cs, "sa": _sa, "sc": _sc, "imputation": _imputation}
+ESTIMATORS = {
+    "twfe": _twfe,
+    "cs": _cs,
+    "sa": _sa,
+    "sc": _sc,
+    "imputation": _imputation,
+    "sdid": _sdid,
+}
 BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "n_units", "n_obs")
 
 
