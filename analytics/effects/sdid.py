@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.effects.panel import prepare_panel
-from analytics.effects.results import EffectResult, WarningCode, coded_warnings, json_safe
+from analytics.effects.results import EffectResult, coded_warnings, json_safe
 from analytics.effects.sample import sample_report
 from analytics.effects.twfe import _call, _check_alpha, panel_warnings
 from analytics.errors import UserError
