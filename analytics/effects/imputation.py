@@ -47,7 +47,8 @@ from analytics.effects.results import (
     two_sided_p_value,
 )
 from analytics.effects.sample import sample_report
-from analytics.effects.twfe import _call, _check_alpha, crv1_fit, panel_warnings, within_two_way
+from analytics.effects.twfe import _call, _check_alpha, crv1_fit, panel_warnings
+from analytics.effects.within import within_two_way
 from analytics.errors import Count, UserError
 
 METHOD = "imputation"
