@@ -18,6 +18,14 @@ class UserError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str) -> str:
-        from analytics.i18n import t
+        from analytics.i18n import fmt_number, t
 
-        return t(self.key, lang, **self.params)
+        params = {
+            k: fmt_number(v, lang) if isinstance(v, Count) else v for k, v in self.params.items()
+        }
+        return t(self.key, lang, **params)
+
+
+class Count(int):
+    """A count in an error message, shown with the locale's digit grouping (1,000 / 1 000);
+    plain ints stay as written (unit codes, years)."""

@@ -1,9 +1,12 @@
 """``python -m analytics effects``: estimate a park's effect from a CSV panel.
 
 Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
-(Sun & Abraham), ``sc`` (synthetic control). With ``--json`` one JSON object is printed
-(keys: method, estimate, se, ci_low, ci_high, n_units, n_obs, warnings and, when they apply,
-att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps, pretrend_test);
+(Sun & Abraham), ``sc`` (synthetic control), ``imputation`` (Borusyak-Jaravel-Spiess
+imputation / two-stage DiD). With ``--json`` one JSON object is printed
+(keys: method, estimate, se, ci_low, ci_high, n_units, n_obs, dropped, warnings and, when
+they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
+pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,
+not_yet_treated, treated, treated_by_cohort, by_reason, n_units_input, n_units_used).
 otherwise the summary and the plain-language reading. Every option is checked here so that
 bad input gives one line on stderr (via :class:`UserError`), never a traceback or a usage
 dump.
@@ -23,10 +26,12 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.effects.results import json_safe
+from analytics.effects.panel import UNBALANCED
+from analytics.effects.results import json_safe, sample_dict
 from analytics.errors import UserError
 
-METHODS = ("twfe", "cs", "sa", "sc")
+METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid")
+SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
 ENCODINGS = ("utf-8-sig", "cp1251")
@@ -44,13 +49,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--unit", metavar="COL", help="unit column (municipality, region)")
     add("--time", metavar="COL", help="period column: years, 2024Q3 or quarter-start dates")
     add("--outcome", metavar="COL", help="outcome column (numeric)")
-    add("--method", metavar="{twfe,cs,sa,sc}", help="estimator")
+    add("--method", metavar="{" + ",".join(METHODS) + "}", help="estimator")
     add("--treat-time", metavar="COL", help="first treated period; 0 or empty = never treated")
     add("--treated", metavar="COL", help="0/1 treatment indicator (twfe)")
     add("--control", metavar="{never,notyet}", default="never", help="comparison units")
     add("--est-method", metavar="{dr,ipw,reg}", default="dr", help="CS estimator")
+    add(
+        "--unbalanced",
+        metavar="{balance,keep}",
+        default="balance",
+        help="units missing some periods: drop them (balance) or keep every observed row "
+        "(keep, as R did's allow_unbalanced_panel)",
+    )
     add("--covariates", metavar="A,B", default="", help="comma-separated covariate columns")
     add("--cluster", metavar="COL", help="cluster column for standard errors (default: unit)")
+    add(
+        "--unit-effects",
+        metavar="COL",
+        help="imputation: absorb this column's effects (e.g. region) instead of the unit's",
+    )
+    add(
+        "--pretrend-periods",
+        metavar="K",
+        default=None,
+        help="imputation: pre-treatment horizons in the pre-trend test (default: all but one)",
+    )
+    add(
+        "--se-method", metavar="{placebo,jackknife}", default="placebo", help="sdid standard errors"
+    )
+    add("--replications", metavar="N", default="200", help="sdid placebo replications")
     add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
     add("--treatment-start", metavar="VALUE", help="sc: first treated period")
     add("--predictors", metavar="A,B", default="", help="sc: predictor columns")
@@ -82,6 +109,8 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     _choice("--method", args.method, METHODS)
     _choice("--control", args.control, CONTROLS)
     _choice("--est-method", args.est_method, EST_METHODS)
+    _choice("--unbalanced", args.unbalanced, UNBALANCED)
+    _choice("--se-method", args.se_method, SE_METHODS)
     options = {
         "data": args.data,
         "unit": args.unit,
@@ -92,6 +121,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "treated": args.treated,
         "control": args.control,
         "est_method": args.est_method,
+        "unbalanced": args.unbalanced,
         "covariates": _columns(args.covariates),
         "cluster": args.cluster,
         "treated_unit": args.treated_unit,
@@ -100,6 +130,12 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "bootstrap": int(_number("--bootstrap", args.bootstrap, integer=True)),
         "seed": None if args.seed is None else int(_number("--seed", args.seed, integer=True)),
         "alpha": _number("--alpha", args.alpha),
+        "unit_effects": args.unit_effects,
+        "se_method": args.se_method,
+        "replications": int(_number("--replications", args.replications, integer=True)),
+        "pretrend_periods": None
+        if args.pretrend_periods is None
+        else int(_number("--pretrend-periods", args.pretrend_periods, integer=True)),
     }
     if not 0 < options["alpha"] < 1:
         raise UserError("effects.cli.bad_choice", option="--alpha", value=args.alpha, allowed="0–1")
@@ -114,7 +150,11 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         if not options[name]:
             option = "--" + name.replace("_", "-")
             raise UserError("effects.cli.missing_for_method", method=args.method, option=option)
-    if args.method == "twfe" and not (options["treat_time"] or options["treated"]):
+    if options["replications"] < 2:
+        raise UserError("effects.cli.bad_number", option="--replications", value=args.replications)
+    if args.method in ("twfe", "imputation", "sdid") and not (
+        options["treat_time"] or options["treated"]
+    ):
         raise UserError("effects.treatment_required")
     return options
 
@@ -217,6 +257,7 @@ def _cs(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         bootstrap=o["bootstrap"],
         seed=o["seed"],
         alpha=o["alpha"],
+        unbalanced=o["unbalanced"],
     )
     simple = aggte(cells, "simple")
     dynamic = aggte(cells, "dynamic")
@@ -227,6 +268,45 @@ def _cs(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     }
     # The reading uses the event study; the headline stays the simple aggregation.
     return _WithEvents(simple, dynamic), extras
+
+
+def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.imputation import imputation_did
+
+    result = imputation_did(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treat_time=o["treat_time"],
+        treated=o["treated"],
+        covariates=o["covariates"],
+        cluster=o["cluster"],
+        unit_effects=o["unit_effects"],
+        pretrend_periods=o["pretrend_periods"],
+        alpha=o["alpha"],
+    )
+    extras = {"p_value": result.p_value, **_event_extras(result)}
+    extras["n_treated_obs"] = result.n_treated_obs
+    return result, extras
+
+
+def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from analytics.effects.sdid import json_weights, synthetic_did
+
+    result = synthetic_did(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treat_time=o["treat_time"],
+        treated=o["treated"],
+        se_method=o["se_method"],
+        replications=o["replications"],
+        seed=o["seed"],
+        alpha=o["alpha"],
+    )
+    return result, {"p_value": result.p_value, **json_weights(result)}
 
 
 def _sc(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -297,7 +377,14 @@ class _WithEvents:
         return getattr(self._headline, name)
 
 
-ESTIMATORS = {"twfe": _twfe, "cs": _cs, "sa": _sa, "sc": _sc}
+ESTIMATORS = {
+    "twfe": _twfe,
+    "cs": _cs,
+    "sa": _sa,
+    "sc": _sc,
+    "imputation": _imputation,
+    "sdid": _sdid,
+}
 BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "n_units", "n_obs")
 
 
@@ -305,6 +392,10 @@ def to_json(method: str, result: Any, extras: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"method": method}
     for key in BASE_KEYS:
         out[key] = json_safe(getattr(result, key))
+    ci_method = getattr(result, "ci_method", None)
+    if ci_method:
+        out["ci_method"] = ci_method
+    out["dropped"] = sample_dict(result)
     out.update({k: json_safe(v) for k, v in extras.items()})
     out["warnings"] = list(result.warnings)
     return out

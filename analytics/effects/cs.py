@@ -16,6 +16,11 @@ Where this module departs from R ``did`` on purpose:
 * cells that cannot be estimated (overlap violated, no comparison units) are skipped by the
   aggregations with a warning instead of requiring ``na.rm``.
 
+Units missing some periods are dropped (``unbalanced="balance"``, R did's default) or kept
+(``unbalanced="keep"``, R did's ``allow_unbalanced_panel = TRUE``: every observed row enters
+the repeated cross-section estimators of :mod:`cs_rc`). Either way the result's ``sample``
+says how many units were dropped and of which kind.
+
 Outcomes are in their own units (persons employed, roubles...), so every ATT is too.
 """
 
@@ -30,16 +35,26 @@ from scipy.stats import norm
 
 from analytics.effects.cs_core import SingularDesignError, estimate_cells, plan_cells
 from analytics.effects.cs_inference import WEIGHT_KINDS, Clusters, infer
-from analytics.effects.panel import FIRST_TREATED, Panel, period_label, prepare_panel
+from analytics.effects.cs_rc import estimate_cells_unbalanced
+from analytics.effects.panel import (
+    FIRST_TREATED,
+    UNBALANCED,
+    Panel,
+    Unbalanced,
+    period_label,
+    prepare_panel,
+)
 from analytics.effects.results import (
     TIDY_COLUMNS,
     EffectResult,
     WarningCode,
     coded_warnings,
     json_safe,
+    sample_dict,
     two_sided_p_value,
 )
-from analytics.errors import UserError
+from analytics.effects.sample import balance_warnings, sample_report
+from analytics.errors import Count, UserError
 
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
@@ -248,8 +263,9 @@ class AggregateResult(_CSResultMixin, EffectResult):
 def _base_dict(result: EffectResult, skip: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(result):
-        if f.name not in skip:
+        if f.name not in skip | {"sample"}:
             out[f.name] = json_safe(getattr(result, f.name))
+    out["sample"] = sample_dict(result)
     out["warnings"] = list(result.warnings)
     return out
 
@@ -270,6 +286,8 @@ class _Arrays:
     clusters: Clusters
     n_obs: int
     codes: list[WarningCode]
+    # True when some units miss some periods (``outcomes`` holds NaN there).
+    unbalanced: bool = False
 
 
 def att_gt(
@@ -289,6 +307,7 @@ def att_gt(
     alpha: float = 0.05,
     anticipation: int = 0,
     bootstrap_weights: Literal["rademacher", "mammen"] = "rademacher",
+    unbalanced: Unbalanced = "balance",
 ) -> ATTGTResult:
     """Group-time ATTs of Callaway & Sant'Anna (2021) on a balanced panel.
 
@@ -299,12 +318,15 @@ def att_gt(
     column constant within unit (default: units are clusters). ``bootstrap`` > 0 runs that many
     multiplier-bootstrap draws (``seed`` for reproducibility) and reports uniform bands over all
     cells; 0 gives analytic standard errors and pointwise intervals. ``anticipation`` is in
-    periods. Units not observed in every period are dropped (with a warning).
+    periods. ``unbalanced``: units not observed in every period are dropped ("balance") or
+    kept with every observed row ("keep", R did's ``allow_unbalanced_panel``); the result's
+    ``sample`` counts the units dropped by kind.
     """
     _choose("control", control, CONTROLS)
     _choose("est_method", est_method, EST_METHODS)
     _choose("base_period", base_period, BASE_PERIODS)
     _choose("bootstrap_weights", bootstrap_weights, WEIGHT_KINDS)
+    _choose("unbalanced", unbalanced, UNBALANCED)
     if not 0 < float(alpha) < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1; got {alpha!r}")
     if int(bootstrap) < 0 or int(anticipation) < 0:
@@ -324,6 +346,7 @@ def att_gt(
         "seed": seed,
         "alpha": float(alpha),
         "anticipation": int(anticipation),
+        "unbalanced": unbalanced,
     }
     if treat_time == FIRST_TREATED:
         # prepare_panel writes its own column of that name; hand it the input under another.
@@ -337,10 +360,11 @@ def att_gt(
         treat_time=treat_time,
         covariates=covariates,
         cluster=cluster,
-        balance=True,
+        balance=unbalanced == "balance",
         require_never_treated=control == "never",
     )
     arrays = _arrays(panel, control, int(anticipation) * panel.step)
+    sample = sample_report(panel, mode=unbalanced, n_units_used=len(arrays.first_treated))
     return _fit(
         panel,
         arrays,
@@ -353,31 +377,50 @@ def att_gt(
         anticipation=int(anticipation) * panel.step,
         weights=bootstrap_weights,
         call=call,
+        sample=sample,
     )
 
 
-def _arrays(panel: Panel, control: str, anticipation: int) -> _Arrays:
+def _wide(panel: Panel):
+    """Outcomes (n, T) with NaN where a unit has no row, first treated periods (n,),
+    covariates (n, T, k) or None, unit ids (n,) and cluster values (n,) or None."""
     data = panel.data
-    codes: list[WarningCode] = _panel_notes(panel)
     times = np.asarray(panel.times, dtype=np.int64)
-    units = data[panel.unit].to_numpy()
-    n_periods = len(times)
-    n = len(data) // n_periods
-    outcomes = data[panel.outcome].to_numpy(dtype=float).reshape(n, n_periods)
-    first = data[FIRST_TREATED].to_numpy(dtype=np.int64).reshape(n, n_periods)[:, 0]
+    unit_codes, unit_ids = pd.factorize(data[panel.unit], sort=False)
+    n, n_periods = len(unit_ids), len(times)
+    if panel.balanced:
+        # Sorted by unit and time with one row per cell: a reshape is the pivot.
+        rows = np.arange(len(data))
+    else:
+        cols = np.searchsorted(times, data[panel.time].to_numpy())
+        rows = unit_codes * n_periods + cols
+    outcomes = np.full(n * n_periods, np.nan)
+    outcomes[rows] = data[panel.outcome].to_numpy(dtype=float)
+    first = np.zeros(n, dtype=np.int64)
+    first[unit_codes] = data[FIRST_TREATED].to_numpy(dtype=np.int64)
     covs = None
     if panel.covariates:
-        covs = data[list(panel.covariates)].to_numpy(dtype=float).reshape(n, n_periods, -1)
-    unit_ids = units.reshape(n, n_periods)[:, 0]
+        k = len(panel.covariates)
+        covs = np.full((n * n_periods, k), np.nan)
+        covs[rows] = data[list(panel.covariates)].to_numpy(dtype=float)
+        covs = covs.reshape(n, n_periods, k)
     cluster_values = None
     if panel.cluster is not None:
-        cluster_values = data[panel.cluster].to_numpy().reshape(n, n_periods)
-        varies = np.flatnonzero((cluster_values != cluster_values[:, :1]).any(axis=1))
+        spread = data.groupby(unit_codes, sort=True)[panel.cluster].nunique()
+        varies = np.flatnonzero(spread.to_numpy() > 1)
         if varies.size:
             raise UserError(
                 "effects_cs.cluster_varies", column=panel.cluster, unit=unit_ids[varies[0]]
             )
-        cluster_values = cluster_values[:, 0]
+        cluster_values = np.empty(n, dtype=object)
+        cluster_values[unit_codes] = data[panel.cluster].to_numpy()
+    return outcomes.reshape(n, n_periods), first, covs, np.asarray(unit_ids), cluster_values
+
+
+def _arrays(panel: Panel, control: str, anticipation: int) -> _Arrays:
+    codes: list[WarningCode] = _panel_notes(panel)
+    times = np.asarray(panel.times, dtype=np.int64)
+    outcomes, first, covs, unit_ids, cluster_values = _wide(panel)
 
     # Anticipation: units treated within `anticipation` of the first period have no clean
     # pre-period (R did drops them).
@@ -409,24 +452,34 @@ def _arrays(panel: Panel, control: str, anticipation: int) -> _Arrays:
     groups = groups[groups > times[0] + anticipation]
     if len(groups) == 0:
         raise UserError("effects_cs.no_cells")
+    # Trimming periods can leave a unit of an unbalanced panel without rows (R did: gone).
+    keep &= np.isfinite(outcomes).any(axis=1)
     outcomes, first = outcomes[keep], first[keep]
     if covs is not None:
         covs = covs[keep]
     clusters = Clusters(None, int(keep.sum()))
     if cluster_values is not None:
-        labels, cluster_codes = np.unique(cluster_values[keep], return_inverse=True)
+        cluster_codes, labels = pd.factorize(cluster_values[keep])
         clusters = Clusters(cluster_codes.astype(np.int64), len(labels))
-    codes += _size_checks(first, groups, len(panel.covariates), control, panel.frequency)
-    return _Arrays(
-        outcomes, first, covs, times, groups, clusters, int(keep.sum()) * len(times), codes
+    codes += _size_checks(
+        first, groups, len(panel.covariates), control, panel.frequency, _never_balanced_away(panel)
     )
+    n_obs = int(np.isfinite(outcomes).sum())
+    unbalanced = n_obs < outcomes.size
+    return _Arrays(outcomes, first, covs, times, groups, clusters, n_obs, codes, unbalanced)
 
 
 def _panel_notes(panel: Panel) -> list[WarningCode]:
-    codes: list[WarningCode] = []
+    codes: list[WarningCode] = balance_warnings(sample_report(panel))
+    if not panel.balanced:
+        codes.append(
+            (
+                "effects_modern.warn_kept_unbalanced",
+                {"units": panel.n_incomplete_units, "missing": panel.n_missing_cells},
+            )
+        )
     dropped = panel.dropped
     for reason, key in (
-        ("unbalanced", "effects_cs.warn_unbalanced_dropped"),
         ("treated_before_first_period", "effects_cs.warn_treated_first_period"),
         ("missing_values", "effects_cs.warn_missing_dropped"),
     ):
@@ -440,11 +493,30 @@ def _panel_notes(panel: Panel) -> list[WarningCode]:
     return codes
 
 
+def _never_balanced_away(panel: Panel) -> int:
+    """Never-treated units (or treated only after the sample) dropped to balance the panel."""
+    report = sample_report(panel)
+    gone = report.dropped.loc[report.dropped["reason"] == "unbalanced", "kind"]
+    return int(gone.isin(("never_treated", "not_yet_treated")).sum())
+
+
 def _size_checks(
-    first: np.ndarray, groups: np.ndarray, n_covariates: int, control: str, frequency: str
+    first: np.ndarray,
+    groups: np.ndarray,
+    n_covariates: int,
+    control: str,
+    frequency: str,
+    never_dropped: int = 0,
 ) -> list[WarningCode]:
     required = n_covariates + SMALL_GROUP_MARGIN
     if control == "never" and 0 < (first == 0).sum() < required:
+        if never_dropped:
+            raise UserError(
+                "effects_modern.never_too_few_after_balance",
+                n=Count(int((first == 0).sum())),
+                required=required,
+                dropped=Count(never_dropped),
+            )
         raise UserError(
             "effects_cs.never_group_too_small", n=int((first == 0).sum()), required=required
         )
@@ -470,13 +542,15 @@ def _fit(
     anticipation: int,
     weights: str,
     call: dict[str, Any],
+    sample: Any = None,
 ) -> ATTGTResult:
     codes = list(arrays.codes)
     plan = plan_cells(arrays.groups, arrays.times, base_period, anticipation)
     if not plan.cells:
         raise UserError("effects_cs.no_cells")
+    estimator = estimate_cells_unbalanced if arrays.unbalanced else estimate_cells
     try:
-        core = estimate_cells(
+        core = estimator(
             arrays.outcomes,
             arrays.first_treated,
             arrays.times,
@@ -494,6 +568,7 @@ def _fit(
         ) from None
     codes += _cell_warnings(core.overlap_failures, "effects_cs.warn_overlap", panel.frequency)
     codes += _cell_warnings(core.no_control, "effects_cs.warn_no_comparison", panel.frequency)
+    codes += _cell_warnings(core.no_treated, "effects_modern.warn_no_treated_rows", panel.frequency)
     cell_group = np.array([c.group for c in plan.cells], dtype=np.int64)
     cell_time = np.array([arrays.times[c.current] for c in plan.cells], dtype=np.int64)
     _check_every_cohort_compared(core.no_control, plan, panel.frequency)
@@ -566,6 +641,7 @@ def _fit(
         uniform_band=inference.uniform,
         n_clusters=arrays.clusters.n_clusters,
         fit=fit,
+        sample=sample,
     )
 
 
@@ -681,6 +757,7 @@ def aggte(
         uniform_band=agg.uniform,
         event_study=event_study,
         event_vcov=event_vcov,
+        sample=result.sample,
     )
 
 

@@ -104,6 +104,8 @@ class CoreResult:
     n_control: np.ndarray  # (K,)
     overlap_failures: list[tuple[int, int]]  # (group, period) cells left NaN
     no_control: list[tuple[int, int]]  # (group, period) cells without comparison units
+    # Unbalanced panels: cells whose cohort has no row in one of the two compared periods.
+    no_treated: list[tuple[int, int]] = field(default_factory=list)
 
 
 def estimate_cells(

@@ -78,8 +78,12 @@ def pretrend_test(result: Any) -> PretrendTest:
 
     Statistic ``b' V^-1 b`` over the pre-period coefficients, chi-squared with as many degrees
     of freedom as coefficients (a pseudo-inverse guards a singular V). NaN when there is no
-    pre-period coefficient.
+    pre-period coefficient. A result that carries its own test (``pretrend``: the imputation
+    estimator's separate pre-trend regression) answers with it.
     """
+    own = getattr(result, "pretrend", None)
+    if isinstance(own, PretrendTest):
+        return own
     rows, vcov = _event_rows(result)
     pre = (rows["rel_time"] < 0).to_numpy()
     if not pre.any():

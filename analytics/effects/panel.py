@@ -9,7 +9,13 @@ of pysyncon's ``Dataprep`` and R ``did``'s ``pre_process_did``) and returns a :c
 * ``first_treated``: the first treated period of each unit, 0 for never treated, and
   ``treated``: the 0/1 indicator ``time >= first_treated`` (for TWFE);
 * a table of the units dropped and why (treated before the first observed period, too few
-  pre-periods, missing values, unbalanced when ``balance=True``).
+  pre-periods, missing values, unbalanced when ``balance=True``), and each input unit's
+  first treated period, so a :class:`SampleReport` can say of which kind the dropped units
+  were (never treated, treated only after the sample, treated by cohort).
+
+Balancing that removes every unit of a kind an estimator needs fails with the real cause
+("all 1,000 never-treated units were dropped as incomplete"), not with the symptom ("no unit
+is never treated").
 
 Errors a user can fix raise :class:`analytics.errors.UserError` with a catalogue key
 (``analytics/i18n/catalog/effects.yml``).
@@ -20,12 +26,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from analytics.errors import UserError
+from analytics.errors import Count, UserError
 from analytics.quarter import Quarter, quarter_index
 
 FIRST_TREATED = "first_treated"
@@ -37,6 +43,12 @@ YEAR_RANGE = (1000, 3000)
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 # How many offending values an error message lists.
 MAX_LISTED = 5
+
+# What an estimator that needs a balanced panel does with units missing some periods: drop
+# them ("balance", R did's default) or keep every row (R did's ``allow_unbalanced_panel``).
+Unbalanced = Literal["balance", "keep"]
+UNBALANCED: tuple[str, ...] = get_args(Unbalanced)
+UNIT_KINDS = ("never_treated", "not_yet_treated", "treated")
 
 DROP_REASONS = (
     "treated_before_first_period",
@@ -72,6 +84,15 @@ class Panel:
     # Units whose first treated period lies after the last observed one: kept as never
     # treated (as R ``did`` does), listed here so the caller can say so.
     treated_after_sample: tuple[Any, ...] = field(default_factory=tuple)
+    # Every input unit's first treated period (0 = never or only after the sample), before
+    # any unit was dropped; the unit x period cells without a usable row before balancing.
+    input_cohorts: pd.Series | None = field(default=None, repr=False, compare=False)
+    n_missing_cells: int = 0
+    n_incomplete_units: int = 0
+
+    @property
+    def n_units_input(self) -> int:
+        return self.n_units if self.input_cohorts is None else len(self.input_cohorts)
 
     @property
     def n_units(self) -> int:
@@ -211,6 +232,7 @@ def prepare_panel(
 
     first, after_sample = _first_treated(data, unit, time, treat_time, treated, times)
     data[FIRST_TREATED] = data[unit].map(first).astype(np.int64)
+    kinds = unit_kinds(first, after_sample)
     if treated is not None and treated not in (unit, time, outcome, *covariates, cluster):
         data = data.drop(columns=[treated])
     if treat_time is not None and treat_time not in (unit, time, outcome, *covariates, cluster):
@@ -223,9 +245,13 @@ def prepare_panel(
     drops.append(dropped)
     data, dropped = _drop_short_pre(data, unit, times, step, min_pre_periods)
     drops.append(dropped)
+    rows_per_unit = data.groupby(unit, sort=False).size()
+    n_missing = len(rows_per_unit) * len(times) - len(data)
+    n_incomplete = int((rows_per_unit < len(times)).sum())
     if balance:
-        data, dropped = _drop_unbalanced(data, unit, time)
+        data, dropped = _drop_unbalanced(data, unit, time, len(times))
         drops.append(dropped)
+        _explain_balancing(data, unit, dropped, kinds, require_never_treated)
     if data.empty:
         raise UserError("effects.nothing_left")
 
@@ -259,6 +285,9 @@ def prepare_panel(
         balanced=bool(len(data) == n_units * len(times)),
         n_never_treated=n_never,
         treated_after_sample=tuple(after_sample),
+        input_cohorts=first,
+        n_missing_cells=n_missing,
+        n_incomplete_units=n_incomplete,
     )
 
 
@@ -467,11 +496,47 @@ def _drop_short_pre(
     return data, pd.concat(frames, ignore_index=True)
 
 
-def _drop_unbalanced(data: pd.DataFrame, unit: str, time: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    n_periods = data[time].nunique()
+def _drop_unbalanced(
+    data: pd.DataFrame, unit: str, time: str, n_periods: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Units not observed in every one of the ``n_periods`` periods of the input grid."""
     counts = data.groupby(unit, sort=True)[time].size()
     short = counts.index[counts < n_periods]
     return data.loc[~data[unit].isin(short)], _dropped_frame(list(short), "unbalanced")
+
+
+def unit_kinds(first: pd.Series, after_sample: Sequence[Any] = ()) -> pd.Series:
+    """Each unit's kind (:data:`UNIT_KINDS`) from its first treated period (0 = never)."""
+    kinds = pd.Series(np.where(first.to_numpy() > 0, "treated", "never_treated"), index=first.index)
+    if len(after_sample):
+        kinds[kinds.index.isin(list(after_sample))] = "not_yet_treated"
+    return kinds
+
+
+def _explain_balancing(
+    data: pd.DataFrame,
+    unit: str,
+    dropped: pd.DataFrame,
+    kinds: pd.Series,
+    require_never: bool,
+) -> None:
+    """When balancing removed every unit the estimate needs, say so (not "no unit is ...")."""
+    if dropped.empty:
+        return
+    gone = kinds.reindex(dropped["unit"])
+    if data.empty:
+        raise UserError("effects_modern.all_dropped_incomplete", n=Count(len(dropped)))
+    kept = data.groupby(unit, sort=False)[FIRST_TREATED].first()
+    if not (kept > 0).any():
+        n = int((gone == "treated").sum())
+        raise UserError("effects_modern.treated_dropped_incomplete", n=Count(n))
+    n_never_gone = int(gone.isin(("never_treated", "not_yet_treated")).sum())
+    if (kept == 0).any() or n_never_gone == 0:
+        return
+    if require_never:
+        raise UserError("effects_modern.never_dropped_incomplete", n=Count(n_never_gone))
+    if kept[kept > 0].nunique() < 2:
+        raise UserError("effects_modern.comparisons_dropped_incomplete", n=Count(n_never_gone))
 
 
 def _dropped_frame(units: list[Any], reason: str) -> pd.DataFrame:

@@ -7,6 +7,10 @@ and hedges honestly: an interval spanning zero, a pre-trend test that rejects, a
 breakdown value of the relative-magnitudes bound, few treated units, thin cohorts, TWFE's
 forbidden comparisons, or a poor synthetic-control fit (its warnings).
 
+No conclusion at all is drawn from a result built on fewer than 5 % of the input's units
+(typically after balancing dropped the rest) or without a standard error: the reading is then
+only the sentence saying why (:func:`analytics.effects.sample.no_conclusion_reason`).
+
 Thin cohorts: when most treatment dates hold one or two treated units, the pre-period
 event-study estimates each rest on a handful of units whose own variation the
 influence-function standard errors cannot capture (a cohort of one unit has none to estimate),
@@ -25,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from analytics.effects.results import render_warning
+from analytics.effects.sample import no_conclusion_reason
 from analytics.i18n import check_language, fmt_number, t
 
 # Below this many treated units the reading warns that inference is fragile.
@@ -67,6 +73,11 @@ def read_result(
     treatment dates hold fewer than ``THIN_COHORT_UNITS`` treated units (see the module
     docstring)."""
     check_language(lang)
+    refusal = no_conclusion_reason(result)
+    if refusal is not None:
+        # Too few of the units, or no standard error: a sentence on the estimate would be
+        # read as a finding; say only why there is none.
+        return render_warning(*refusal, lang)
     outcome = outcome_label or result.outcome or t("effects.read.the_outcome", lang)
     where = t("effects.read.place", lang, place=place) if place else ""
     digits = _decimals(result)

@@ -114,6 +114,12 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def sample_dict(result: Any) -> dict[str, Any] | None:
+    """The JSON form of a result's sample report (units in, used, dropped by kind)."""
+    sample = getattr(result, "sample", None)
+    return None if sample is None else json_safe(sample.to_dict())
+
+
 @dataclass(frozen=True)
 class EffectResult:
     """Headline effect with uncertainty and the call that produced it.
@@ -136,6 +142,9 @@ class EffectResult:
     # codes they were rendered from, for the user's language (:meth:`warnings_in`).
     warnings: tuple[str, ...] = ()
     warning_codes: tuple[WarningCode, ...] = ()
+    # Whom the estimate rests on (units in, used, dropped by kind): a
+    # :class:`analytics.effects.panel.SampleReport`, or None where no panel was prepared.
+    sample: Any = field(default=None, repr=False, compare=False)
 
     @property
     def inference_df(self) -> int | None:
@@ -188,6 +197,12 @@ class EffectResult:
             f"  {level}% CI [{self.ci_low:.6g}, {self.ci_high:.6g}]",
             f"  units {self.n_units}, observations {self.n_obs}",
         ]
+        sample = self.sample
+        if sample is not None and sample.n_dropped:
+            kinds = ", ".join(
+                f"{n} {kind.replace('_', '-')}" for kind, n in sample.by_kind().items()
+            )
+            lines.append(f"  units dropped {sample.n_dropped} of {sample.n_units_input} ({kinds})")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -195,8 +210,9 @@ class EffectResult:
         """JSON-safe dictionary; subclasses add their tables under documented keys."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name != "warning_codes":
+            if f.name not in ("warning_codes", "sample"):
                 out[f.name] = json_safe(getattr(self, f.name))
+        out["sample"] = sample_dict(self)
         out["warnings"] = list(self.warnings)
         out["p_value"] = json_safe(self.p_value)
         return out

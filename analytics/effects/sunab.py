@@ -33,6 +33,7 @@ from scipy import stats
 
 from analytics.effects.panel import FIRST_TREATED, Panel, prepare_panel
 from analytics.effects.results import EffectResult, coded_warnings, json_safe, two_sided_p_value
+from analytics.effects.sample import sample_report
 from analytics.effects.twfe import _call, _check_alpha, crv1_vcov, panel_warnings
 from analytics.effects.within import group_sums, within_two_way
 from analytics.errors import UserError
@@ -202,6 +203,7 @@ def sun_abraham_panel(
         n_treated_units=int(data.loc[cohort > 0, panel.unit].nunique()),
         cohorts=tuple(int(g) for g in np.unique(cohort[cohort > 0])),
         dropped=panel.dropped,
+        sample=sample_report(panel, n_units_used=int(data[panel.unit].nunique())),
     )
 
 

@@ -40,6 +40,7 @@ from analytics.effects.results import (
     json_safe,
     two_sided_p_value,
 )
+from analytics.effects.sample import imbalance_warnings, sample_report
 from analytics.effects.within import group_sums, panel_codes, within_two_way
 from analytics.errors import UserError
 
@@ -286,6 +287,7 @@ def twfe_panel(
         forbidden_share=forbidden,
         negative_weight_share=negative,
         dropped=panel.dropped,
+        sample=sample_report(panel),
     )
 
 
@@ -329,6 +331,7 @@ def panel_warnings(panel: Panel) -> list[WarningCode]:
             codes.append((f"effects.warn.dropped_{reason}", {"n": int(n)}))
     if panel.treated_after_sample:
         codes.append(("effects.warn.treated_after_sample", {"n": len(panel.treated_after_sample)}))
+    codes += imbalance_warnings(panel)
     n_treated = panel.n_treated_units
     if n_treated < FEW_TREATED_UNITS:
         codes.append(("effects.warn.few_treated", {"n": n_treated}))

@@ -442,5 +442,6 @@ def test_unbalanced_units_are_dropped_with_a_warning(mpdta):
     data = mpdta.drop(index=[0, 7])
     result = att_gt(data, **MPDTA)
     assert result.n_units == 498
-    assert any("not observed in every period" in w for w in result.warnings)
-    assert any("периодах" in w for w in result.warnings_in("ru"))
+    assert any("Balancing the panel dropped 2 of 500 units" in w for w in result.warnings)
+    assert any("пропущенными периодами" in w for w in result.warnings_in("ru"))
+    assert result.sample.n_dropped == 2

@@ -90,9 +90,11 @@ def test_unknown_language_is_refused():
         read_result(result(), "de")
 
 
-def test_reading_without_interval():
+def test_reading_without_any_inference_draws_no_conclusion():
+    # Issue 16: an estimate without a standard error (or any interval) is not read as a finding.
     res = EffectResult("sc", 5.0, math.nan, math.nan, math.nan, 10, 100, outcome="jobs")
-    assert "no confidence interval" in read_result(res, "en")
+    text = read_result(res, "en")
+    assert text.startswith("No conclusion") and "raised" not in text
 
 
 def test_thin_cohorts_turn_a_rejecting_pretrend_into_a_weak_signal():
