@@ -1,9 +1,10 @@
 """Data: loaded batches and revisions for everyone; uploads for logged-in editors.
 
 An upload goes read → validate → plan and is shown in full (what was detected, every issue
-with its row and column, what committing would insert or update) before an editor commits
-it. Committing adds a batch, so the data stamp in ``_shared`` changes and every page's
-cached queries are recomputed.
+with its row and column, every stored value that would change, old → new, and every new
+record) before an editor commits it; clearing a value or changing one more than tenfold
+needs the warnings accepted. Committing adds a batch, so the data stamp in ``_shared``
+changes and every page's cached queries are recomputed.
 """
 
 import math
@@ -13,12 +14,15 @@ import streamlit as st
 
 from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, fmt_date, fmt_number, has_key, t
-from analytics.intake import Limits, commit_import, plan_import, read_file, users, validate
+from analytics.intake import Limits, commit_import, plan_import, preview, read_file, users, validate
+from analytics.intake import templates as intake_templates
 from analytics.intake.columns import KINDS
-from analytics.intake.history import TARGETS, value_text
+from analytics.intake.history import TARGETS, new_value_text, value_text
 from app_pages import _auth, _shared
 
 MB = 1024 * 1024
+# Changed values shown in the preview table (a correction of a whole year is thousands).
+PREVIEW_CHANGES = 2000
 TEMPLATE_FORMATS = (".xlsx", ".csv")
 MIME = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -87,7 +91,60 @@ def detected_table(detected: dict) -> pd.DataFrame:
     )
 
 
-def preview(upload, kind: str | None, sheet: str | None, limits: Limits):
+def changes_table(plan) -> pd.DataFrame:
+    """Every stored value the commit would change (the first PREVIEW_CHANGES), old → new."""
+    rows = [
+        {
+            t("data.col_row", lang): change["row"],
+            t("data.col_key", lang): change["item"],
+            t("data.col_column", lang): change["column"],
+            t("data.col_old", lang): change["old"],
+            t("data.col_new", lang): change["new"],
+            t("data.col_change", lang): change["change"],
+            t("data.col_check", lang): t("data.check_cleared", lang)
+            if change["cleared"]
+            else (t("data.check_tenfold", lang) if change["tenfold"] else ""),
+        }
+        for change in preview.change_records(plan, lang, PREVIEW_CHANGES)
+    ]
+    return pd.DataFrame(rows)
+
+
+def new_records_table(plan) -> pd.DataFrame:
+    rows = [
+        {t("data.col_row", lang): r["row"], t("data.col_key", lang): r["item"]}
+        for r in preview.new_records(plan, lang, PREVIEW_CHANGES)
+    ]
+    return pd.DataFrame(rows)
+
+
+def show_changes(plan) -> None:
+    """Value counts, the changed values of stored records and the new records."""
+    values = plan.values
+    cols = st.columns(4)
+    for col, name in zip(cols, ("new", "changed", "cleared", "unchanged"), strict=True):
+        col.metric(t(f"data.values_{name}", lang), fmt_number(getattr(values, name), lang))
+    if values.kept:
+        st.caption(t("data.values_kept", lang, n=fmt_number(values.kept, lang)))
+    if plan.cells is None or plan.new_keys is None:
+        return
+    st.markdown(f"**{t('data.changes_title', lang)}**")
+    if plan.cells.num_rows:
+        st.dataframe(changes_table(plan), hide_index=True, key="data_changes")
+        if plan.cells.num_rows > PREVIEW_CHANGES:
+            total = fmt_number(plan.cells.num_rows, lang)
+            shown = fmt_number(PREVIEW_CHANGES, lang)
+            st.caption(t("data.changes_more", lang, shown=shown, total=total))
+    else:
+        st.caption(t("data.changes_none", lang))
+    if plan.new_keys.num_rows:
+        with st.expander(
+            t("data.new_rows_title", lang, n=fmt_number(plan.new_keys.num_rows, lang))
+        ):
+            st.dataframe(new_records_table(plan), hide_index=True, key="data_new_rows")
+
+
+def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits):
     """Read, validate and plan an upload once per file, options and data stamp."""
     stamp = (upload.file_id, kind, sheet, _shared.data_stamp(), lang)
     cached = st.session_state.get("data_preview")
@@ -147,7 +204,7 @@ if user is not None and user.can_edit():
         )
     if upload is not None:
         try:
-            plan = preview(upload, kind, sheet, limits)
+            plan = preview_plan(upload, kind, sheet, limits)
         except UserError as exc:
             st.error(exc.message(lang))
             plan = None
@@ -167,6 +224,8 @@ if user is not None and user.can_edit():
             if report.issues:
                 st.markdown(f"**{t('data.issues_title', lang)}**")
                 st.dataframe(issues_table(report), hide_index=True, key="data_issues")
+            if report.ok:
+                show_changes(plan)
             if plan.same_file_source_id is not None:
                 st.info(t("data.same_file", lang, source_id=plan.same_file_source_id))
             if report.errors:
@@ -217,10 +276,27 @@ template_format = right.radio(
     horizontal=True,
     key="data_template_format",
 )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def filled_template(kind: str, template_lang: str, suffix: str, stamp: tuple) -> bytes:
+    """The template filled with the warehouse's current rows of ``kind`` (per data stamp)."""
+    with _shared.cursor() as cur:
+        data = intake_templates.export_frame(cur, kind, template_lang)
+    return intake_templates.template_bytes(kind, template_lang, suffix, data=data)
+
+
+fill = st.checkbox(
+    t("data.template_fill", lang), key="data_template_fill", help=t("data.template_fill_help", lang)
+)
+if fill:
+    template = filled_template(template_kind, template_lang, template_format, _shared.data_stamp())
+else:
+    template = _shared.template_file(template_kind, template_lang, template_format)
 st.download_button(
     t("data.template_download", lang),
-    data=_shared.template_file(template_kind, template_lang, template_format),
-    file_name=f"{template_kind}_{template_lang}{template_format}",
+    data=template,
+    file_name=f"{template_kind}_{template_lang}{'_filled' if fill else ''}{template_format}",
     mime=MIME[template_format],
     key="data_template_download",
 )
@@ -295,7 +371,7 @@ if code is not None:
                         for v, n in zip(changes["old"], changes["numeric"], strict=True)
                     ],
                     t("data.col_new", lang): [
-                        value_text(v, n, lang)
+                        new_value_text(v, n, lang)
                         for v, n in zip(changes["new"], changes["numeric"], strict=True)
                     ],
                 }

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.errors import UserError
-from analytics.i18n import LANGUAGES, fmt_date, t
+from analytics.i18n import LANGUAGES, fmt_date, fmt_number, t
 from analytics.intake import history as history_mod
-from analytics.intake import templates, users
+from analytics.intake import preview, templates, users
 from analytics.intake.columns import KINDS
 from analytics.intake.load import commit_import, dry_run_summary, plan_import
 from analytics.intake.readers import read_file
@@ -50,6 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="park registry: create a municipality the file names and the registry lacks",
     )
     imp.add_argument("--format", choices=("text", "json"), default="text")
+    imp.add_argument(
+        "--changes",
+        type=int,
+        default=None,
+        help=f"changed values and new records listed (text default {CHANGE_LINES}, JSON all; 0: all)",
+    )
     _db_arg(imp)
     imp.set_defaults(handler=run_import)
 
@@ -126,13 +132,22 @@ def _detected_line(detected: dict, lang: str) -> str:
     )
 
 
+# A first import of a million rows adds a million records: a terminal lists the first ones
+# (scripts reading JSON get all of them unless --changes says otherwise).
+CHANGE_LINES = 100
+
+
 def run_import(args: argparse.Namespace, lang: str) -> int:
+    limit = args.changes if args.changes is not None else (0 if args.format == "json" else None)
+    if limit is not None and limit < 0:
+        raise UserError("intake.summary.bad_changes", value=limit)
     path = Path(args.file)
     read = read_file(path, path.name, kind=args.kind, sheet=args.sheet)
     with connect(args.db or default_db_path(), read_only=args.dry_run) as con:
         user, verified = (None, None) if args.dry_run else _importing_user(con, args, lang)
         report = validate(con, read, lang, create_municipalities=args.create_municipalities)
         plan = plan_import(con, report)
+        report = plan.report  # with the plan's own warnings (cleared values, tenfold changes)
         status, summary, refusal = "ok", dry_run_summary(plan), None
         if report.errors:
             status = "errors"
@@ -150,10 +165,15 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
             )
             status = "noop" if summary.noop else "committed"
     if args.format == "json":
+        changes = preview.changes_json(plan)
+        if limit:
+            changes["cells"] = changes["cells"][:limit]
+            changes["new_rows"] = changes["new_rows"][:limit]
         payload = {
             "status": status,
             "summary": summary.to_dict(),
             "issues": [i.to_dict(lang) for i in report.issues],
+            "changes": changes,
         }
         print(json.dumps(payload, ensure_ascii=False, default=str, indent=2))
         return 1 if status in {"errors", "warnings"} else 0
@@ -172,6 +192,8 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
             errors=summary.errors,
         )
     )
+    if report.ok:
+        _print_changes(plan, lang, CHANGE_LINES if limit is None else limit)
     if summary.same_file_source_id is not None:
         print(t("intake.summary.same_file", lang, source_id=summary.same_file_source_id))
     if status == "errors":
@@ -187,6 +209,35 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
     else:
         print(t("intake.summary.committed", lang, source_id=summary.source_id, user=user))
     return 0
+
+
+def _print_changes(plan, lang: str, limit: int) -> None:
+    """Value counts, then every changed value of a stored record and every new record (the
+    first ``limit`` of each; 0: all)."""
+    counts = {k: fmt_number(v, lang) for k, v in plan.values.to_dict().items()}
+    print(t("intake.summary.values", lang, **counts))
+    shown = limit or None
+    changes = preview.change_records(plan, lang, shown)
+    if changes:
+        print(t("intake.summary.changes", lang))
+    for change in changes:
+        flag = ""
+        if change["cleared"]:
+            flag = t("intake.change.flag_cleared", lang)
+        elif change["tenfold"]:
+            flag = t("intake.change.flag_tenfold", lang)
+        print(t("intake.summary.change_line", lang, **{**change, "flag": flag}))
+    if plan.cells is not None and len(changes) < plan.cells.num_rows:
+        more = fmt_number(plan.cells.num_rows - len(changes), lang)
+        print(t("intake.summary.more", lang, n=more))
+    added = preview.new_records(plan, lang, shown)
+    if added:
+        print(t("intake.summary.new_rows", lang, n=fmt_number(plan.new_keys.num_rows, lang)))
+    for record in added:
+        print(t("intake.summary.new_row_line", lang, **record))
+    if plan.new_keys is not None and len(added) < plan.new_keys.num_rows:
+        more = fmt_number(plan.new_keys.num_rows - len(added), lang)
+        print(t("intake.summary.more", lang, n=more))
 
 
 # ---------------------------------------------------------------- history
@@ -237,7 +288,7 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
                 item=f"{code} {row.row_key}".strip(),
                 column=row.column_name,
                 old=history_mod.value_text(row.old, row.numeric, lang),
-                new=history_mod.value_text(row.new, row.numeric, lang),
+                new=history_mod.new_value_text(row.new, row.numeric, lang),
             )
         )
     if len(changes) < total:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from analytics.i18n import fmt_number
+from analytics.i18n import fmt_number, t
 from analytics.intake.columns import kind_spec
 
 _NULL = "<NULL>"
@@ -21,7 +21,7 @@ TARGETS = {
 
 
 # DuckDB types whose values are numbers (shown in the reader's locale, not as stored text).
-_NUMERIC_TYPES = ("DOUBLE", "FLOAT", "REAL", "INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "DECIMAL")
+NUMERIC_TYPES = ("DOUBLE", "FLOAT", "REAL", "INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "DECIMAL")
 
 
 def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> str:
@@ -32,7 +32,7 @@ def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> s
         if r[0] not in {"source_id", key_col, *keys}
     ]
     columns = [name for name, _ in described]
-    numeric = [name for name, kind_ in described if kind_.startswith(_NUMERIC_TYPES)]
+    numeric = [name for name, kind_ in described if kind_.startswith(NUMERIC_TYPES)]
     numeric_sql = ", ".join(f"'{c}'" for c in numeric) or "NULL"
     row_key = " || ' ' || ".join(f"CAST({k} AS VARCHAR)" for k in keys) if keys else "''"
     # UNPIVOT drops NULLs, but "value removed" is a revision too: carry them as a marker.
@@ -56,6 +56,8 @@ def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> s
                s.os_user, s.user_verified,
                coalesce(s.file_name, s.title) AS file_name, l.source_id,
                '{kind}' AS kind, l.row_key, l.column_name, l.old, l.value AS new,
+               CASE WHEN l.old IS NULL THEN 'new' WHEN l.value IS NULL THEN 'cleared'
+                    ELSE 'changed' END AS change,
                l.column_name IN ({numeric_sql}) AS numeric
         FROM lagged l JOIN source s USING (source_id)
         WHERE l.n > 1 AND l.old IS DISTINCT FROM l.value
@@ -65,10 +67,12 @@ def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> s
 def revisions(con: duckdb.DuckDBPyConnection, target: str, code: str) -> pd.DataFrame:
     """Changed values of a park (registry, quarters, targets), a region or a municipality:
     one row per changed cell with loaded_at, loaded_by, file_name, source_id, kind,
-    row_key (quarter, indicator...), column_name, old and new (as text) and numeric (whether
-    the column holds numbers; :func:`value_text` shows them in the reader's locale), plus
-    os_user and user_verified (who ran a command-line import; whether loaded_by's password
-    was checked)."""
+    row_key (quarter, indicator...), column_name, old and new (as text), change (new: a
+    value where there was none; changed; cleared: the value was emptied, which an import
+    does only for a cell holding the clearing marker), numeric (whether the column holds
+    numbers; :func:`value_text` shows them in the reader's locale), plus os_user and
+    user_verified (who ran a command-line import; whether loaded_by's password was
+    checked)."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}; got {target!r}")
     parts = [_revisions_sql(con, kind, key) for kind, key in TARGETS[target]]
@@ -91,3 +95,10 @@ def value_text(value: str | None, numeric: bool, lang: str) -> str:
     exponent = Decimal(str(value)).normalize().as_tuple().exponent
     decimals = min(6, max(0, -int(exponent)))  # as many as the stored value has, up to six
     return fmt_number(number, lang, decimals)
+
+
+def new_value_text(value: str | None, numeric: bool, lang: str) -> str:
+    """A revision's new value as a reader expects it; an emptied value says "cleared"."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return t("intake.history.cleared", lang)
+    return value_text(value, numeric, lang)

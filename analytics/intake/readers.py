@@ -342,7 +342,52 @@ def _csv_body(
             body.issues.append(
                 ReadIssue(row, None, extra[0], "error", "intake.error.extra_cells", params)
             )
+    cut = _cut_off(text, body, width, first_row, delimiter)
+    if cut is not None:
+        body.issues.append(cut)
     return body
+
+
+def _cut_off(
+    text: str, body: _CsvBody, width: int, first_row: int, delimiter: str
+) -> ReadIssue | None:
+    """The last record when the file ends inside it (an interrupted download or copy): a
+    quoted cell never closed (csv.reader would silently take the rest of the file into
+    it), or a row shorter than the header with no line end after it. A short row that
+    ends with its line is complete as written (1C drops trailing empty cells)."""
+    records = body.records
+    last = len(records) - 1
+    while last >= 0 and not any(cell.strip() for cell in records[last]):
+        last -= 1
+    if last < 0:
+        return None
+    row = first_row + last
+    # Quotes come in pairs in a well-formed file: only an odd count needs the exact check.
+    if text.count('"') % 2 and _ends_inside_quotes(text, body.lines[last], delimiter):
+        return ReadIssue(row, None, None, "error", "intake.error.cut_off_quote")
+    cells = len(records[last])
+    if cells < width and last == len(records) - 1 and not text.endswith(("\n", "\r")):
+        params = {"cells": cells, "columns": width}
+        return ReadIssue(row, None, None, "error", "intake.error.cut_off", params)
+    return None
+
+
+def _ends_inside_quotes(text: str, line: int, delimiter: str) -> bool:
+    """Whether the record starting on physical ``line`` (1-based) runs into the end of the
+    text inside a quoted cell."""
+    offset = 0
+    for number, match in enumerate(_PHYSICAL_LINE.finditer(text), start=1):
+        if number == line:
+            offset = match.start()
+            break
+    try:
+        for _ in csv.reader(
+            io.StringIO(text[offset:], newline=""), delimiter=delimiter, strict=True
+        ):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _csv_fast(
@@ -374,6 +419,8 @@ def _csv_fast(
     # quotes (it stops with "parser got out of sync" when a break straddles two), and the
     # cells' breaks must be counted. Without a quote anywhere (one memchr) neither is needed.
     quoted = buf.find(b'"', start, end) >= 0
+    if quoted and buf.count(b'"', start, end) % 2:
+        return None  # perhaps a quote never closed: the exact path finds out and says where
     bad_rows = []
 
     def on_invalid(row) -> str:

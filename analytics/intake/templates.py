@@ -1,4 +1,5 @@
-"""Fillable templates: headers in the user's language, a sheet explaining every column,
+"""Fillable templates: headers in the user's language, a sheet explaining every column and
+how corrections work (a blank cell keeps the stored value; the clearing marker empties it),
 drop-down lists where a column takes fixed values. Filled with warehouse data, a template
 is also the export format, so export → import round-trips.
 """
@@ -6,12 +7,14 @@ is also the export format, so export → import round-trips.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from analytics.i18n import check_language, fmt_quarter, t, unit_label
+from analytics.intake.clearing import MARKER_KEY, clear_markers
 from analytics.intake.columns import (
     ENUM_FIELDS,
     KINDS,
@@ -54,6 +57,20 @@ def column_guide(kind: str, lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def guide_rules(lang: str) -> list[str]:
+    """How to fill the template in, for its guide sheet: blank cells keep stored values,
+    the clearing marker (every language's word listed) empties one, one row per key."""
+    marker = t(MARKER_KEY, lang)
+    others = ", ".join(
+        t("intake.quoted", lang, text=word) for word in clear_markers() if word != marker.lower()
+    )
+    return [
+        t("intake.template.rule_blank", lang),
+        t("intake.template.rule_clear", lang, marker=marker, others=others),
+        t("intake.template.rule_repeat", lang),
+    ]
 
 
 def _display(col: ColumnSpec, value, lang: str):
@@ -142,6 +159,10 @@ def _write_xlsx(path: Path, kind: str, lang: str, frame: pd.DataFrame) -> None:
     guide.append(list(table.columns))
     for row in table.itertuples(index=False):
         guide.append([neutralise(v) for v in row])
+    guide.append([])
+    guide.append([t("intake.template.rules_title", lang)])
+    for rule in guide_rules(lang):
+        guide.append([rule])
     for letter, width in zip("ABCDEF", (40, 28, 12, 18, 50, 24), strict=True):
         guide.column_dimensions[letter].width = width
     book.save(path)
@@ -153,3 +174,11 @@ def _cell(value):
     if hasattr(value, "item"):
         value = value.item()  # numpy scalar → Python
     return neutralise(value)
+
+
+def template_bytes(kind: str, lang: str, suffix: str, *, data: pd.DataFrame | None = None) -> bytes:
+    """:func:`write_template` as bytes (a download): ``suffix`` .xlsx or .csv."""
+    with tempfile.TemporaryDirectory() as folder:
+        return write_template(
+            Path(folder) / f"template{suffix}", kind, lang, data=data
+        ).read_bytes()

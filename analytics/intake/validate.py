@@ -23,7 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.i18n import check_language, fmt_number, fmt_quarter, t
+from analytics.i18n import check_language, fmt_date, fmt_number, fmt_quarter, t
+from analytics.intake.clearing import clear_mask
 from analytics.intake.columns import (
     ENUM_FIELDS,
     NAMED_KINDS,
@@ -51,6 +52,8 @@ _EXCEL_DATE_HINT = (
     r"чер|лип|сер|вер|жов|лис|гру|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
 _FORMULA_START = ("=", "+", "@")
+# The reader's errors for a file that ends inside its last row.
+CUT_OFF_KEYS = ("intake.error.cut_off", "intake.error.cut_off_quote")
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,17 @@ class Issue:
         }
 
 
+@dataclass(frozen=True)
+class DateParam:
+    """A calendar date as a message parameter: shown as the reader's locale writes dates
+    (a bare date on a quarter's first day would read as that quarter)."""
+
+    value: dt.date
+
+
 def _fmt_param(value: Any, lang: str) -> Any:
+    if isinstance(value, DateParam):
+        return fmt_date(value.value, lang)
     if isinstance(value, dt.date):
         return fmt_quarter(value, lang) if Quarter.of(value).start == value else value
     if isinstance(value, float):
@@ -150,6 +163,15 @@ def _locate(issue: Issue, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- reference data
+
+
+def key_value_sql(kind: str, column: str, names: set[str], alias: str = "f") -> str:
+    """SQL of a key column's value in the typed file rows ``alias``: targets may leave the
+    period type to the period itself ("2025" is a year)."""
+    if kind == "park_target" and column == "period_type":
+        parts = [f"{alias}.{p}" for p in ("period_type", "period_type_parsed") if p in names]
+        return f"coalesce({', '.join(parts)})" if parts else "NULL::VARCHAR"
+    return f"{alias}.{column}"
 
 
 def current_rows_sql(kind: str) -> str:
@@ -302,6 +324,9 @@ def validate(
     ctx.structure()
     typed = finish_typing(ctx, ctx.type_columns())
     ctx.rules(typed)
+    if ctx.repeats:  # a row repeated exactly is loaded once
+        repeated = pa.array(sorted(ctx.repeats), pa.int64())
+        typed = typed.filter(pc.invert(pc.is_in(typed.column("_row"), value_set=repeated)))
     issues = sorted(ctx.issues, key=lambda i: (i.row is not None, i.row or 0, i.severity))
     return ValidationReport(read, tuple(issues), typed, tuple(ctx.companions))
 
@@ -332,6 +357,15 @@ class _Context:
         self.typed: pa.Table | None = None  # set by rules()
         # Required columns a short row ends before, by row: reported once per row.
         self.cut_off: dict[int, set[str]] = {}
+        # Rows that repeat an earlier row exactly (same key, same values): loaded once.
+        self.repeats: set[int] = set()
+        self.short_by_row: dict[int, Any] = {}
+        # Columns the warehouse cannot leave empty (NOT NULL in raw_<kind>): no clearing.
+        self.not_null = {
+            r[0]
+            for r in con.execute(f"DESCRIBE raw_{read.kind}").fetchall()
+            if r[2] == "NO" and r[0] != "source_id"
+        }
 
     # -- helpers
     def add(self, row, column, value, severity, key, suggestion=None, **params) -> None:
@@ -384,35 +418,41 @@ class _Context:
                 **issue.params,
             )
         self.short_rows()
-        present = self.present
+        # A key column the file lacks is an error; another required column only matters for
+        # rows that add a new key (checked in rules): for stored keys, "not in this file".
         for col in self.spec.columns:
-            if col.required and col.name not in present:
+            if col.required and col.name in self.spec.keys and col.name not in self.present:
                 self.add(None, None, None, "error", "intake.error.missing_column", field=col.name)
-        if self.read.kind in NAMED_KINDS and not present & {"name_ru", "name_uk", "name_en"}:
-            self.add(None, None, None, "error", "intake.error.missing_column", field="name_ru")
         if self.read.rows == 0:
             self.add(None, None, None, "error", "intake.error.no_rows")
 
     def short_rows(self) -> None:
-        """A row that ends before a required column: one error naming the columns and the
-        likely cause, instead of "empty cell" per column. Rows that lack only optional
-        trailing cells are normal (1C and Excel drop them) and pass silently."""
+        """Short rows are reported where a cell they lack is needed: a row that ends before
+        a key (or, adding a new key, before another required column) gets one error naming
+        the columns and the likely cause, instead of "empty cell" per column (see
+        ``_required_issue``). Rows that lack only other trailing cells are normal (1C and
+        Excel drop them): those cells are "not in this file". A row the reader found cut
+        off (the file ends inside it) is refused by the reader's own error alone."""
+        self.short_by_row = {short.row: short for short in self.read.short_rows}
+        for issue in self.read.issues:
+            if issue.key in CUT_OFF_KEYS and issue.row is not None:
+                self.cut_off[issue.row] = set(self.spec.names)
+
+    def _short_row_issue(self, row: int) -> None:
+        short = self.short_by_row[row]
         required = {c.name for c in self.spec.columns if c.required}
-        for short in self.read.short_rows:
-            missing = [name for name in short.beyond if name in required]
-            if not missing:
-                continue
-            self.cut_off[short.row] = set(missing)
-            self.add(
-                short.row,
-                None,
-                None,
-                "error",
-                "intake.error.short_row",
-                cells=short.cells,
-                columns=short.columns,
-                missing=tuple(self.header(name) for name in missing),
-            )
+        missing = [name for name in short.beyond if name in required]
+        self.cut_off[row] = set(missing)
+        self.add(
+            row,
+            None,
+            None,
+            "error",
+            "intake.error.short_row",
+            cells=short.cells,
+            columns=short.columns,
+            missing=tuple(self.header(name) for name in missing),
+        )
 
     # -- typing
     def type_columns(self) -> pa.Table:
@@ -451,7 +491,29 @@ class _Context:
                 parse, out_type = self._parser(col)
                 parsed = _parse_distinct(raw, parse)
                 columns[col.name] = pa.array(parsed.dictionary, out_type).take(parsed.indices)
+        self._mark_clearing(columns)
         return pa.table(columns)
+
+    def _mark_clearing(self, columns: dict[str, Any]) -> None:
+        """Cells holding the clearing marker become empty, flagged in ``clear__<name>``
+        (a column only where the file has a marker). A marker is no number, date or code,
+        so outside text columns only a column with cells that did not type can hold one:
+        a file of plain values costs one null count per column."""
+        for col in self.spec.columns:
+            raw = columns.get(f"raw__{col.name}")
+            if raw is None:
+                continue
+            typed = columns[col.name]
+            if col.dtype != "text" and typed.null_count == raw.null_count:
+                continue
+            mask = clear_mask(raw)
+            if not pc.any(mask).as_py():
+                continue
+            empty = pa.scalar(None, raw.type)
+            columns[f"raw__{col.name}"] = pc.if_else(mask, empty, raw)
+            if col.dtype == "text":
+                columns[col.name] = columns[f"raw__{col.name}"]
+            columns[f"clear__{col.name}"] = mask
 
     def _numbers(self, table: pa.Table) -> pa.Table:
         names = [
@@ -496,6 +558,7 @@ class _Context:
         names = set(typed.column_names)
         kind = self.read.kind
         checks = [*self._cell_checks(names), *self._range_checks(names)]
+        checks += [*self._clearing_checks(names), *self._new_row_checks(names)]
         checks += [*self._duplicate_checks(names), *self._future_checks(names)]
         if kind == "park_quarter":
             checks += self._area_checks(names)
@@ -546,11 +609,19 @@ class _Context:
                 continue
             raw = f"raw__{col.name}"
             if col.required:
+                # A key needs its cell in every row (a marker there is refused by the clearing
+                # checks); another required column only in rows that add a new key.
+                if col.name in self.spec.keys:
+                    only = f" AND NOT clear__{col.name}" if f"clear__{col.name}" in names else ""
+                elif self._keys_present(names):
+                    only = f" AND NOT {self._stored_sql(names)}"
+                else:
+                    continue  # the missing key is the error; which rows are new is unknown
                 checks.append(
                     _Check(
                         f"SELECT _row, {col_sel}, NULL::VARCHAR AS value, NULL::DOUBLE AS num, "
-                        f"NULL::VARCHAR AS txt FROM {{typed}} "
-                        f"WHERE {raw} IS NULL OR {raw} = ''",
+                        f"NULL::VARCHAR AS txt FROM {{typed}} t "
+                        f"WHERE ({raw} IS NULL OR {raw} = ''){only}",
                         lambda r, col=col: self._required_issue(col, r),
                     )
                 )
@@ -581,9 +652,86 @@ class _Context:
             )
         return checks
 
+    def _keys_present(self, names: set[str]) -> bool:
+        """Whether the file has every key column (a target's period type may be implied)."""
+        return all(k in names for k in self.spec.keys if k != "period_type")
+
+    def _stored_sql(self, names: set[str], alias: str = "t") -> str:
+        """SQL true where the file row ``alias``'s key is stored already: the row corrects
+        a stored one instead of adding a new one."""
+        kind = self.read.kind
+        match = " AND ".join(
+            f"s.{k} = {key_value_sql(kind, k, names, alias)}" for k in self.spec.keys
+        )
+        return f"EXISTS (SELECT 1 FROM ({current_rows_sql(kind)}) s WHERE {match})"
+
+    def _clearing_checks(self, names: set[str]) -> list[_Check]:
+        """A clearing marker may not empty a key, nor a stored value the warehouse needs
+        (NOT NULL in raw_<kind>). In a row that adds a new key there is nothing to clear:
+        the marker is an empty cell there."""
+        checks = []
+        for col in self.spec.columns:
+            if f"clear__{col.name}" not in names:
+                continue
+            if col.name in self.spec.keys:
+                key, where = "intake.error.cannot_clear_key", ""
+            elif col.name in self.not_null and self._keys_present(names):
+                key, where = "intake.error.cannot_clear", f" AND {self._stored_sql(names)}"
+            else:
+                continue
+            checks.append(
+                _Check(
+                    f"SELECT _row, {self._col_sel(names)}, NULL::VARCHAR AS value, "
+                    f"NULL::DOUBLE AS num, NULL::VARCHAR AS txt FROM {{typed}} t "
+                    f"WHERE clear__{col.name}{where}",
+                    lambda r, col=col, key=key: self.add(
+                        r[0], self.cell_header(col.name, r[1]), None, "error", key, field=col.name
+                    ),
+                )
+            )
+        return checks
+
+    def _new_row_checks(self, names: set[str]) -> list[_Check]:
+        """A required column the file lacks: an error in each row that adds a new key (a row
+        correcting a stored key keeps the stored value). A new park (region, municipality)
+        needs a name too."""
+        missing = [
+            c.name
+            for c in self.spec.columns
+            if c.required and c.name not in self.spec.keys and c.name not in names
+        ]
+        no_name = self.read.kind in NAMED_KINDS and not names & {"name_ru", "name_uk", "name_en"}
+        if not (missing or no_name) or not self._keys_present(names):
+            return []
+        select = (
+            "SELECT _row, NULL::VARCHAR AS _col, NULL::VARCHAR AS value, NULL::DOUBLE AS num, "
+            f"NULL::VARCHAR AS txt FROM {{typed}} t WHERE NOT {self._stored_sql(names)}"
+        )
+        checks = [
+            _Check(
+                select,
+                lambda r, name=name: self.add(
+                    r[0], None, None, "error", "intake.error.missing_column_new_row", field=name
+                ),
+            )
+            for name in missing
+        ]
+        if no_name:
+            checks.append(
+                _Check(
+                    select,
+                    lambda r: self.add(r[0], None, None, "error", "intake.error.name_missing"),
+                )
+            )
+        return checks
+
     def _required_issue(self, col: ColumnSpec, r: tuple) -> None:
         if col.name in self.cut_off.get(r[0], ()):
-            return  # the row's short_row error names this column already
+            return  # the row's short_row (or cut-off) error names this column already
+        short = self.short_by_row.get(r[0])
+        if short is not None and col.name in short.beyond:
+            self._short_row_issue(r[0])
+            return
         self.add(r[0], self.cell_header(col.name, r[1]), None, "error", "intake.error.required")
 
     def _type_issue(self, col: ColumnSpec, row, column, raw: str) -> None:
@@ -685,23 +833,40 @@ class _Context:
             return []
         where = " AND ".join(f"{k} IS NOT NULL" for k in keys)
         cols = ", ".join(keys)
+        # Typed values, so "1 234" and "1234" are the same value; the text is not compared.
+        values = sorted(n for n in names if not n.startswith(("raw__", "_")) and n not in keys)
+        differing = ", ".join(
+            f"CASE WHEN f.{n} IS DISTINCT FROM o.{n} THEN '{n}' END" for n in values
+        )
+        differing = f"concat_ws(',', {differing})" if values else "''"
         # A hash aggregate finds the (usually no) repeated keys; only their rows are joined.
         sql = (
             f"SELECT f._row, NULL::VARCHAR AS _col, NULL::VARCHAR AS value, "
-            f"d.first_row::DOUBLE AS num, NULL::VARCHAR AS txt "
-            f"FROM (SELECT {cols}, _row FROM {{typed}} WHERE {where}) f "
+            f"d.first_row::DOUBLE AS num, {differing} AS txt "
+            f"FROM (SELECT * FROM {{typed}} WHERE {where}) f "
             f"JOIN (SELECT {cols}, min(_row) AS first_row FROM {{typed}} WHERE {where} "
             f"      GROUP BY ALL HAVING count(*) > 1) d USING ({cols}) "
+            f"JOIN {{typed}} o ON o._row = d.first_row "
             f"WHERE f._row <> d.first_row"
         )
-        return [
-            _Check(
-                sql,
-                lambda r: self.add(
-                    r[0], None, None, "error", "intake.error.duplicate", first_row=int(r[3])
-                ),
-            )
-        ]
+        return [_Check(sql, self._duplicate_issue)]
+
+    def _duplicate_issue(self, r: tuple) -> None:
+        """A repeated key: refused when the rows differ (which one is meant?), loaded once
+        with a note when they are the same row twice (a copy-paste, a double export)."""
+        row, first_row, differing = r[0], int(r[3]), r[4]
+        if not differing:
+            self.repeats.add(int(row))
+            self.add(row, None, None, "note", "intake.note.repeated_row", first_row=first_row)
+            return
+        columns = dict.fromkeys(
+            {"period_type_parsed": "period_start"}.get(n, n.removeprefix("clear__"))
+            for n in differing.split(",")
+        )
+        headers = tuple(self.header(n) for n in columns if n in self.spec.names)
+        self.add(
+            row, None, None, "error", "intake.error.duplicate", first_row=first_row, columns=headers
+        )
 
     def _future_checks(self, names: set[str]) -> list[_Check]:
         if "quarter" not in names:
@@ -749,10 +914,13 @@ class _Context:
             return []
         none = "NULL::VARCHAR AS _col"
         cond = " AND ".join(f"({n} IS NULL OR trim({n}) = '')" for n in present)
+        # A stored park (region, municipality) keeps its names when the file leaves them blank.
+        if self._keys_present(names):
+            cond += f" AND NOT {self._stored_sql(names)}"
         checks = [
             _Check(
                 f"SELECT _row, {none}, NULL::VARCHAR AS value, NULL::DOUBLE AS num, "
-                f"NULL::VARCHAR AS txt FROM {{typed}} WHERE {cond}",
+                f"NULL::VARCHAR AS txt FROM {{typed}} t WHERE {cond}",
                 lambda r: self.add(r[0], None, None, "error", "intake.error.name_missing"),
             )
         ]

@@ -179,3 +179,65 @@ def test_warnings_must_be_accepted_before_commit(accounts, demo_db):
     assert any("Committed as batch" in s.value for s in at.success)
     log = table_with(at, t("data.col_warnings", "en"))
     assert list(log[t("data.col_warnings", "en")]) == [len(issues)]
+
+
+# ------------------------------------------------------------------ corrections (issue 12)
+
+
+def _report_template(values: dict[str, dict], lang: str = "ru") -> bytes:
+    """The park_quarter template with only park, quarter and the given columns filled."""
+    import io
+    import tempfile
+
+    from openpyxl import load_workbook
+
+    from analytics.intake.columns import kind_spec
+    from analytics.intake.templates import write_template
+
+    with tempfile.TemporaryDirectory() as folder:
+        book = load_workbook(write_template(Path(folder) / "t.xlsx", "park_quarter", lang))
+    sheet = book.worksheets[0]
+    names = [c.name for c in kind_spec("park_quarter").columns]
+    for r, (park, row) in enumerate(values.items(), start=2):
+        sheet.cell(r, names.index("park_id") + 1, park)
+        sheet.cell(r, names.index("quarter") + 1, "IV кв. 2025")
+        for column, value in row.items():
+            sheet.cell(r, names.index(column) + 1, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _stored(db, parks) -> dict[str, dict]:
+    # Read-write like the app's own connection: one process may not mix the two modes.
+    with duckdb.connect(str(db)) as con:
+        frame = con.execute(
+            "SELECT * EXCLUDE (source_id) FROM stg_park_quarter"
+            " WHERE park_id IN ? AND quarter = DATE '2025-10-01' ORDER BY park_id",
+            [list(parks)],
+        ).df()
+    return {row["park_id"]: row.to_dict() for _, row in frame.iterrows()}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_a_template_with_two_columns_filled_keeps_every_other_stored_value(accounts):
+    parks = ("XD-P001", "XD-P002")
+    before = _stored(accounts, parks)
+    values = {
+        p: {"jobs_total": r["jobs_total"] + 7, "residents_count": r["residents_count"] + 1}
+        for p, r in before.items()
+    }
+    at = log_in(open_data_page("ru"), "olga")
+    at.file_uploader(key="data_upload").set_value(("report.xlsx", _report_template(values), XLSX))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="data_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = _stored(accounts, parks)
+    for park, old in before.items():
+        for column, value in old.items():
+            expected = values[park].get(column, value)
+            got = after[park][column]
+            assert (got != got and expected != expected) or got == expected, (park, column)

@@ -75,7 +75,9 @@ def test_warnings_need_the_flag_and_errors_always_refuse(db):
             commit_import(con, plan, user="anna")
         assert caught.value.key == "intake.warnings_need_flag"
         summary = commit_import(con, plan, user="anna", accept_warnings=True)
-        assert summary.updated == 1 and summary.warnings == 3  # implausible + 2 jumps
+        # implausible + 2 jumps against the neighbouring quarters + the stored wage changing
+        # more than tenfold (the plan's own warning)
+        assert summary.updated == 1 and summary.warnings == 4
 
 
 def _data_checksums(path) -> dict[str, str]:
