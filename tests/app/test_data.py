@@ -241,3 +241,64 @@ def test_a_template_with_two_columns_filled_keeps_every_other_stored_value(accou
             expected = values[park].get(column, value)
             got = after[park][column]
             assert (got != got and expected != expected) or got == expected, (park, column)
+
+
+def test_the_preview_lists_each_change_and_clearing_needs_the_checkbox(accounts):
+    before = _stored(accounts, ("XD-P001",))["XD-P001"]
+    jobs = before["jobs_total"] + 5
+    content = f"park_id;quarter;jobs_total;avg_wage\nXD-P001;2025Q4;{jobs:.0f};очистить\n"
+    at = log_in(open_data_page("ru"), "olga")
+    at = upload(at, "fix.csv", content.encode())
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, t("data.values_changed", "ru")) == "1"
+    assert metric(at, t("data.values_cleared", "ru")) == "1"
+    changes = table_with(at, t("data.col_change", "ru"))
+    shown = changes.set_index(t("data.col_column", "ru"))
+    wage = shown.loc["Средняя зарплата у резидентов"]
+    assert wage[t("data.col_old", "ru")] == fmt_number(before["avg_wage"], "ru")
+    assert wage[t("data.col_new", "ru")] == t("intake.history.cleared", "ru")
+    assert wage[t("data.col_check", "ru")] == t("data.check_cleared", "ru")
+    assert wage[t("data.col_key", "ru")] == "XD-P001 · IV кв. 2025"
+    assert shown.loc["Рабочие места у резидентов", t("data.col_new", "ru")] == fmt_number(
+        jobs, "ru"
+    )
+    # Nothing written yet; clearing is a warning the editor must accept.
+    assert at.button(key="data_commit").disabled
+    at.checkbox(key="data_accept_warnings").check().run()
+    at.button(key="data_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = _stored(accounts, ("XD-P001",))["XD-P001"]
+    assert after["avg_wage"] != after["avg_wage"] and after["jobs_total"] == jobs  # NaN: cleared
+    assert after["residents_count"] == before["residents_count"]
+    # The revisions table says the value was cleared.
+    at.selectbox(key="data_revisions_code").set_value("XD-P001").run()
+    revisions = table_with(at, t("data.col_old", "ru"))
+    wage_rows = revisions[revisions[t("data.col_column", "ru")] == "avg_wage"]
+    assert list(wage_rows[t("data.col_new", "ru")]) == [t("intake.history.cleared", "ru")]
+
+
+def test_the_template_can_be_downloaded_filled_with_the_current_data(app, app_db, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, data, mimetype, kind, filename=None):
+        files[filename] = data
+        return original(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    at = app("en", page="data")
+    at.selectbox(key="data_template_kind").set_value("park").run()
+    at.checkbox(key="data_template_fill").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    book = load_workbook(io.BytesIO(files["park_en_filled.xlsx"]))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    with duckdb.connect(str(app_db)) as con:
+        parks = con.execute("SELECT park_id, name_en FROM park ORDER BY park_id").fetchall()
+    assert [(r[0], r[3]) for r in rows[1:]] == parks
+    empty = load_workbook(io.BytesIO(files["park_en.xlsx"])).worksheets[0]
+    assert empty.max_row == 1  # unticked: headers only
