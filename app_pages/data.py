@@ -157,13 +157,28 @@ def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits):
     return plan
 
 
-def commit(plan, accept_warnings: bool) -> None:
-    # The role is checked again at commit time: an account may have lost it meanwhile.
-    with _shared.cursor() as cur:
-        editor = users.require_editor(cur, user.name)
-        summary = commit_import(
-            cur, plan, user=editor.name, accept_warnings=accept_warnings, user_verified=True
-        )
+def commit_shown() -> None:
+    """The commit button's callback. Callbacks run before the page is drawn again, so this
+    commits the plan the editor was shown, never one recomputed meanwhile; if another import
+    changed the warehouse since, commit_import refuses (intake.plan_outdated) and the page
+    shows the new preview."""
+    cached = st.session_state.get("data_preview")
+    account = _auth.current_user()  # the session checked against the warehouse again
+    if cached is None or account is None:
+        return
+    plan = cached[1]
+    accept = bool(st.session_state.get("data_accept_warnings")) or not plan.report.warnings
+    try:
+        # The role is checked again at commit time: an account may have lost it meanwhile.
+        with _shared.cursor() as cur:
+            editor = users.require_editor(cur, account.name)
+            summary = commit_import(
+                cur, plan, user=editor.name, accept_warnings=accept, user_verified=True
+            )
+    except UserError as exc:
+        st.session_state["data_commit_error"] = exc
+        st.session_state.pop("data_preview", None)
+        return
     _shared.forget_data_stamp()  # every page shows the new data on its next run
     st.session_state["data_summary"] = summary
     st.session_state.pop("data_preview", None)
@@ -202,6 +217,9 @@ if user is not None and user.can_edit():
             if not summary.noop
             else t("data.noop", lang)
         )
+    failed = st.session_state.pop("data_commit_error", None)
+    if failed is not None:
+        st.error(failed.message(lang))
     if upload is not None:
         try:
             plan = preview_plan(upload, kind, sheet, limits)
@@ -239,15 +257,13 @@ if user is not None and user.can_edit():
                         t("data.accept_warnings", lang, n=fmt_number(len(report.warnings), lang)),
                         key="data_accept_warnings",
                     )
-                if st.button(
-                    t("data.commit", lang), key="data_commit", type="primary", disabled=not accept
-                ):
-                    try:
-                        commit(plan, accept)
-                    except UserError as exc:
-                        st.error(exc.message(lang))
-                    else:
-                        st.rerun()
+                st.button(
+                    t("data.commit", lang),
+                    key="data_commit",
+                    type="primary",
+                    disabled=not accept,
+                    on_click=commit_shown,
+                )
 
 
 # ------------------------------------------------------------------ templates

@@ -302,3 +302,24 @@ def test_the_template_can_be_downloaded_filled_with_the_current_data(app, app_db
     assert [(r[0], r[3]) for r in rows[1:]] == parks
     empty = load_workbook(io.BytesIO(files["park_en.xlsx"])).worksheets[0]
     assert empty.max_row == 1  # unticked: headers only
+
+
+def test_a_preview_made_before_another_import_is_not_committed_unseen(accounts):
+    from analytics.intake import commit_import, plan_import, read_file, validate
+
+    at = log_in(open_data_page("en"), "olga")
+    at = upload(at, "mine.csv", b"park_id,quarter,jobs_total\nXD-P001,2025Q4,111\n")
+    assert not at.exception, [e.value for e in at.exception]
+    # Meanwhile someone else loads a file (the command line, another editor).
+    other = b"park_id,quarter,jobs_total\nXD-P002,2025Q4,222\n"
+    with duckdb.connect(str(accounts)) as con:
+        plan = plan_import(con, validate(con, read_file(other, "other.csv"), "en"))
+        commit_import(con, plan, user="boris", accept_warnings=True)
+    at.button(key="data_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(e.value == t("intake.plan_outdated", "en") for e in at.error)
+    assert _stored(accounts, ("XD-P001",))["XD-P001"]["jobs_total"] != 111
+    # The page shows the new preview, made against the new data: now it can be committed.
+    assert metric(at, t("data.values_changed", "en")) == "1"
+    at.button(key="data_commit").click().run()
+    assert _stored(accounts, ("XD-P001",))["XD-P001"]["jobs_total"] == 111
