@@ -15,8 +15,11 @@ _NULL = "<NULL>"
 # Which raw tables hold the history of a park, a region or a municipality.
 TARGETS = {
     "park": (("park", "park_id"), ("park_quarter", "park_id"), ("park_target", "park_id")),
-    "region": (("region_quarter", "region_code"),),
-    "municipality": (("municipality_quarter", "municipality_code"),),
+    "region": (("region", "region_code"), ("region_quarter", "region_code")),
+    "municipality": (
+        ("municipality", "municipality_code"),
+        ("municipality_quarter", "municipality_code"),
+    ),
 }
 
 

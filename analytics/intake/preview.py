@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from analytics.i18n import fmt_date, fmt_quarter, t
+from analytics.i18n import fmt_date, fmt_quarter, has_key, t
 from analytics.intake.columns import header_label, kind_spec
 from analytics.intake.history import value_text
 from analytics.intake.load import ImportPlan
@@ -49,8 +49,8 @@ def shown_value(kind: str, column: str, text: str | None, numeric: bool, lang: s
     col = kind_spec(kind).column(column) if column in kind_spec(kind).names else None
     if col is not None and col.dtype == "date":
         return fmt_date(dt.date.fromisoformat(text[:10]), lang)
-    if col is not None and col.dtype == "enum":
-        return t(f"intake.value.{column}.{text}", lang)
+    if col is not None and col.dtype == "enum" and has_key(f"intake.value.{column}.{text}"):
+        return t(f"intake.value.{column}.{text}", lang)  # a code outside the list stays a code
     return value_text(text, numeric, lang)
 
 

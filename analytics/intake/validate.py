@@ -857,7 +857,7 @@ class _Context:
         row, first_row, differing = r[0], int(r[3]), r[4]
         if not differing:
             self.repeats.add(int(row))
-            self.add(row, None, None, "note", "intake.note.repeated_row", first_row=first_row)
+            self.add(row, None, None, "info", "intake.note.repeated_row", first_row=first_row)
             return
         columns = dict.fromkeys(
             {"period_type_parsed": "period_start"}.get(n, n.removeprefix("clear__"))
