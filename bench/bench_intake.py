@@ -38,9 +38,14 @@ N_PARKS, N_QUARTERS = 25_000, 40  # 1,000,000 rows
 def _warehouse(path: Path) -> None:
     con = connect(path)
     con.execute("INSERT INTO country VALUES ('XD', 'Д', 'Д', 'D', 'XDR')")
-    con.execute("INSERT INTO raw_region VALUES (1, 'R1', 'XD', NULL, 'Р', 'Р', 'R', NULL, NULL)")
+    # Named columns: later migrations add registry columns (007) to these tables.
     con.execute(
-        "INSERT INTO raw_municipality VALUES (1, 'M1', 'R1', 'М', 'М', 'M', NULL, NULL, NULL, NULL)"
+        "INSERT INTO raw_region (source_id, region_code, country_code, name_ru, name_uk, name_en) "
+        "VALUES (1, 'R1', 'XD', 'Р', 'Р', 'R')"
+    )
+    con.execute(
+        "INSERT INTO raw_municipality (source_id, municipality_code, region_code, name_ru, "
+        "name_uk, name_en) VALUES (1, 'M1', 'R1', 'М', 'М', 'M')"
     )
     con.execute(
         "INSERT INTO raw_park (source_id, park_id, name_ru, name_uk, name_en, park_type, status, "
