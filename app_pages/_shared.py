@@ -20,8 +20,9 @@ import streamlit as st
 
 from analytics import explore
 from analytics.errors import UserError
-from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_date, fmt_number, fmt_percent, t
+from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from analytics.i18n import unit_label as _unit_label
+from analytics.i18n.cells import display_frame, format_cell, unit_kind
 from analytics.kpi import cards, formulas, park_card
 from analytics.kpi.country import country_kpis as _country_kpis
 from analytics.kpi.overview import Overview, overview
@@ -391,52 +392,12 @@ def report_quarters() -> list[str]:
     return [f"{d.year}Q{(d.month - 1) // 3 + 1}" for d in days]
 
 
-# How display tables format a column: numbers in the user's locale, as text, because
-# st.dataframe would show them in the browser's (often English) format.
-CELL_FORMATS = {
-    "text": lambda v, lang: str(v),
-    "code": lambda v, lang: str(v),
-    "int": lambda v, lang: fmt_number(float(v), lang, 0),
-    "num1": lambda v, lang: fmt_number(float(v), lang, 1),
-    "num2": lambda v, lang: fmt_number(float(v), lang, 2),
-    "pct": lambda v, lang: fmt_percent(float(v), lang, 1),
-    "date": lambda v, lang: fmt_date(pd.Timestamp(v).date(), lang),
-    "year": lambda v, lang: str(int(v)),
-    "signed": lambda v, lang: ("+" if float(v) > 0 else "") + fmt_number(float(v), lang, 0),
-    "pct_change": lambda v, lang: ("+" if float(v) > 0 else "") + fmt_percent(float(v), lang, 1),
-}
-UNIT_FORMATS = {
-    "share": "pct",
-    "persons": "int",
-    "firms": "int",
-    "year": "year",
-    "currency_per_month": "int",
-    "mln_currency_per_job": "num2",  # 0.55 mln per job would round to 0.6 with one decimal
-}
-
-
 def unit_format(unit: str) -> str:
-    """The display format of an indicator unit (money and areas with one decimal)."""
-    if unit in UNIT_FORMATS:
-        return UNIT_FORMATS[unit]
-    return "num2" if unit in ("ratio", "persons_per_ha", "mln_currency_per_ha") else "num1"
-
-
-def format_cell(value, kind: str, lang: str) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "–"
-    return CELL_FORMATS[kind](value, lang)
+    return unit_kind(unit)
 
 
 def display_table(frame: pd.DataFrame, columns, lang: str) -> pd.DataFrame:
-    """``frame`` for st.dataframe: ``columns`` = (column, header, kind) triples, values as
-    locale text."""
-    return pd.DataFrame(
-        {
-            header: [format_cell(v, kind, lang) for v in frame[column]]
-            for column, header, kind in columns
-        }
-    )
+    return display_frame(frame, columns, lang)
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from analytics.i18n import fmt_date, fmt_number, fmt_percent, fmt_quarter, t
 from analytics.kpi.formulas import parse_quarter, shift_quarter
 from analytics.kpi.ranking import DEFAULT_WEIGHTS
 from analytics.kpi.review import REPORT_DUE_DAYS
+from analytics.reports.columns import ranking_columns
+from analytics.reports.columns import status_columns as status_table_columns
 from analytics.reports.commands import FORMATS
-from analytics.reports.document import ranking_columns
-from analytics.reports.document import status_columns as status_table_columns
 from app_pages import _shared
 
 STATUS_ICONS = {

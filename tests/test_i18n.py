@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -77,3 +78,20 @@ def test_dates_and_quarters_follow_the_locale():
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="ru, uk, en"):
         t("app.title", "de")
+
+
+def test_one_cell_formatter_for_screens_and_documents():
+    from analytics.i18n.cells import display_frame, format_cell, unit_kind
+
+    assert format_cell(2025.0, "year", "ru") == "2025"  # a year is never grouped
+    assert format_cell(1234.56, "num1", "ru") == "1\xa0234,6"
+    assert format_cell(1234.56, "num1", "en") == "1,234.6"
+    assert format_cell(-3.0, "signed", "en") == "-3" and format_cell(3.0, "signed", "en") == "+3"
+    assert format_cell(0.125, "pct_change", "en") == "+12.5%"
+    assert format_cell(float("nan"), "int", "en") == format_cell(None, "date", "en") == "–"
+    assert format_cell(dt.date(2024, 12, 31), "date", "en") == "31 Dec 2024"
+    assert unit_kind("share") == "pct" and unit_kind("mln_currency") == "num1"
+    shown = display_frame(pd.DataFrame({"n": [1500.0]}), [("n", "Jobs", "int")], "uk")
+    assert shown.to_dict("list") == {"Jobs": ["1\xa0500"]}
+    with pytest.raises(ValueError, match="cell kind must be one of"):
+        format_cell(1.0, "money", "en")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from analytics.i18n import fmt_quarter, t
+from analytics.reports.content import Chart
 
 WIDTH_IN, HEIGHT_IN, DPI = 9.0, 3.6, 100
 BAR_COLOUR, LINE_COLOUR, GUIDE_COLOUR = "#2b6cb0", "#c05621", "#718096"
@@ -67,8 +68,6 @@ def line_chart(labels, values, title: str) -> bytes:
 def quarter_charts(review, history: pd.DataFrame, name: Callable[[str], str], lang: str):
     """The report's charts: occupancy and budget efficiency by park this quarter, and jobs
     at residents over recent quarters (sum over the parks that reported each quarter)."""
-    from analytics.reports.document import Chart
-
     names = review.parks.set_index("park_id")["name"]
     now = review.kpis.assign(name=review.kpis["park_id"].map(names))
     out = []

@@ -10,106 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from analytics.errors import UserError
-from analytics.i18n import check_language, fmt_date, fmt_number, fmt_percent, fmt_quarter, t
+from analytics.i18n import check_language, fmt_date, fmt_percent, fmt_quarter, t
+from analytics.i18n.cells import CellKind
 from analytics.kpi import formulas
 from analytics.kpi.formulas import parse_quarter, shift_quarter
 from analytics.kpi.ranking import rank_parks
 from analytics.kpi.recommendations import recommendations_support
 from analytics.kpi.review import REPORT_DUE_DAYS, quarterly_review
 from analytics.reports import charts
+from analytics.reports.columns import ranking_columns, status_columns
+from analytics.reports.content import ReportContent, Section, Table, table
+from analytics.reports.policy import policy_section
 
-CellKind = Literal[
-    "text", "code", "int", "num1", "num2", "pct", "date", "signed", "pct_change", "year"
-]
 HISTORY_QUARTERS = 8  # quarters shown in trend charts
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table with typed values: ``frame`` columns in order, ``kinds`` says how each is
-    formatted (text, int, num1, num2, pct, date, signed, pct_change)."""
-
-    key: str  # short identifier (sheet names, tests)
-    title: str
-    headers: tuple[str, ...]
-    kinds: tuple[CellKind, ...]
-    frame: pd.DataFrame
-    # per row: "" or "alert" (behind, no report) / "warning" (incomplete, late) for shading
-    row_flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    title: str
-    png: bytes
-    data: pd.DataFrame  # the plotted numbers: first column the category, then series
-    kind: Literal["bar", "line"]
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    paragraphs: tuple[str, ...] = ()
-    bullets: tuple[str, ...] = ()
-    tables: tuple[Table, ...] = ()
-    charts: tuple[Chart, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReportContent:
-    lang: str
-    title: str
-    subtitle: str
-    scope: str
-    generated_on: dt.date
-    simulated_notice: str | None
-    sections: tuple[Section, ...] = field(default_factory=tuple)
-
-    def tables(self) -> list[Table]:
-        return [table for section in self.sections for table in section.tables]
-
-    def charts(self) -> list[Chart]:
-        return [chart for section in self.sections for chart in section.charts]
-
-
-def _missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pd.NA (scalars only)."""
-    return value is None or bool(pd.isna(value))
-
-
-def format_cell(value: Any, kind: CellKind, lang: str) -> str:
-    """A typed value as text for PDF and DOCX (XLSX keeps the number and a number format)."""
-    if _missing(value):
-        return "–"
-    if kind in ("text", "code"):  # code: a short identifier, given a narrow column
-        return str(value)
-    if kind == "date":
-        return fmt_date(pd.Timestamp(value).date(), lang)
-    if kind == "int":
-        return fmt_number(float(value), lang, 0)
-    if kind == "year":  # no digit grouping: 2025, not 2 025
-        return str(int(value))
-    if kind == "num1":
-        return fmt_number(float(value), lang, 1)
-    if kind == "num2":
-        return fmt_number(float(value), lang, 2)
-    if kind == "pct":
-        return fmt_percent(float(value), lang, 1)
-    if kind == "signed":
-        sign = "+" if float(value) > 0 else ""
-        return sign + fmt_number(float(value), lang, 0)
-    if kind == "pct_change":
-        sign = "+" if float(value) > 0 else ""
-        return sign + fmt_percent(float(value), lang, 1)
-    raise ValueError(f"unknown cell kind {kind!r}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -148,48 +68,13 @@ def _scope(con, region: str | None, park: str | None, lang: str) -> str:
     return t("report.scope_all", lang)
 
 
-def _table(key, title, columns: Sequence[tuple[str, str, CellKind]], frame) -> Table:
-    """columns: (frame column, header, kind)."""
-    data = frame[[c for c, _, _ in columns]].reset_index(drop=True)
-    return Table(key, title, tuple(h for _, h, _ in columns), tuple(k for *_, k in columns), data)
-
-
-def ranking_columns(lang: str) -> list[tuple[str, str, CellKind]]:
-    """The ranking table's columns (frame column, header, kind), shared by the reports and the
-    review page; the report adds the components left out of each index."""
-    return [
-        ("rank", t("report.col.rank", lang), "int"),
-        ("name", t("report.col.park", lang), "text"),
-        ("type_text", t("report.col.park_type", lang), "text"),
-        ("index", t("report.col.index", lang), "num1"),
-        ("rank_change", t("report.col.rank_change", lang), "signed"),
-        ("components_used", t("report.col.components", lang), "int"),
-        ("thin_text", t("report.col.thin", lang), "text"),
-    ]
-
-
-def status_columns(lang: str) -> list[tuple[str, str, CellKind]]:
-    """The park status table's columns (frame column, header, kind), shared by the reports
-    and the review page so both show the same table."""
-    return [
-        ("park_id", t("report.col.park_id", lang), "code"),
-        ("name", t("report.col.park", lang), "text"),
-        ("status_text", t("report.col.status", lang), "text"),
-        ("report_text", t("report.col.report", lang), "text"),
-        ("reported_on", t("report.col.reported_on", lang), "date"),
-        ("days_late", t("report.col.days_late", lang), "int"),
-        ("targets_missed", t("report.col.targets_missed", lang), "int"),
-        ("targets_checked", t("report.col.targets_checked", lang), "int"),
-    ]
-
-
 def _status_table(review, ctx: _Context) -> Table:
     lang = ctx.lang
     parks = review.parks.assign(
         status_text=[t(f"review.status.{s}", lang) for s in review.parks["status"]],
         report_text=[t(f"review.report_state.{s}", lang) for s in review.parks["report_state"]],
     )
-    table = _table("status", t("report.table.status", lang), status_columns(lang), parks)
+    status = table("status", t("report.table.status", lang), status_columns(lang), parks)
     flags = tuple(
         "alert"
         if status in ("behind", "no_report")
@@ -198,7 +83,7 @@ def _status_table(review, ctx: _Context) -> Table:
         else ""
         for status, state in zip(parks["status"], parks["report_state"], strict=True)
     )
-    return replace(table, row_flags=flags)
+    return replace(status, row_flags=flags)
 
 
 # Two KPI tables keep columns wide enough to read on a landscape page.
@@ -226,7 +111,7 @@ def _kpi_table(review, ctx: _Context, key: str, spec) -> Table:
     frame = frame.sort_values("park_id")
     columns = [("name", t("report.col.park", ctx.lang), "text")]
     columns += [(code, ctx.header(code), kind) for code, kind in spec]
-    return _table(key, t(f"report.table.{key}", ctx.lang), columns, frame)
+    return table(key, t(f"report.table.{key}", ctx.lang), columns, frame)
 
 
 def _change_table(review, ctx: _Context) -> Table:
@@ -256,7 +141,7 @@ def _change_table(review, ctx: _Context) -> Table:
         (f"{code}_value", ctx.header(code), "num1"),
         (f"{code}_year", t("report.col.vs_year", lang), "pct_change"),
     ]
-    return _table("changes", t("report.table.changes", lang), columns, frame)
+    return table("changes", t("report.table.changes", lang), columns, frame)
 
 
 def _target_table(review, ctx: _Context) -> Table:
@@ -277,7 +162,7 @@ def _target_table(review, ctx: _Context) -> Table:
         ("value", t("report.col.value", lang), "num1"),
         ("met_text", t("report.col.met", lang), "text"),
     ]
-    return _table("targets", t("report.table.targets", lang), columns, targets)
+    return table("targets", t("report.table.targets", lang), columns, targets)
 
 
 def _ranking_table(ranking, review, ctx: _Context) -> Table:
@@ -297,7 +182,7 @@ def _ranking_table(ranking, review, ctx: _Context) -> Table:
         *ranking_columns(lang),
         ("missing_text", t("report.col.missing", lang), "text"),
     ]
-    return _table("ranking", t("report.table.ranking", lang), columns, frame)
+    return table("ranking", t("report.table.ranking", lang), columns, frame)
 
 
 def _budget_table(support, ctx: _Context) -> Table:
@@ -309,7 +194,7 @@ def _budget_table(support, ctx: _Context) -> Table:
         ("budget_efficiency", ctx.header("budget_efficiency"), "num2"),
         ("payback_year", ctx.name("payback_year"), "year"),
     ]
-    return _table("budget", t("report.table.budget", lang), columns, support.budget)
+    return table("budget", t("report.table.budget", lang), columns, support.budget)
 
 
 def _region_table(con, region_totals: pd.DataFrame, ctx: _Context) -> Table:
@@ -329,7 +214,7 @@ def _region_table(con, region_totals: pd.DataFrame, ctx: _Context) -> Table:
         ("park_jobs_share", t("report.col.jobs_share", lang, unit=share), "pct"),
         ("park_investment_share", t("report.col.investment_share", lang, unit=share), "pct"),
     ]
-    return _table("regions", t("report.table.regions", lang), columns, frame)
+    return table("regions", t("report.table.regions", lang), columns, frame)
 
 
 def _effects_table(support, lang: str) -> Table:
@@ -341,7 +226,7 @@ def _effects_table(support, lang: str) -> Table:
         ("ci_high", t("report.col.ci_high", lang), "num2"),
         ("reading", t("report.col.reading", lang), "text"),
     ]
-    return _table("effects", t("report.table.effects", lang), columns, support.effects)
+    return table("effects", t("report.table.effects", lang), columns, support.effects)
 
 
 def _methodology(con, ctx: _Context, weights: Mapping[str, float]) -> tuple[str, ...]:
@@ -460,8 +345,6 @@ def build_report(
         bullets=_methodology(con, ctx, ranking.weights),
     )
     sources = Section(t("report.section.sources", lang), bullets=_sources(con, lang))
-    from analytics.reports.policy import policy_section  # imports this module's Section
-
     compliance = policy_section(con, q, region, park, lang)
     sections = [summary, status, kpis]
     if park is None:

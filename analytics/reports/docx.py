@@ -6,7 +6,8 @@ import io
 from pathlib import Path
 
 from analytics.i18n import fmt_date, t
-from analytics.reports.document import ReportContent, Table, format_cell
+from analytics.i18n.cells import format_cell
+from analytics.reports.content import ReportContent, Table
 
 NUMERIC = {"int", "num1", "num2", "pct", "signed", "pct_change", "year"}
 

@@ -13,7 +13,8 @@ from xml.sax.saxutils import escape
 
 from analytics.errors import UserError
 from analytics.i18n import fmt_date, t
-from analytics.reports.document import ReportContent, Table, format_cell
+from analytics.i18n.cells import format_cell
+from analytics.reports.content import ReportContent, Table
 
 PROJECT_FONTS = Path(__file__).resolve().parents[2] / "data" / "fonts"
 SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")

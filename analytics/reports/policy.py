@@ -16,7 +16,7 @@ from analytics.errors import UserError
 from analytics.i18n import fmt_date, has_key, t
 from analytics.policy.compliance import compliance_check, flag_text, rule_title
 from analytics.policy.plan import commitment_forecast, passport_frames, plan_vs_fact
-from analytics.reports.document import Section, Table, _table
+from analytics.reports.content import Section, Table, table
 
 COMPLIANCE_KEY = "compliance"
 PLAN_KEY = "passport_forecast"
@@ -57,7 +57,7 @@ def compliance_table(flags: pd.DataFrame, as_of: dt.date, lang: str) -> Table:
         ("legal_text", t("policy_app.col.legal_check", lang), "text"),
     ]
     title = t("policy_app.report.compliance_table", lang, date=fmt_date(as_of, lang))
-    return _table(COMPLIANCE_KEY, title, columns, frame)
+    return table(COMPLIANCE_KEY, title, columns, frame)
 
 
 def passport_forecasts(
@@ -104,7 +104,7 @@ def plan_table(frame: pd.DataFrame, lang: str) -> Table:
         ("share", t("policy_app.col.share", lang), "pct"),
         ("probability", t("policy_app.col.probability", lang), "pct"),
     ]
-    return _table(PLAN_KEY, t("policy_app.report.plan_table", lang), columns, frame)
+    return table(PLAN_KEY, t("policy_app.report.plan_table", lang), columns, frame)
 
 
 def policy_section(

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.i18n import fmt_date, t
+from analytics.i18n.cells import is_missing
 from analytics.intake.export import neutralise
-from analytics.reports.document import Chart, ReportContent, Table, _missing
+from analytics.reports.content import Chart, ReportContent, Table
 
 NUMBER_FORMATS = {
     "int": "#,##0",
@@ -41,7 +42,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def _write_value(sheet, row: int, col: int, value, kind: str, formats) -> None:
-    if _missing(value):
+    if is_missing(value):
         sheet.write_blank(row, col, None)
     elif kind in ("text", "code"):
         sheet.write_string(row, col, neutralise(str(value)))
