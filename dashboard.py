@@ -1,12 +1,15 @@
-"""The Streamlit app's router: language, the demo-data banner and navigation over app_pages/."""
+"""The Streamlit app's router: language, the data's freshness, the demo-data banner and
+navigation over app_pages/."""
 
 import streamlit as st
 
 from analytics.i18n import t
-from app_pages import _auth, _shared, _start, present_pages
+from app_pages import PAGES, _auth, _start
+from app_pages.common import data, state
 
-lang = _shared.language()
+lang = state.language()
 st.set_page_config(page_title=t("app.title", lang), page_icon="🏭", layout="wide")
+data.watch_data()  # once per run, before any page reads data
 pages = [
     st.Page(
         f"app_pages/{stem}.py",
@@ -16,11 +19,11 @@ pages = [
         default=index == 0,
     )
     # a new or empty warehouse opens on "getting started" (app_pages/_start.py)
-    for index, (stem, icon) in enumerate(_start.pages_in_order(present_pages()))
+    for index, (stem, icon) in enumerate(_start.pages_in_order(list(PAGES)))
 ]
 navigation = st.navigation(pages)
-_shared.sidebar_language_switch(lang)
-_shared.data_banner(lang)
+state.sidebar_language_switch(lang)
+data.simulated_banner(lang)
 # An editor's session is checked on every run of every page (and each run is activity):
 # a removed, demoted or re-passworded account, or an idle one, ends at once.
 _auth.current_user()

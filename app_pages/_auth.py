@@ -18,7 +18,7 @@ from analytics.errors import UserError
 from analytics.i18n import fmt_date, fmt_minutes, fmt_time, t
 from analytics.intake import users
 from analytics.intake.export import neutralise
-from app_pages import _shared
+from app_pages.common import data
 
 ACCOUNT_KEY = "data_user"
 FAILURES_KEY = "data_login_failures"  # this session's failed attempts (UTC), any name
@@ -61,7 +61,7 @@ def _ending(account: dict, moment: dt.datetime) -> tuple | None:
     if moment - account["last_active"] > idle:
         return ("expired", idle)
     user = users.User(account["name"], account["role"], account["stamp"])
-    with _shared.cursor() as cur:
+    with data.cursor() as cur:
         reason = users.session_end(cur, user)
     return (reason, user.name) if reason else None
 
@@ -104,7 +104,7 @@ def _log_in() -> None:
         return
     moment = now()
     failures = st.session_state.setdefault(FAILURES_KEY, [])
-    with _shared.cursor() as cur:
+    with data.cursor() as cur:
         attempt = users.log_in(
             cur, name, password, channel="app", now=moment, session_failures=failures
         )
@@ -190,7 +190,7 @@ def login_log_section(lang: str) -> None:
             lock=fmt_minutes(users.LOCK_DURATION, lang),
         )
     )
-    with _shared.cursor() as cur:
+    with data.cursor() as cur:
         log = users.recent_logins(cur, LOG_ROWS)
     if log.empty:
         st.info(t("data.no_logins", lang))

@@ -8,21 +8,21 @@ import streamlit as st
 
 from analytics.errors import UserError
 from analytics.registries.getting_started import LoadingState, loading_state
-from app_pages import _shared
+from app_pages.common import data
 
 PAGE = ("getting_started", "🚀")
 
 
 @st.cache_data(show_spinner=False)
-def _state(stamp: tuple[str, int, int]) -> LoadingState:
-    with _shared.cursor() as cur:
+def _state() -> LoadingState:
+    with data.cursor() as cur:
         return loading_state(cur)
 
 
 def state() -> LoadingState | None:
     """How far loading has come; None when there is no warehouse to open."""
     try:
-        return _state(_shared.data_stamp())
+        return _state()
     except UserError:
         return None
 

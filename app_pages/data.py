@@ -3,7 +3,7 @@
 An upload goes read → validate → plan and is shown in full (what was detected, every issue
 with its row and column, every stored value that would change, old → new, and every new
 record) before an editor commits it; clearing a value or changing one more than tenfold
-needs the warnings accepted. Committing adds a batch, so the data stamp in ``_shared``
+needs the warnings accepted. Committing adds a batch, so the data stamp (``app_pages.common.data``)
 changes and every page's cached queries are recomputed.
 """
 
@@ -18,7 +18,8 @@ from analytics.intake import Limits, commit_import, plan_import, preview, read_f
 from analytics.intake import templates as intake_templates
 from analytics.intake.columns import KINDS
 from analytics.intake.history import TARGETS, new_value_text, value_text
-from app_pages import _auth, _shared
+from app_pages import _auth
+from app_pages.common import data, state
 
 MB = 1024 * 1024
 # Changed values shown in the preview table (a correction of a whole year is thousands).
@@ -29,8 +30,8 @@ MIME = {
     ".csv": "text/csv",
 }
 
-lang = _shared.language()
-_shared.require_database(lang)
+lang = state.language()
+data.require_database(lang)
 
 
 def kind_label(kind: str) -> str:
@@ -76,7 +77,7 @@ def detected_table(detected: dict) -> pd.DataFrame:
         "encoding": detected.get("encoding") or "–",
         "delimiter": {"\t": "TAB", None: "–"}.get(delimiter, delimiter),
         "decimal": detected.get("decimal") or "–",
-        "header_language": _shared.LANGUAGE_NAMES.get(
+        "header_language": state.LANGUAGE_NAMES.get(
             detected.get("header_language"), detected.get("header_language") or "–"
         ),
         "header_row": detected.get("header_row"),
@@ -146,12 +147,12 @@ def show_changes(plan) -> None:
 
 def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits):
     """Read, validate and plan an upload once per file, options and data stamp."""
-    stamp = (upload.file_id, kind, sheet, _shared.data_stamp(), lang)
+    stamp = (upload.file_id, kind, sheet, data.data_stamp(), lang)
     cached = st.session_state.get("data_preview")
     if cached and cached[0] == stamp:
         return cached[1]
     read = read_file(upload.getvalue(), upload.name, kind=kind, sheet=sheet, limits=limits)
-    with _shared.cursor() as cur:
+    with data.cursor() as cur:
         plan = plan_import(cur, validate(cur, read, lang))
     st.session_state["data_preview"] = (stamp, plan)
     return plan
@@ -170,7 +171,7 @@ def commit_shown() -> None:
     accept = bool(st.session_state.get("data_accept_warnings")) or not plan.report.warnings
     try:
         # The role is checked again at commit time: an account may have lost it meanwhile.
-        with _shared.cursor() as cur:
+        with data.cursor() as cur:
             editor = users.require_editor(cur, account.name)
             summary = commit_import(
                 cur, plan, user=editor.name, accept_warnings=accept, user_verified=True
@@ -179,7 +180,7 @@ def commit_shown() -> None:
         st.session_state["data_commit_error"] = exc
         st.session_state.pop("data_preview", None)
         return
-    _shared.forget_data_stamp()  # every page shows the new data on its next run
+    data.data_changed()  # every page shows the new data on its next run
     st.session_state["data_summary"] = summary
     st.session_state.pop("data_preview", None)
 
@@ -282,7 +283,7 @@ template_lang = middle.selectbox(
     t("data.template_language", lang),
     LANGUAGES,
     index=LANGUAGES.index(lang),
-    format_func=_shared.LANGUAGE_NAMES.__getitem__,
+    format_func=state.LANGUAGE_NAMES.__getitem__,
     key="data_template_lang",
 )
 template_format = right.radio(
@@ -297,18 +298,18 @@ template_format = right.radio(
 @st.cache_data(show_spinner=False, max_entries=8)
 def filled_template(kind: str, template_lang: str, suffix: str, stamp: tuple) -> bytes:
     """The template filled with the warehouse's current rows of ``kind`` (per data stamp)."""
-    with _shared.cursor() as cur:
-        data = intake_templates.export_frame(cur, kind, template_lang)
-    return intake_templates.template_bytes(kind, template_lang, suffix, data=data)
+    with data.cursor() as cur:
+        rows = intake_templates.export_frame(cur, kind, template_lang)
+    return intake_templates.template_bytes(kind, template_lang, suffix, data=rows)
 
 
 fill = st.checkbox(
     t("data.template_fill", lang), key="data_template_fill", help=t("data.template_fill_help", lang)
 )
 if fill:
-    template = filled_template(template_kind, template_lang, template_format, _shared.data_stamp())
+    template = filled_template(template_kind, template_lang, template_format, data.data_stamp())
 else:
-    template = _shared.template_file(template_kind, template_lang, template_format)
+    template = data.template_file(template_kind, template_lang, template_format)
 st.download_button(
     t("data.template_download", lang),
     data=template,
@@ -322,7 +323,7 @@ st.download_button(
 
 
 st.subheader(t("data.imports", lang))
-log = _shared.import_log()
+log = data.import_log()
 if log.empty:
     st.info(t("data.no_imports", lang))
 else:
@@ -354,12 +355,12 @@ target = left.radio(
     key="data_revisions_target",
 )
 if target == "park":
-    registry = _shared.park_registry()
+    registry = data.park_registry()
     names = dict(zip(registry["park_id"], registry[f"name_{lang}"], strict=True))
 elif target == "region":
-    names = _shared.regions(lang)
+    names = data.regions(lang)
 else:
-    names = _shared.municipalities(lang)
+    names = data.municipalities(lang)
 code = right.selectbox(
     t(f"data.target_{target}", lang),
     list(names),
@@ -367,7 +368,7 @@ code = right.selectbox(
     key="data_revisions_code",
 )
 if code is not None:
-    changes = _shared.revisions(target, code)
+    changes = data.revisions(target, code)
     if changes.empty:
         st.info(t("data.no_revisions", lang))
     else:
@@ -397,7 +398,7 @@ if code is not None:
         )
 
 st.subheader(t("data.sources", lang))
-batches = _shared.sources()
+batches = data.sources()
 st.dataframe(
     pd.DataFrame(
         {

@@ -5,12 +5,13 @@ import streamlit as st
 
 from analytics.explore import LEVELS, group_options
 from analytics.i18n import fmt_quarter, t
-from app_pages import _shared
+from app_pages.common import data, state
+from app_pages.common.format import plotly_separators
 
 DEFAULT_INDICATOR = {"park": "jobs_total", "municipality": "employment", "region": "employment"}
 
-lang = _shared.language()
-_shared.require_database(lang)
+lang = state.language()
+data.require_database(lang)
 
 st.title(t("explore.title", lang))
 st.caption(t("explore.caption", lang))
@@ -23,7 +24,7 @@ level = left.radio(
     horizontal=True,
     key="explore_level",
 )
-catalogue = _shared.indicators(level)
+catalogue = data.indicators(level)
 names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
 indicator = middle.selectbox(
     t("explore.indicator", lang),
@@ -38,14 +39,14 @@ group_by = right.selectbox(
     key="explore_group",
 )
 
-regions = _shared.regions(lang)
+regions = data.regions(lang)
 region = st.selectbox(
     t("explore.region", lang),
     [None, *regions],
     format_func=lambda c: t("explore.all_regions", lang) if c is None else regions[c],
     key="explore_region",
 )
-quarters = _shared.quarters()
+quarters = data.quarters()
 if not quarters:
     st.info(t("explore.no_data", lang))
     st.stop()
@@ -57,20 +58,20 @@ start, end = st.select_slider(
     key="explore_period",
 )
 
-result = _shared.explore_series(level, indicator, group_by, start, end, region)
-data = result.data
-if data.empty:
+result = data.explore_series(level, indicator, group_by, start, end, region)
+values = result.data
+if values.empty:
     st.info(t("explore.no_data", lang))
     st.stop()
 
-labels = _shared.group_labels(group_by, lang)
+labels = data.group_labels(group_by, lang)
 if group_by in ("park_type", "status", "ownership"):
     prefix = {"park_type": "park_type", "status": "park_status", "ownership": "ownership"}[group_by]
-    labels = {k: t(f"{prefix}.{k}", lang) for k in data["group"].unique()}
-unit = _shared.unit_label(catalogue.set_index("code").loc[indicator, "unit"], lang)
-chart_data = data.assign(
-    group=data["group"].map(lambda g: labels.get(g, g)),
-    period=data["quarter"].map(lambda q: fmt_quarter(q, lang)),
+    labels = {k: t(f"{prefix}.{k}", lang) for k in values["group"].unique()}
+unit = data.unit_text(catalogue.set_index("code").loc[indicator, "unit"], lang, region)
+chart_data = values.assign(
+    group=values["group"].map(lambda g: labels.get(g, g)),
+    period=values["quarter"].map(lambda q: fmt_quarter(q, lang)),
 )
 fig = px.line(
     chart_data,
@@ -79,7 +80,7 @@ fig = px.line(
     color="group",
     labels={"period": "", "value": f"{names[indicator]}, {unit}", "group": ""},
 )
-fig.update_layout(separators=_shared.plotly_separators(lang), legend_title_text="")
+fig.update_layout(separators=plotly_separators(lang), legend_title_text="")
 st.plotly_chart(fig, key="explore_chart")
 if result.aggregation == "mean" and group_by != level:
     st.caption(t("explore.mean_note", lang))

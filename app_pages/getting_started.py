@@ -4,9 +4,11 @@ Opens first on a new or empty warehouse (app_pages/_start.py) instead of an erro
 import streamlit as st
 
 from analytics.i18n import fmt_number, t
-from app_pages import _shared, _start
+from app_pages import _start
+from app_pages.common import data
+from app_pages.common.state import language
 
-lang = _shared.language()
+lang = language()
 st.title(t("start.title", lang))
 st.caption(t("start.caption", lang))
 
@@ -38,7 +40,7 @@ for step in state.steps:
         for column, suffix in zip(right.columns(2), (".xlsx", ".csv"), strict=True):
             column.download_button(
                 t("start.template", lang, format=suffix[1:].upper()),
-                data=_shared.template_file(step.kind, lang, suffix),
+                data=data.template_file(step.kind, lang, suffix),
                 file_name=f"{step.kind}_{lang}{suffix}",
                 key=f"start_{step.kind}{suffix}",
             )

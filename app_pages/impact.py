@@ -23,12 +23,13 @@ from analytics.effects.parks import (
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
 from analytics.intake.export import write_csv, write_xlsx
-from app_pages import _shared
+from app_pages.common import data, state
+from app_pages.common.format import plotly_separators
 
 ALPHAS = (0.01, 0.05, 0.10)
 
-lang = _shared.language()
-_shared.require_database(lang)
+lang = state.language()
+data.require_database(lang)
 
 st.title(t("impact.title", lang))
 st.caption(t("impact.caption", lang))
@@ -56,13 +57,13 @@ level = left.radio(
     horizontal=True,
     key="impact_level",
 )
-catalogue = _shared.impact_outcomes(level)
+catalogue = data.impact_outcomes(level)
 names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
-outcome = _shared.indicator_select(middle, t("impact.outcome", lang), names, "impact_outcome")
+outcome = state.indicator_select(middle, t("impact.outcome", lang), names, "impact_outcome")
 method = right.selectbox(
     t("impact.method", lang),
     METHODS,
-    format_func=lambda v: t(f"impact.method_{v}", lang),
+    format_func=lambda v: t(f"method.{v}", lang),
     key="impact_method",
 )
 
@@ -90,7 +91,7 @@ if method in ("cs", "sa"):
 
 park_id = None
 if method == "sc":
-    parks = _shared.impact_parks(lang)
+    parks = data.impact_parks(lang)
     date_column = "opened_on" if treatment == "opened" else "registered_on"
     started = parks.loc[parks[date_column].notna()]
     labels = dict(zip(started["park_id"], started["name"], strict=True))
@@ -98,14 +99,13 @@ if method == "sc":
     if not options:
         st.info(t("impact.no_parks", lang))
         st.stop()
-    park_id = st.selectbox(
+    park_id = state.url_select(
+        st,
         t("impact.park", lang),
         options,
-        index=options.index(_shared.url_choice("park", options)),
+        "park",
+        "impact_park",
         format_func=lambda p: f"{labels[p]} ({p})",
-        key="impact_park",
-        on_change=_shared.remember_choice,
-        args=("park", "impact_park"),
     )
 
 with st.expander(t("impact.options", lang)):
@@ -167,8 +167,8 @@ if ran != params:
 
 with st.status(t("impact.running", lang), expanded=False) as status:
     try:
-        effect = _shared.park_effect(ran)
-        truth = _shared.park_effect_truth(ran)
+        effect = data.park_effect(ran)
+        truth = data.park_effect_truth(ran)
     except UserError as exc:
         status.update(label=t("impact.failed", lang), state="error")
         st.error(exc.message(lang))
@@ -182,7 +182,7 @@ outcome_label = effect.outcome_label(lang)
 unit_text = (
     t("impact.log_points", lang)
     if is_log
-    else _shared.unit_label(catalogue.set_index("code").loc[ran["outcome"], "unit"], lang)
+    else data.unit_text(catalogue.set_index("code").loc[ran["outcome"], "unit"], lang)
     if ran["outcome"] in set(catalogue["code"])
     else ""
 )
@@ -288,7 +288,7 @@ elif ran["method"] == "sc":
         yaxis_title=f"{outcome_label}, {unit_text}",
     )
 if figure is not None:
-    figure.update_layout(separators=_shared.plotly_separators(lang), height=450)
+    figure.update_layout(separators=plotly_separators(lang), height=450)
     st.plotly_chart(figure, key="impact_chart")
 
 if effect.att_gt is not None and not effect.att_gt.att_gt.empty:
@@ -308,7 +308,7 @@ if effect.att_gt is not None and not effect.att_gt.att_gt.empty:
         title=t("impact.heatmap", lang),
         xaxis_title=t("impact.quarter", lang),
         yaxis_title=t("impact.cohort", lang),
-        separators=_shared.plotly_separators(lang),
+        separators=plotly_separators(lang),
         height=500,
     )
     st.plotly_chart(heatmap, key="impact_heatmap")

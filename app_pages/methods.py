@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.i18n import fmt_date, t
-from app_pages import _shared
+from app_pages.common import data, state
+from app_pages.common.monitoring import rule_lines
 
 # Estimators and diagnostics in the order an analyst meets them on the Impact page.
 METHODS = ("twfe", "cs", "sunab", "synth", "pretrend", "relative_magnitudes")
@@ -21,8 +22,8 @@ MONITORING = (
     ("methods.monitoring.rings", "policy.rings.method"),
 )
 
-lang = _shared.language()
-_shared.require_database(lang)
+lang = state.language()
+data.require_database(lang)
 
 st.title(t("methods.title", lang))
 st.caption(t("methods.caption", lang))
@@ -48,7 +49,7 @@ with methods_tab:
 with monitoring_tab:
     st.subheader(t("methods.monitoring.compliance", lang))
     st.markdown(t("methods.monitoring.compliance_text", lang))
-    st.markdown("\n".join(f"- {line}" for line in _shared.rule_lines(lang)))
+    st.markdown("\n".join(f"- {line}" for line in rule_lines(lang)))
     for heading, text in MONITORING:
         st.subheader(t(heading, lang))
         st.markdown(t(text, lang))
@@ -56,7 +57,7 @@ with monitoring_tab:
 with sources_tab:
     st.subheader(t("methods.loaded_sources", lang))
     st.caption(t("methods.loaded_sources_caption", lang))
-    batches = _shared.sources()
+    batches = data.sources()
     st.dataframe(
         pd.DataFrame(
             {
@@ -78,7 +79,7 @@ with sources_tab:
     )
     st.subheader(t("methods.reference_data", lang))
     st.caption(t("methods.reference_data_caption", lang))
-    reference = _shared.reference_sources()
+    reference = data.reference_sources()
     st.dataframe(
         pd.DataFrame(
             {
@@ -98,13 +99,13 @@ with kpi_tab:
     st.caption(t("methods.kpis_caption", lang))
     for level in ("park", "region"):
         st.subheader(t(f"methods.kpis_{level}", lang))
-        catalogue = _shared.indicators(level)
+        catalogue = data.indicators(level)
         st.dataframe(
             pd.DataFrame(
                 {
                     t("methods.col_indicator", lang): catalogue[f"name_{lang}"],
                     t("methods.col_unit", lang): catalogue["unit"].map(
-                        lambda u: _shared.unit_label(u, lang)
+                        lambda u: data.unit_text(u, lang)
                     ),
                     t("methods.col_formula", lang): catalogue[f"formula_{lang}"].fillna(
                         t("methods.reported", lang)

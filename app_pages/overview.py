@@ -4,39 +4,40 @@ import plotly.express as px
 import streamlit as st
 
 from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
-from app_pages import _shared
+from app_pages.common import data, state
+from app_pages.common.format import plotly_separators
 
-lang = _shared.language()
-_shared.require_database(lang)
-data = _shared.load_overview()
+lang = state.language()
+data.require_database(lang)
+summary = data.overview()
 
 st.title(t("overview.title", lang))
 st.caption(t("overview.caption", lang))
 
-latest = data.quarterly_totals.iloc[-1] if len(data.quarterly_totals) else None
+latest = summary.quarterly_totals.iloc[-1] if len(summary.quarterly_totals) else None
 cols = st.columns(4)
-cols[0].metric(t("overview.parks_total", lang), fmt_number(data.parks_total, lang))
+cols[0].metric(t("overview.parks_total", lang), fmt_number(summary.parks_total, lang))
 if latest is not None:
     cols[1].metric(
-        t("overview.jobs_latest", lang, quarter=fmt_quarter(data.latest_quarter, lang)),
+        t("overview.jobs_latest", lang, quarter=fmt_quarter(summary.latest_quarter, lang)),
         fmt_number(latest["jobs_total"], lang),
     )
     cols[2].metric(
         t(
             "overview.investment_latest",
             lang,
-            quarter=fmt_quarter(data.latest_quarter, lang),
-            unit=_shared.unit_label("mln_currency", lang),
+            quarter=fmt_quarter(summary.latest_quarter, lang),
+            unit=data.unit_text("mln_currency", lang),
         ),
         fmt_number(latest["investment_total"], lang, 1),
     )
     cols[3].metric(
         t("overview.reporting_latest", lang),
-        f"{fmt_number(data.parks_reporting_latest, lang)} / {fmt_number(data.parks_total, lang)}",
+        f"{fmt_number(summary.parks_reporting_latest, lang)} / {fmt_number(summary.parks_total, lang)}",
     )
 
 st.subheader(t("overview.parks_by_type_status", lang))
-by_type = data.parks_by_type_status.assign(
+by_type = summary.parks_by_type_status.assign(
     park_type=lambda d: d["park_type"].map(lambda v: t(f"park_type.{v}", lang)),
     status=lambda d: d["status"].map(lambda v: t(f"park_status.{v}", lang)),
 )
@@ -51,35 +52,35 @@ fig = px.bar(
         "status": t("overview.axis_status", lang),
     },
 )
-fig.update_layout(separators=_shared.plotly_separators(lang), legend_title_text="")
+fig.update_layout(separators=plotly_separators(lang), legend_title_text="")
 st.plotly_chart(fig, key="chart_parks_by_type")
 
 st.subheader(t("overview.quarterly", lang))
 # Quarters as locale labels ("III кв. 2024"): plotly's own date ticks would be English.
-totals = data.quarterly_totals.assign(
+totals = summary.quarterly_totals.assign(
     period=lambda d: d["quarter"].map(lambda q: fmt_quarter(q, lang))
 ).rename(
     columns={
         "jobs_total": t("overview.series_jobs", lang),
         "investment_total": t(
-            "overview.series_investment", lang, unit=_shared.unit_label("mln_currency", lang)
+            "overview.series_investment", lang, unit=data.unit_text("mln_currency", lang)
         ),
     }
 )
 left, right = st.columns(2)
 jobs_fig = px.line(totals, x="period", y=t("overview.series_jobs", lang))
-jobs_fig.update_layout(separators=_shared.plotly_separators(lang), xaxis_title="")
+jobs_fig.update_layout(separators=plotly_separators(lang), xaxis_title="")
 left.plotly_chart(jobs_fig, key="chart_jobs")
 inv_fig = px.bar(
     totals,
     x="period",
-    y=t("overview.series_investment", lang, unit=_shared.unit_label("mln_currency", lang)),
+    y=t("overview.series_investment", lang, unit=data.unit_text("mln_currency", lang)),
 )
-inv_fig.update_layout(separators=_shared.plotly_separators(lang), xaxis_title="")
+inv_fig.update_layout(separators=plotly_separators(lang), xaxis_title="")
 right.plotly_chart(inv_fig, key="chart_investment")
 
 st.subheader(t("overview.freshness", lang))
-freshness = data.freshness.assign(
+freshness = summary.freshness.assign(
     table=lambda d: d["table"].map(lambda v: t(f"table.{v}", lang)),
     rows=lambda d: d["rows"].map(lambda v: fmt_number(v, lang)),
     last_period=lambda d: d["last_period"].map(
@@ -93,5 +94,5 @@ freshness = data.freshness.assign(
     }
 )
 st.dataframe(freshness, hide_index=True)
-if data.last_loaded_at is not None:
-    st.caption(t("overview.last_loaded", lang, date=fmt_date(data.last_loaded_at.date(), lang)))
+if summary.last_loaded_at is not None:
+    st.caption(t("overview.last_loaded", lang, date=fmt_date(summary.last_loaded_at.date(), lang)))

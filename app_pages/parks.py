@@ -7,10 +7,13 @@ import streamlit as st
 
 from analytics import geo
 from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
+from analytics.i18n.cells import display_frame, format_cell, unit_kind
 from analytics.intake.history import value_text
 from analytics.kpi.park_card import CARD_SERIES, filter_registry, series_with_targets
 from analytics.policy.compliance import unchecked_texts
-from app_pages import _shared
+from app_pages.common import data, state
+from app_pages.common.format import plotly_separators, quarter_axis_layout
+from app_pages.common.monitoring import compliance_display, flag_sentences, peer_group_label
 
 PARK_COLOUR = "#d62728"
 OTHER_COLOUR = "#9e9e9e"
@@ -18,21 +21,20 @@ OUTLINE_COLOUR = "#607d8b"
 MAP_ZOOM = 5  # without a region outline
 MAP_WIDTH, MAP_HEIGHT = 340, 320
 
-lang = _shared.language()
-_shared.require_database(lang)
+lang = state.language()
+data.require_database(lang)
 
 st.title(t("parks.title", lang))
 st.caption(t("parks.caption", lang))
 
-registry = _shared.park_registry()
+registry = data.park_registry()
 if registry.empty:
     st.info(t("parks.no_parks", lang))
     st.stop()
-regions = _shared.regions(lang)
-municipalities = _shared.municipalities(lang)
-names = _shared.indicator_names(lang)
-units = _shared.indicator_units(lang)
-unit_codes = _shared.indicator_unit_codes()
+regions = data.regions(lang)
+municipalities = data.municipalities(lang)
+names = data.indicator_names(lang)
+unit_codes = data.indicator_unit_codes()
 
 
 def choices(column: str) -> list[str]:
@@ -76,7 +78,7 @@ listing = shown.assign(
     municipality=shown["municipality_code"].map(lambda c: municipalities.get(c, c)),
 )
 st.dataframe(
-    _shared.display_table(
+    display_frame(
         listing,
         [
             ("park_id", t("report.col.park_id", lang), "text"),
@@ -101,18 +103,18 @@ if shown.empty:
 # ---- The park card --------------------------------------------------------------------------
 park_ids = list(shown["park_id"])
 park_names = dict(zip(registry["park_id"], registry[f"name_{lang}"], strict=True))
-park_id = st.selectbox(
+park_id = state.url_select(
+    st,
     t("parks.choose", lang),
     park_ids,
-    index=park_ids.index(_shared.url_choice("park", park_ids, park_ids[0])),
+    "park",
+    "parks_park",
     format_func=lambda p: f"{park_names[p]} ({p})",
-    key="parks_park",
-    on_change=_shared.remember_choice,
-    args=("park", "parks_park"),
 )
-card = _shared.park_card_data(park_id)
+card = data.park_card_data(park_id)
 park = card.park
 latest = card.latest
+units = data.indicator_units(lang, park["region_code"])
 st.header(park[f"name_{lang}"])
 st.caption(
     " · ".join(
@@ -128,15 +130,13 @@ st.caption(
 
 
 def metric_value(code: str) -> str:
-    return _shared.format_cell(latest.get(code), _shared.unit_format(unit_codes[code]), lang)
+    return format_cell(latest.get(code), unit_kind(unit_codes[code]), lang)
 
 
 as_of = fmt_quarter(card.latest_quarter, lang) if card.latest_quarter else "–"
 top = st.columns(4)
-top[0].metric(t("parks.total_area", lang), _shared.format_cell(park["total_area_ha"], "num1", lang))
-top[1].metric(
-    t("parks.leasable_area", lang), _shared.format_cell(park["leasable_area_ha"], "num1", lang)
-)
+top[0].metric(t("parks.total_area", lang), format_cell(park["total_area_ha"], "num1", lang))
+top[1].metric(t("parks.leasable_area", lang), format_cell(park["leasable_area_ha"], "num1", lang))
 top[2].metric(t("parks.residents", lang, quarter=as_of), metric_value("residents_count"))
 top[3].metric(t("parks.jobs", lang, quarter=as_of), metric_value("jobs_total"))
 more = st.columns(4)
@@ -174,7 +174,7 @@ with left:
         # The region's outline when one is loaded (shipped GeoJSON, nothing fetched).
         outline = [
             f
-            for f in _shared.region_shapes()["features"]
+            for f in data.region_shapes()["features"]
             if f["properties"]["code"] == park["region_code"]
         ]
         if outline:
@@ -260,7 +260,7 @@ with right:
                     name=t("parks.target", lang),
                 )
             )
-        _shared.quarter_axis_layout(
+        quarter_axis_layout(
             fig,
             lang,
             f"{names[code]}, {units[code]}",
@@ -294,7 +294,7 @@ st.caption(t("parks.budget_note", lang))
 # ---- Statutory monitoring (analytics.policy): legal status, compliance, plan vs fact, cost
 # per job and net jobs, standing among peers ---------------------------------------------------
 st.subheader(t("policy_app.timeline.title", lang))
-timeline = _shared.park_timeline(park_id)
+timeline = data.park_timeline(park_id)
 if timeline.empty:
     st.info(t("policy_app.timeline.none", lang))
 else:
@@ -302,7 +302,7 @@ else:
         milestone_text=[t(f"policy_app.milestone.{m}", lang) for m in timeline["milestone"]]
     )
     st.dataframe(
-        _shared.display_table(
+        display_frame(
             steps,
             [
                 ("milestone_text", t("policy_app.col.milestone", lang), "text"),
@@ -315,37 +315,39 @@ else:
     )
 
 # as of the newest reported quarter (registry-only rules still apply before any report: today)
-reported_quarters = _shared.report_quarters()
+reported_quarters = data.report_quarters()
 today = pd.Timestamp.today()
 check_quarter = reported_quarters[-1] if reported_quarters else f"{today.year}Q{today.quarter}"
-park_check = _shared.compliance(check_quarter, park["region_code"])
+park_check = data.compliance(check_quarter, park["region_code"])
 park_flags = park_check.flags[park_check.flags["park_id"] == park_id].reset_index(drop=True)
 st.subheader(t("policy_app.compliance.park_title", lang, date=fmt_date(park_check.as_of, lang)))
 if park_flags.empty:
     st.success(t("policy_app.compliance.park_none", lang))
 else:
-    st.dataframe(_shared.compliance_display(park_flags, lang), hide_index=True)
-    for line in _shared.flag_sentences(park_flags, lang):
+    st.dataframe(compliance_display(park_flags, lang), hide_index=True)
+    for line in flag_sentences(park_flags, lang):
         st.warning(line, icon="⚠️")
 # rules the registry cannot answer yet, with the blank date or field each needs (issue 17)
 for line in unchecked_texts(park_check, park_id, lang):
     st.info(line)
 
 st.subheader(t("policy_app.plan.title", lang))
-plan, own_reports, forecasts = _shared.park_plan(park_id, lang)
+passport = data.park_plan(park_id)
+plan, own_reports = passport.table, passport.reports
 if plan.empty:
     st.info(t("policy_app.plan.none", lang))
 else:
-    committed = [indicator for indicator, _, _ in forecasts]
+    committed = [planned.indicator for planned in passport.indicators]
     plan_code = st.selectbox(
         t("policy_app.plan.indicator", lang),
         committed,
         format_func=lambda c: names.get(c, c),
         key="parks_plan_indicator",
     )
-    _, forecast, problem = forecasts[committed.index(plan_code)]
+    planned = passport.indicators[committed.index(plan_code)]
+    forecast = planned.forecast
     rows = plan[plan["indicator"] == plan_code]
-    path = _shared.forecast_path(park_id, plan_code) if forecast is not None else None
+    path = data.forecast_path(park_id, plan_code) if forecast is not None else None
     reports = own_reports.dropna(subset=[plan_code])
     first = pd.Timestamp(reports["quarter"].min()) if len(reports) else pd.Timestamp(
         int(rows["year"].min()), 1, 1
@@ -389,7 +391,7 @@ else:
             )
         )
     plan_fig.update_layout(
-        separators=_shared.plotly_separators(lang),
+        separators=plotly_separators(lang),
         yaxis_title=f"{names.get(plan_code, plan_code)}, {units.get(plan_code, '')}",
         xaxis={"type": "category"},
         margin={"t": 10},
@@ -400,10 +402,10 @@ else:
     if forecast is not None:
         st.info(forecast.reading(lang, names.get(plan_code, plan_code), park[f"name_{lang}"]))
     else:
-        st.info(problem)
-    plan_kind = _shared.unit_format(unit_codes.get(plan_code, "persons"))
+        st.info(planned.problem.text(lang))
+    plan_kind = unit_kind(unit_codes.get(plan_code, "persons"))
     st.dataframe(
-        _shared.display_table(
+        display_frame(
             rows.assign(
                 met_text=[
                     "–" if pd.isna(m) else t("policy_app.yes" if m else "policy_app.no", lang)
@@ -422,7 +424,7 @@ else:
         hide_index=True,
     )
 
-efficiency = _shared.park_efficiency(park_id)
+efficiency = data.park_efficiency(park_id, park["region_code"])
 if card.latest_quarter is not None:
     efficiency = efficiency[efficiency["quarter"] == pd.Timestamp(card.latest_quarter)]
 st.subheader(t("policy_app.efficiency.title", lang, quarter=as_of))
@@ -430,7 +432,7 @@ if efficiency.empty:
     st.info(t("policy_app.efficiency.none", lang))
 else:
     now = efficiency.iloc[-1]
-    money_unit = _shared.unit_label("mln_currency", lang)
+    money_unit = data.unit_text("mln_currency", lang, park["region_code"])
     # (column, label, format): a table, as the labels are too long for metric tiles
     rows = [
         ("jobs_total", t("policy_app.efficiency.gross_jobs", lang), "int"),
@@ -450,7 +452,7 @@ else:
             {
                 t("policy_app.col.kpi", lang): [label for _, label, _ in rows],
                 t("policy_app.col.value", lang): [
-                    _shared.format_cell(now[column], kind, lang) for column, _, kind in rows
+                    format_cell(now[column], kind, lang) for column, _, kind in rows
                 ],
             }
         ),
@@ -460,7 +462,7 @@ else:
     st.caption(t("policy.net_jobs.method", lang) + " " + t("policy.cost.method", lang))
 
 st.subheader(t("policy_app.peers.title", lang, quarter=as_of))
-peers = _shared.park_peers(park_id, card.latest_quarter) if card.latest_quarter else None
+peers = data.park_peers(park_id, card.latest_quarter) if card.latest_quarter else None
 if peers is None or peers.empty:
     st.info(t("policy_app.peers.none", lang))
 else:
@@ -469,7 +471,7 @@ else:
         t(
             "policy_app.peers.group",
             lang,
-            group=_shared.peer_group_label(mine["peer_group"], lang),
+            group=peer_group_label(mine["peer_group"], lang),
             n=int(mine["peer_count"]),
         )
     )
@@ -478,14 +480,13 @@ else:
         {
             "kpi": [names.get(c, c) for c in kpi_codes],
             "value": [
-                _shared.format_cell(mine[c], _shared.unit_format(unit_codes.get(c, "")), lang)
-                for c in kpi_codes
+                format_cell(mine[c], unit_kind(unit_codes.get(c, "")), lang) for c in kpi_codes
             ],
             "percentile": [mine[f"{c}_percentile"] for c in kpi_codes],
         }
     )
     st.dataframe(
-        _shared.display_table(
+        display_frame(
             standing,
             [
                 ("kpi", t("policy_app.col.kpi", lang), "text"),
@@ -516,7 +517,7 @@ else:
         ],
     )
     st.dataframe(
-        _shared.display_table(
+        display_frame(
             history,
             [
                 ("loaded_at", t("parks.col_loaded_at", lang), "date"),

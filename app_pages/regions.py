@@ -16,19 +16,21 @@ import streamlit as st
 
 from analytics import geo
 from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
-from app_pages import _shared
+from analytics.i18n.cells import display_frame, format_cell
+from app_pages.common import data, state
+from app_pages.common.format import plotly_separators
 
 MAP_HEIGHT = 520
 SHARE_INDICATORS = ("park_jobs_share", "park_investment_share")
 
-lang = _shared.language()
-_shared.require_database(lang)
+lang = state.language()
+data.require_database(lang)
 
 st.title(t("regions.title", lang))
 st.caption(t("regions.caption", lang))
 
-region_names = _shared.regions(lang)
-quarters = _shared.quarters()
+region_names = data.regions(lang)
+quarters = data.quarters()
 if not region_names or not quarters:
     st.info(t("regions.no_data", lang))
     st.stop()
@@ -40,23 +42,23 @@ def quarter_code(quarter: dt.date) -> str:
 
 
 quarter_by_code = {quarter_code(q): q for q in quarters}
-catalogue = _shared.indicators("region")
+catalogue = data.indicators("region")
 indicator_names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
 indicator_units = dict(zip(catalogue["code"], catalogue["unit"], strict=True))
 
 left, middle, right = st.columns(3)
-region = _shared.region_select(
+region = state.region_select(
     left, t("regions.region", lang), region_names, t("regions.all", lang), "regions_region"
 )
 quarter_codes = list(quarter_by_code)
-chosen_quarter = middle.selectbox(
+chosen_quarter = state.url_select(
+    middle,
     t("regions.quarter", lang),
     quarter_codes,
-    index=quarter_codes.index(_shared.url_choice("quarter", quarter_codes, quarter_codes[-1])),
+    "quarter",
+    "regions_quarter",
+    default=quarter_codes[-1],
     format_func=lambda c: fmt_quarter(quarter_by_code[c], lang),
-    key="regions_quarter",
-    on_change=_shared.remember_choice,
-    args=("quarter", "regions_quarter"),
 )
 quarter = quarter_by_code[chosen_quarter]
 indicator_options = [c for c in SHARE_INDICATORS if c in indicator_names] + [
@@ -77,7 +79,7 @@ def choose_clicked_region() -> None:
     codes = [p["customdata"][-1] for p in points if p.get("customdata")]
     if codes and codes[0] in region_names:
         st.session_state["regions_region"] = codes[0]
-        _shared.remember_choice("region", "regions_region")
+        state.remember_choice("region", "regions_region")
 
 
 def fmt_value(value: float, unit: str) -> str:
@@ -89,7 +91,7 @@ def fmt_value(value: float, unit: str) -> str:
 
 # ------------------------------------------------------------------ the region and its parks
 
-kpis = _shared.country_kpis() if region is None else _shared.region_kpis(region)
+kpis = data.country_kpis() if region is None else data.region_kpis(region)
 current = kpis[kpis["quarter"] == pd.Timestamp(quarter)]
 if region is None:
     st.subheader(t("regions.country_title", lang, quarter=fmt_quarter(quarter, lang)))
@@ -111,14 +113,14 @@ else:
     country = region is None  # all regions summed
     cols[0].metric(
         t("regions.all_employment" if country else "regions.employment", lang),
-        _shared.format_cell(row["employment"], "int", lang),
+        format_cell(row["employment"], "int", lang),
     )
     cols[1].metric(t("regions.park_jobs", lang), fmt_number(row["jobs_total"], lang))
     cols[2].metric(t("regions.park_jobs_share", lang), fmt_percent(row["park_jobs_share"], lang, 2))
     cols = st.columns(3)
     cols[0].metric(
         t("regions.all_fixed_investment" if country else "regions.fixed_investment", lang),
-        _shared.format_cell(row["fixed_investment"], "num1", lang),
+        format_cell(row["fixed_investment"], "num1", lang),
     )
     cols[1].metric(t("regions.park_investment", lang), fmt_number(row["investment_total"], lang, 1))
     cols[2].metric(
@@ -127,10 +129,10 @@ else:
 
 # ------------------------------------------------------------------ the map
 
-values = _shared.region_indicator(indicator, quarter)
-shapes = _shared.region_shapes()
+values = data.region_indicator(indicator, quarter)
+shapes = data.region_shapes()
 unit = indicator_units[indicator]
-unit_text = _shared.unit_label(unit, lang)
+unit_text = data.unit_text(unit, lang, region)
 value_text = {
     code: (t("regions.no_value", lang) if v != v else fmt_value(v, unit))
     for code, v in zip(values["region_code"], values["value"], strict=True)
@@ -173,7 +175,7 @@ if shaped:
 unshaped = [c for c in region_names if c not in shaped]
 if unshaped:
     st.caption(t("regions.no_shapes", lang))
-    towns = _shared.area_points("municipality")
+    towns = data.area_points("municipality")
     towns = towns[towns["region_code"].isin(unshaped)]
     fig.add_trace(
         go.Scattermap(
@@ -186,7 +188,7 @@ if unshaped:
             name=t("regions.layer_municipalities", lang),
         )
     )
-    centres = _shared.area_points("region").merge(values, on="region_code", how="left")
+    centres = data.area_points("region").merge(values, on="region_code", how="left")
     centres = centres[centres["region_code"].isin(unshaped)]
     fig.add_trace(
         go.Scattermap(
@@ -212,7 +214,7 @@ if selected:
             name=t("regions.layer_selected", lang),
         )
     )
-parks = _shared.park_points()
+parks = data.park_points()
 fig.add_trace(
     go.Scattermap(
         lat=parks["latitude"],
@@ -235,7 +237,7 @@ fig.add_trace(
 )
 box = geo.bounds(shapes)
 if box is None:
-    points = _shared.area_points("region")
+    points = data.area_points("region")
     box = (
         points["longitude"].min(),
         points["latitude"].min(),
@@ -255,7 +257,7 @@ fig.update_layout(
     },
     height=MAP_HEIGHT,
     margin={"l": 0, "r": 0, "t": 0, "b": 0},
-    separators=_shared.plotly_separators(lang),
+    separators=plotly_separators(lang),
     legend={"orientation": "h", "yanchor": "bottom", "y": 0.01, "x": 0.01},
 )
 st.subheader(
@@ -288,7 +290,7 @@ for code in SHARE_INDICATORS:
     )
 share_fig.update_layout(
     yaxis={"tickformat": ".1%"},
-    separators=_shared.plotly_separators(lang),
+    separators=plotly_separators(lang),
     legend={"orientation": "h"},
     margin={"t": 10},
 )
@@ -297,8 +299,9 @@ st.plotly_chart(share_fig, key="regions_shares_chart")
 if indicator not in SHARE_INDICATORS:
     st.subheader(t("regions.indicator_chart", lang, indicator=indicator_names[indicator]))
     series_fig = go.Figure()
+    every_series = data.region_series(indicator, region)
     for code in region_names if region is None else [region]:
-        series = _shared.region_series(indicator, code)
+        series = every_series[every_series["group"] == code]
         series_fig.add_trace(
             go.Scatter(
                 x=series["quarter"].map(lambda q: fmt_quarter(q, lang)),
@@ -309,7 +312,7 @@ if indicator not in SHARE_INDICATORS:
         )
     series_fig.update_layout(
         yaxis={"title": {"text": unit_text}},
-        separators=_shared.plotly_separators(lang),
+        separators=plotly_separators(lang),
         margin={"t": 10},
     )
     st.plotly_chart(series_fig, key="regions_indicator_chart")
@@ -334,12 +337,12 @@ base_code = growth_right.selectbox(
     format_func=lambda c: fmt_quarter(quarter_by_code[c], lang),
     key="regions_growth_base",
 )
-growth = _shared.relative_growth("region", growth_indicator, base_code)
+growth = data.relative_growth("region", growth_indicator, base_code)
 
 
 def growth_table(frame: pd.DataFrame, names: dict[str, str], name_header: str, reference: str):
     st.dataframe(
-        _shared.display_table(
+        display_frame(
             frame.assign(name=frame["code"].map(lambda c: names.get(c, c))),
             [
                 ("name", name_header, "text"),
@@ -378,7 +381,7 @@ def show_region_growth() -> None:
         return
     st.metric(
         t("policy_app.growth.latest", lang, quarter=fmt_quarter(quarter, lang)),
-        _shared.format_cell(own["relative"].iloc[-1], "pct_change", lang),
+        format_cell(own["relative"].iloc[-1], "pct_change", lang),
     )
     st.caption(t("policy_app.growth.method", lang))
     if st.toggle(t("policy_app.growth.show_chart", lang), key="regions_growth_show"):
@@ -404,12 +407,12 @@ def show_region_growth() -> None:
         figure.update_layout(
             yaxis={"title": {"text": t("policy_app.growth.axis", lang)}},
             xaxis={"type": "category"},
-            separators=_shared.plotly_separators(lang),
+            separators=plotly_separators(lang),
             legend={"orientation": "h"},
             margin={"t": 10},
         )
         st.plotly_chart(figure, key="regions_growth_chart")
-    municipal = _shared.relative_growth("municipality", growth_indicator, base_code)
+    municipal = data.relative_growth("municipality", growth_indicator, base_code)
     municipal = municipal[
         (municipal["parent_code"] == region) & (municipal["quarter"] == pd.Timestamp(quarter))
     ]
@@ -420,7 +423,7 @@ def show_region_growth() -> None:
     )
     growth_table(
         municipal.sort_values("relative", ascending=False),
-        _shared.municipalities(lang),
+        data.municipalities(lang),
         t("policy_app.col.municipality", lang),
         t("policy_app.col.reference_index", lang),
     )
@@ -436,12 +439,12 @@ else:
 
 st.subheader(t("regions.spill.title", lang))
 st.caption(t("policy.rings.method", lang))
-municipal_catalogue = _shared.indicators("municipality")
+municipal_catalogue = data.indicators("municipality")
 spill_names = dict(
     zip(municipal_catalogue["code"], municipal_catalogue[f"name_{lang}"], strict=True)
 )
 spill_left, spill_right = st.columns([2, 1])
-spill_outcome = _shared.indicator_select(
+spill_outcome = state.indicator_select(
     spill_left, t("regions.spill.outcome", lang), spill_names, "regions_spill_outcome"
 )
 # Three Callaway-Sant'Anna estimates take seconds: run on request, then kept in the cache.
@@ -449,7 +452,7 @@ if spill_right.button(t("regions.spill.run", lang), key="regions_spill_run"):
     st.session_state["regions_spill_ready"] = spill_outcome
 if st.session_state.get("regions_spill_ready") == spill_outcome:
     with st.spinner(t("regions.spill.running", lang)):
-        rings = _shared.ring_effects(spill_outcome)
+        rings = data.ring_effects(spill_outcome)
     km = t("regions.spill.km", lang)
     st.dataframe(
         pd.DataFrame(
@@ -459,11 +462,10 @@ if st.session_state.get("regions_spill_ready") == spill_outcome:
                     for lo, hi in zip(rings["ring_low"], rings["ring_high"], strict=True)
                 ],
                 t("regions.spill.col_effect", lang): [
-                    _shared.format_cell(v, "pct_change", lang) for v in rings["pct"]
+                    format_cell(v, "pct_change", lang) for v in rings["pct"]
                 ],
                 t("regions.spill.col_ci", lang): [
-                    f"{_shared.format_cell(lo, 'pct_change', lang)} … "
-                    f"{_shared.format_cell(hi, 'pct_change', lang)}"
+                    f"{format_cell(lo, 'pct_change', lang)} … {format_cell(hi, 'pct_change', lang)}"
                     for lo, hi in zip(rings["pct_low"], rings["pct_high"], strict=True)
                 ],
                 t("regions.spill.col_treated", lang): [
@@ -482,7 +484,7 @@ if st.session_state.get("regions_spill_ready") == spill_outcome:
 # ------------------------------------------------------------------ all regions in the quarter
 
 st.subheader(t("regions.table_title", lang, quarter=fmt_quarter(quarter, lang)))
-every = _shared.region_kpis(None)
+every = data.region_kpis(None)
 table = every[every["quarter"] == pd.Timestamp(quarter)]
 table = table.assign(region_code=table["region_code"].map(lambda c: region_names.get(c, c)))
 columns = {

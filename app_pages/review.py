@@ -6,13 +6,21 @@ import streamlit as st
 
 from analytics.errors import UserError
 from analytics.i18n import fmt_date, fmt_number, fmt_percent, fmt_quarter, t
+from analytics.i18n.cells import display_frame, format_cell, unit_kind
 from analytics.kpi.formulas import parse_quarter, shift_quarter
 from analytics.kpi.ranking import DEFAULT_WEIGHTS
-from analytics.kpi.review import REPORT_DUE_DAYS
+from analytics.kpi.review import REPORT_DUE_DAYS, named, report_rule, status_rule
 from analytics.reports.columns import ranking_columns
 from analytics.reports.columns import status_columns as status_table_columns
 from analytics.reports.commands import FORMATS
-from app_pages import _shared
+from app_pages.common import data, state
+from app_pages.common.format import quarter_axis_layout
+from app_pages.common.monitoring import (
+    compliance_display,
+    flag_sentences,
+    peer_group_label,
+    rule_lines,
+)
 
 STATUS_ICONS = {
     "on_track": "🟢",
@@ -28,17 +36,17 @@ MIME = {
 }
 CARDS_PER_ROW = 3
 
-lang = _shared.language()
-_shared.require_database(lang)
+lang = state.language()
+data.require_database(lang)
 
 st.title(t("review.page.title", lang))
 st.caption(t("review.page.caption", lang))
 
-quarters = _shared.report_quarters()
+quarters = data.report_quarters()
 if not quarters:
     st.info(t("review.page.no_data", lang))
     st.stop()
-regions = _shared.regions(lang)
+regions = data.regions(lang)
 
 
 def quarter_label(value: str) -> str:
@@ -50,16 +58,16 @@ def signed(value: float, decimals: int) -> str:
 
 
 left, right = st.columns(2)
-quarter = left.selectbox(
+quarter = state.url_select(
+    left,
     t("review.page.quarter", lang),
     quarters,
-    index=quarters.index(_shared.url_choice("quarter", quarters, quarters[-1])),
+    "quarter",
+    "review_quarter",
+    default=quarters[-1],
     format_func=quarter_label,
-    key="review_quarter",
-    on_change=_shared.remember_choice,
-    args=("quarter", "review_quarter"),
 )
-region = _shared.region_select(
+region = state.region_select(
     right,
     t("review.page.region", lang),
     regions,
@@ -68,30 +76,30 @@ region = _shared.region_select(
 )
 
 q = parse_quarter(quarter)
-review = _shared.review(quarter, region, lang)
-names = _shared.indicator_names(lang)
-units = _shared.indicator_units(lang)
-unit_codes = _shared.indicator_unit_codes()
+review = data.review(quarter, region)
+names = data.indicator_names(lang)
+units = data.indicator_units(lang, region)
+unit_codes = data.indicator_unit_codes()
 
 # ---- KPI cards ----------------------------------------------------------------------------
 st.subheader(t("review.page.cards", lang, quarter=quarter_label(quarter)))
 previous_label = fmt_quarter(shift_quarter(q, -1), lang)
 year_label = fmt_quarter(shift_quarter(q, -4), lang)
-cards = _shared.review_cards(quarter, region, lang)
+cards = data.review_cards(quarter, region)
 for start in range(0, len(cards), CARDS_PER_ROW):
     for column, card in zip(
         st.columns(CARDS_PER_ROW), cards[start : start + CARDS_PER_ROW], strict=False
     ):
-        kind = _shared.unit_format(unit_codes[card.code])
+        kind = unit_kind(unit_codes[card.code])
         if card.is_ratio:  # shares change by percentage points
             delta = t("review.page.points", lang, value=signed(card.change_previous * 100, 1))
             year = t("review.page.points", lang, value=signed(card.change_year * 100, 1))
         else:
             delta = signed(card.change_previous, 0 if kind == "int" else 1)
-            year = _shared.format_cell(card.change_year, "pct_change", lang)
+            year = format_cell(card.change_year, "pct_change", lang)
         column.metric(
             f"{names[card.code]}, {units[card.code]}",
-            _shared.format_cell(card.value, kind, lang),
+            format_cell(card.value, kind, lang),
             delta=None if card.parks_previous == 0 else delta,
             help=t("review.page.card_help", lang, parks=card.parks, previous=previous_label),
             border=True,
@@ -108,16 +116,16 @@ for start in range(0, len(cards), CARDS_PER_ROW):
                     lang,
                     met=card.targets_met,
                     total=card.targets_checked,
-                    value=_shared.format_cell(card.target_value, kind, lang),
-                    expected=_shared.format_cell(card.target_expected, kind, lang),
+                    value=format_cell(card.target_value, kind, lang),
+                    expected=format_cell(card.target_expected, kind, lang),
                 )
             )
         column.caption("  \n".join(lines))
 
 # ---- Status ---------------------------------------------------------------------------------
 st.subheader(t("review.page.status", lang))
-reported, expected = _shared.reporting_counts(quarter, region, lang)
-counts = _shared.status_counts(quarter, region, lang)
+reported, expected = data.reporting_counts(quarter, region)
+counts = data.status_counts(quarter, region)
 status_columns = st.columns(len(counts) + 1)
 status_columns[0].metric(
     t("review.page.reported", lang), f"{fmt_number(reported, lang)} / {fmt_number(expected, lang)}"
@@ -127,11 +135,11 @@ for column, (status, n) in zip(status_columns[1:], counts.items(), strict=True):
         f"{STATUS_ICONS[status]} {t(f'review.status.{status}', lang)}", fmt_number(n, lang)
     )
 with st.expander(t("review.page.rule", lang)):
-    st.markdown(review.status_rule)
-    st.markdown(review.report_rule)
+    st.markdown(status_rule(lang))
+    st.markdown(report_rule(lang))
     st.markdown(t("review.cards_rule", lang))
 
-parks = review.parks.assign(
+parks = named(review.parks, lang).assign(
     status_text=[
         f"{STATUS_ICONS[s]} {t(f'review.status.{s}', lang)}" for s in review.parks["status"]
     ],
@@ -146,7 +154,7 @@ shown_statuses = st.multiselect(
 if shown_statuses:
     parks = parks[parks["status"].isin(shown_statuses)]
 st.dataframe(
-    _shared.display_table(parks, status_table_columns(lang), lang),
+    display_frame(parks, status_table_columns(lang), lang),
     hide_index=True,
 )
 
@@ -155,13 +163,13 @@ st.subheader(t("review.page.late", lang, days=REPORT_DUE_DAYS))
 if review.late_reports.empty:
     st.success(t("review.page.no_late", lang))
 else:
-    late = review.late_reports.assign(
+    late = named(review.late_reports, lang).assign(
         state_text=[
             t(f"review.report_state.{s}", lang) for s in review.late_reports["report_state"]
         ]
     )
     st.dataframe(
-        _shared.display_table(
+        display_frame(
             late,
             [
                 ("park_id", t("report.col.park_id", lang), "text"),
@@ -180,7 +188,7 @@ else:
 st.subheader(t("review.page.findings", lang))
 for finding in review.findings:
     icon = "⚠️" if finding.severity == "warning" else "ℹ️"
-    st.markdown(f"{icon} {finding.text}")
+    st.markdown(f"{icon} {finding.text(lang)}")
 
 
 # ---- Sections shown one at a time -----------------------------------------------------------
@@ -198,7 +206,7 @@ def weights_in_use() -> tuple[tuple[str, float], ...]:
 def show_compliance() -> None:
     st.caption(t("policy_app.compliance.caption", lang))
     try:
-        check = _shared.compliance(quarter, region)
+        check = data.compliance(quarter, region)
     except UserError:  # a region without parks
         st.info(t("policy_app.compliance.no_parks", lang))
         return
@@ -209,12 +217,12 @@ def show_compliance() -> None:
     if flags.empty:
         st.success(t("policy.compliance.none", lang))
     else:
-        st.dataframe(_shared.compliance_display(flags, lang), hide_index=True)
+        st.dataframe(compliance_display(flags, lang), hide_index=True)
         with st.expander(t("policy_app.compliance.sentences", lang)):
-            st.markdown("\n".join(f"- {line}" for line in _shared.flag_sentences(flags, lang)))
+            st.markdown("\n".join(f"- {line}" for line in flag_sentences(flags, lang)))
     with st.expander(t("policy_app.compliance.rules", lang)):
         jurisdictions = check.table["jurisdiction"].unique()
-        st.markdown("\n".join(f"- {line}" for line in _shared.rule_lines(lang, jurisdictions)))
+        st.markdown("\n".join(f"- {line}" for line in rule_lines(lang, jurisdictions)))
 
 
 def weight_inputs() -> tuple[tuple[str, float], ...]:
@@ -258,13 +266,13 @@ def show_ranking() -> None:
         st.caption(t("policy.peer.method", lang))
     try:
         if within_peers:
-            ranking = _shared.peer_ranking(quarter, region, weights)
+            ranking = data.peer_ranking(quarter, region, weights)
         else:
-            ranking = _shared.ranking(quarter, region, weights)
+            ranking = data.ranking(quarter, region, weights)
     except ValueError:
         st.error(t("review.page.bad_weights", lang))
         return
-    registry = _shared.park_registry().set_index("park_id")
+    registry = data.park_registry().set_index("park_id")
     table = ranking.table.assign(
         name=ranking.table["park_id"].map(registry[f"name_{lang}"]),
         type_text=ranking.table["park_id"]
@@ -272,13 +280,12 @@ def show_ranking() -> None:
         .map(lambda v: t(f"park_type.{v}", lang)),
         thin_text=[t("report.yes", lang) if x else "" for x in ranking.table["thin"]],
         group_text=[
-            _shared.peer_group_label(g, lang) if within_peers else ""
-            for g in ranking.table["group"]
+            peer_group_label(g, lang) if within_peers else "" for g in ranking.table["group"]
         ],
     )
     group_column = [("group_text", t("policy_app.col.peer_group", lang), "text")]
     st.dataframe(
-        _shared.display_table(
+        display_frame(
             table,
             [*(group_column if within_peers else []), *ranking_columns(lang)],
             lang,
@@ -289,13 +296,13 @@ def show_ranking() -> None:
 
 def show_recommendations() -> None:
     st.caption(t("report.recommendations_intro", lang))
-    support = _shared.recommendations(quarter, region, lang)
+    support = data.recommendations(quarter, region)
     for suggestion in support.suggestions:
-        st.markdown(f"- **{suggestion.addressee}**: {suggestion.text}")
+        st.markdown(f"- **{suggestion.addressee_text(lang)}**: {suggestion.text(lang)}")
     with st.expander(t("report.table.budget", lang)):
         st.dataframe(
-            _shared.display_table(
-                support.budget,
+            display_frame(
+                named(support.budget, lang),
                 [
                     ("name", t("report.col.park", lang), "text"),
                     (
@@ -325,7 +332,7 @@ def show_trend() -> None:
         format_func=lambda c: names.get(c, c),
         key="review_trend_kpi",
     )
-    trend = _shared.card_history(quarter, region, lang, trend_code)
+    trend = data.card_history(quarter, region, trend_code)
     figure = go.Figure(
         go.Bar(
             # Quarter labels in the user's language: plotly's own date ticks would be English.
@@ -337,7 +344,7 @@ def show_trend() -> None:
             + "<extra></extra>",
         )
     )
-    _shared.quarter_axis_layout(
+    quarter_axis_layout(
         figure,
         lang,
         f"{names[trend_code]}, {units[trend_code]}",
@@ -365,10 +372,10 @@ def show_report() -> None:
         st.session_state["review_report_ready"] = wanted
     if st.session_state.get("review_report_ready") == wanted:
         with st.spinner(t("review.page.preparing", lang)):
-            data = _shared.report_file(quarter, region, lang, fmt, weights)
+            report = data.report_file(quarter, region, lang, fmt, weights)
         st.download_button(
             t("review.page.download", lang, format=fmt.upper()),
-            data,
+            report,
             file_name=f"review_{quarter}_{region or 'all'}_{lang}.{fmt}",
             mime=MIME[fmt],
             key="review_report_download",
@@ -387,11 +394,11 @@ section_names = list(SECTIONS)
 section = st.segmented_control(
     t("review.page.section", lang),
     section_names,
-    default=_shared.url_choice("section", section_names, "compliance"),
+    default=state.url_choice("section", section_names, "compliance"),
     format_func=lambda s: t(f"review.section.{s}", lang),
     required=True,
     key="review_section",
-    on_change=_shared.remember_choice,
+    on_change=state.remember_choice,
     args=("section", "review_section"),
 )
 title_key, show = SECTIONS[section or "compliance"]

@@ -46,7 +46,7 @@ def test_every_key_used_in_code_exists():
     used = set()
     for path in [
         *root.glob("analytics/**/*.py"),
-        *root.glob("app_pages/*.py"),
+        *root.glob("app_pages/**/*.py"),
         root / "dashboard.py",
     ]:
         used |= set(re.findall(r"\bt\(\s*\"([a-z0-9_.]+)\"", path.read_text(encoding="utf-8")))

@@ -7,7 +7,7 @@ import argparse
 import pandas as pd
 
 from analytics.i18n import LANGUAGES, fmt_date, fmt_number, fmt_quarter, t
-from analytics.kpi.review import Review, quarterly_review
+from analytics.kpi.review import Review, named, quarterly_review, report_rule, status_rule
 from analytics.warehouse.connection import connect, default_db_path
 
 
@@ -25,16 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     review.set_defaults(handler=run_review)
 
 
-def review_text(review: Review) -> str:
-    """The review as plain text lines in its language."""
-    lang = review.lang
+def review_text(review: Review, lang: str) -> str:
+    """The review as plain text lines in ``lang``."""
     lines = [t("review.heading", lang, quarter=fmt_quarter(review.quarter, lang))]
     if review.simulated:
         lines.append(t("app.simulated_banner", lang))
     lines.append("")
-    lines.extend(f"- {finding.text}" for finding in review.findings)
+    lines.extend(f"- {finding.text(lang)}" for finding in review.findings)
     lines.append("")
-    for row in review.parks.itertuples():
+    for row in named(review.parks, lang).itertuples():
         # a report without its date (the file left it blank) shows a dash, not a crash
         dated = row.reported and not pd.isna(row.reported_on)
         reported = fmt_date(row.reported_on, lang) if dated else "–"
@@ -43,13 +42,13 @@ def review_text(review: Review) -> str:
             f" {t(f'review.report_state.{row.report_state}', lang):<16} {reported}"
             f"  {fmt_number(row.targets_missed, lang)}/{fmt_number(row.targets_checked, lang)}"
         )
-    lines.extend(["", review.status_rule, review.report_rule])
+    lines.extend(["", status_rule(lang), report_rule(lang)])
     return "\n".join(lines)
 
 
 def run_review(args: argparse.Namespace, lang: str) -> int:
     lang = args.review_lang or lang
     with connect(args.db or default_db_path(), read_only=True) as con:
-        review = quarterly_review(con, args.quarter, args.region, lang)
-    print(review_text(review))
+        review = quarterly_review(con, args.quarter, args.region)
+    print(review_text(review, lang))
     return 0

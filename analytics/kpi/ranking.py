@@ -159,4 +159,5 @@ def rank_parks(
         .reset_index()
         .set_axis(["park_id", "component", "missing"], axis=1)[["park_id", "component"]]
     )
-    return Ranking(q, MappingProxyType(chosen), by, table.reset_index(drop=True), missing)
+    # a plain dict, so a ranking pickles (the app caches results by pickling them)
+    return Ranking(q, dict(chosen), by, table.reset_index(drop=True), missing)

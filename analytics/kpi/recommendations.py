@@ -19,26 +19,40 @@ import numpy as np
 import pandas as pd
 
 from analytics.effects.reading import read_result
-from analytics.i18n import fmt_number, t
-from analytics.kpi.review import LOW_OCCUPANCY, REPORT_DUE_DAYS, Finding, Review
+from analytics.i18n import LANGUAGES, t
+from analytics.i18n.message import Message, Name, Names, Number, Unit
+from analytics.kpi.review import LOW_OCCUPANCY, NAME_COLUMNS, REPORT_DUE_DAYS, Finding, Review
 
 
 @dataclass(frozen=True)
 class Suggestion:
+    """One measure with the numbers behind it, kept as the rule's code and parameters."""
+
     code: str  # the rule (catalogue key recommend.<code>)
-    addressee: str
-    text: str  # the measure with the numbers behind it, in the review's language
+    addressee: str  # who it is for (catalogue key recommend.to.<addressee>)
+    params: dict[str, Any]
+
+    def text(self, lang: str) -> str:
+        return Message(f"recommend.{self.code}", self.params).text(lang)
+
+    def addressee_text(self, lang: str) -> str:
+        return t(f"recommend.to.{self.addressee}", lang)
 
 
 @dataclass(frozen=True)
 class RecommendationsSupport:
+    """The evidence beside the review, the same in every language."""
+
     quarter: dt.date
     region: str | None
-    lang: str
     findings: tuple[Finding, ...]
-    budget: pd.DataFrame  # park_id, name, public money and taxes (cumulative), efficiency, payback
-    effects: pd.DataFrame  # outcome, method, estimate, se, ci_low, ci_high, n_units, reading
+    budget: pd.DataFrame  # park_id, names, public money and taxes (cumulative), efficiency,
+    # payback
+    effects: tuple[Any, ...]  # EffectResult or ParkEffect objects, as given
     suggestions: tuple[Suggestion, ...]
+
+    def effects_table(self, lang: str) -> pd.DataFrame:
+        return effects_table(self.effects, lang)
 
 
 def budget_table(review: Review) -> pd.DataFrame:
@@ -51,12 +65,21 @@ def budget_table(review: Review) -> pd.DataFrame:
         "budget_efficiency",
         "payback_year",
     ]
-    names = review.parks.set_index("park_id")["name"]
-    table = review.kpis[cols].copy()
-    table.insert(1, "name", table["park_id"].map(names))
+    names = review.parks.set_index("park_id")[list(NAME_COLUMNS)]
+    table = review.kpis[cols].merge(names, left_on="park_id", right_index=True, how="left")
+    table = table[[cols[0], *NAME_COLUMNS, *cols[1:]]]
     return table.sort_values(
         ["budget_efficiency", "park_id"], ascending=[False, True], na_position="last"
     ).reset_index(drop=True)
+
+
+def outcome_name(effect: Any) -> Name:
+    """The outcome of an effect in every language (an EffectResult alone only knows its
+    panel column)."""
+    if hasattr(effect, "outcome_label"):  # a ParkEffect
+        return Name(*(effect.outcome_label(lang) for lang in LANGUAGES))
+    outcome = str(getattr(effect, "result", effect).outcome)
+    return Name(outcome, outcome, outcome)
 
 
 def effects_table(effects: Sequence[Any], lang: str) -> pd.DataFrame:
@@ -69,11 +92,9 @@ def effects_table(effects: Sequence[Any], lang: str) -> pd.DataFrame:
         described = hasattr(effect, "outcome_label")  # a ParkEffect
         rows.append(
             {
-                "outcome": effect.outcome_label(lang) if described else result.outcome,
+                "outcome": outcome_name(effect).text(lang),
                 "method": (
-                    t(f"impact.method_{effect.params['method']}", lang)
-                    if described
-                    else result.method
+                    t(f"method.{effect.params['method']}", lang) if described else result.method
                 ),
                 "estimate": result.estimate,
                 "se": result.se,
@@ -87,30 +108,25 @@ def effects_table(effects: Sequence[Any], lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _suggest(review: Review, budget: pd.DataFrame, effects: pd.DataFrame) -> list[Suggestion]:
-    lang = review.lang
+def _suggest(review: Review, budget: pd.DataFrame, effects: Sequence[Any]) -> list[Suggestion]:
     out: list[Suggestion] = []
 
     def add(code: str, addressee: str, **params) -> None:
-        text = t(f"recommend.{code}", lang, **params)
-        out.append(Suggestion(code, t(f"recommend.to.{addressee}", lang), text))
+        out.append(Suggestion(code, addressee, params))
 
     parks = review.parks
-    behind = parks.loc[parks["status"] == "behind", "name"].tolist()
-    if behind:
-        add("hearings", "governor", n=len(behind), names=", ".join(sorted(behind)))
-    silent = parks["report_state"].isin(["late", "missing", "no_date"]).sum()
+    behind = parks[parks["status"] == "behind"]
+    if len(behind):
+        names = Names.of(behind.to_dict("records"), shown=None, alphabetical=True)
+        add("hearings", "governor", n=len(behind), names=names)
+    silent = int(parks["report_state"].isin(["late", "missing", "no_date"]).sum())
     if silent:
-        add("roadmap", "departments", n=int(silent), total=len(parks), days=REPORT_DUE_DAYS)
+        add("roadmap", "departments", n=silent, total=len(parks), days=REPORT_DUE_DAYS)
     now = review.kpis
     low = now[(now["occupancy_rate"] < LOW_OCCUPANCY) & (now["years_since_opening"] >= 2)]
     if len(low):
-        add(
-            "training",
-            "departments",
-            n=len(low),
-            free=fmt_number(float(low["area_free_ha"].sum(min_count=1) or 0), lang, 1),
-        )
+        free = float(low["area_free_ha"].sum(min_count=1) or 0)
+        add("training", "departments", n=len(low), free=Number(free, 1))
     funded = budget[budget["public_money_cumulative"] > 0]
     if len(funded):
         unpaid = funded[funded["payback_year"].isna()]
@@ -119,20 +135,22 @@ def _suggest(review: Review, budget: pd.DataFrame, effects: pd.DataFrame) -> lis
             "departments",
             unpaid=len(unpaid),
             total=len(funded),
-            public=fmt_number(float(funded["public_money_cumulative"].sum()), lang, 1),
-            taxes=fmt_number(float(funded["taxes_cumulative"].sum()), lang, 1),
+            public=Number(float(funded["public_money_cumulative"].sum()), 1),
+            taxes=Number(float(funded["taxes_cumulative"].sum()), 1),
+            unit=Unit("mln_currency", review.currency),
         )
-    for row in effects.itertuples():
-        if not np.isfinite(row.ci_low) or not np.isfinite(row.ci_high):
+    for effect in effects:
+        result = getattr(effect, "result", effect)
+        if not np.isfinite(result.ci_low) or not np.isfinite(result.ci_high):
             continue
-        clear = row.ci_low > 0 or row.ci_high < 0
+        clear = result.ci_low > 0 or result.ci_high < 0
         add(
             "effect_clear" if clear else "effect_unclear",
             "media" if clear else "departments",
-            outcome=row.outcome,
-            estimate=fmt_number(row.estimate, lang, 2),
-            low=fmt_number(row.ci_low, lang, 2),
-            high=fmt_number(row.ci_high, lang, 2),
+            outcome=outcome_name(effect),
+            estimate=Number(result.estimate, 2),
+            low=Number(result.ci_low, 2),
+            high=Number(result.ci_high, 2),
         )
     add("coverage", "media", quarter_parks=len(parks))
     return out
@@ -142,15 +160,14 @@ def recommendations_support(
     review: Review, effects: Sequence[Any] | None = None
 ) -> RecommendationsSupport:
     """Findings, budget efficiency and effects (EffectResult or ParkEffect objects, optional)
-    side by side, with rule-based suggestions for the chamber, in the review's language."""
+    side by side, with rule-based suggestions for the chamber, in no language yet."""
     budget = budget_table(review)
-    table = effects_table(effects or (), review.lang)
+    effects = tuple(effects or ())
     return RecommendationsSupport(
         quarter=review.quarter,
         region=review.region,
-        lang=review.lang,
         findings=review.findings,
         budget=budget,
-        effects=table,
-        suggestions=tuple(_suggest(review, budget, table)),
+        effects=effects,
+        suggestions=tuple(_suggest(review, budget, effects)),
     )

@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import check_language, fmt_number, fmt_percent, fmt_quarter, t
+from analytics import lookups
+from analytics.errors import UserError
+from analytics.i18n import t
+from analytics.i18n.message import Message, Name, Names, Number, Percent, QuarterName
 from analytics.kpi import formulas
 from analytics.kpi.formulas import parse_quarter, quarter_end, shift_quarter
 from analytics.quarter import Quarter
@@ -37,9 +40,9 @@ from analytics.quarter import Quarter
 REPORT_DUE_DAYS = 30
 LOW_OCCUPANCY = 0.20  # share of leasable area
 LOW_OCCUPANCY_AFTER_YEARS = 2.0
-NAMES_SHOWN = 8  # longer lists end with "+N" so a finding stays one readable line
 Status = Literal["on_track", "behind", "incomplete", "no_report", "no_target"]
 STATUSES: tuple[str, ...] = ("on_track", "behind", "incomplete", "no_report", "no_target")
+NAME_COLUMNS = ("name_ru", "name_uk", "name_en")
 
 # KPIs the review compares over time, in table order.
 REVIEW_KPIS: tuple[str, ...] = (
@@ -65,31 +68,51 @@ REVIEW_KPIS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Finding:
-    """One sentence of the review, generated from numbers by a fixed rule."""
+    """One sentence of the review, generated from numbers by a fixed rule and kept as the
+    rule's code with its parameters: :meth:`text` puts it into the reader's language."""
 
     code: str  # the rule that produced it (catalogue key review.finding.<code>)
     severity: Literal["info", "warning"]
-    text: str
+    params: dict[str, Any]
     parks: tuple[str, ...] = ()
+
+    def text(self, lang: str) -> str:
+        return Message(f"review.finding.{self.code}", self.params).text(lang)
 
 
 @dataclass(frozen=True)
 class Review:
+    """The review of one quarter, the same in every language: parks carry their names in
+    each (name_ru, name_uk, name_en), findings are codes with parameters."""
+
     quarter: dt.date
     region: str | None
-    lang: str
+    currency: str | None  # ISO code of the parks' money (None: several currencies)
     parks: pd.DataFrame  # one row per expected park: names, status, report dates and state
     comparison: pd.DataFrame  # park x KPI: value, previous, year_ago, changes, target
     targets: pd.DataFrame  # park x target indicator: target, expected by now, value, met
-    late_reports: pd.DataFrame  # late or missing reports: park, due_on, reported_on, days_late
+    late_reports: pd.DataFrame  # late or missing reports: park, names, due_on, reported_on
     kpis: pd.DataFrame  # park_kpis rows of the quarter (wide), for tables and ranking
     findings: tuple[Finding, ...]
-    status_rule: str
-    report_rule: str
     simulated: bool
 
     def parks_with_status(self, status: Status) -> list[str]:
         return sorted(self.parks.loc[self.parks["status"] == status, "park_id"])
+
+
+def named(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with a ``name`` column: its ``name_<lang>`` (for tables shown in ``lang``)."""
+    return frame.assign(name=frame[f"name_{lang}"])
+
+
+def status_rule(lang: str) -> str:
+    """How a park's status is decided, in words (module docstring)."""
+    return t("review.rule.status", lang)
+
+
+def report_rule(lang: str) -> str:
+    """When a park is due to report and when its report is late, in words."""
+    return t("review.rule.reports", lang, days=REPORT_DUE_DAYS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,15 +247,11 @@ def park_status(parks: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:
 # Findings
 
 
-def _names(names: list[str], lang: str) -> str:
-    shown = ", ".join(names[:NAMES_SHOWN])
-    rest = len(names) - NAMES_SHOWN
-    return shown + (t("review.more_names", lang, n=rest) if rest > 0 else "")
-
-
-def _indicator_names(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
-    rows = con.execute(f"SELECT code, name_{lang} FROM indicator WHERE entity = 'park'").fetchall()
-    return dict(rows)
+def _indicator_names(con: duckdb.DuckDBPyConnection) -> dict[str, Name]:
+    rows = con.execute(
+        "SELECT code, name_ru, name_uk, name_en FROM indicator WHERE entity = 'park'"
+    ).fetchall()
+    return {code: Name(*names) for code, *names in rows}
 
 
 def build_findings(
@@ -240,35 +259,37 @@ def build_findings(
     targets: pd.DataFrame,
     kpis_all: pd.DataFrame,
     quarter: dt.date,
-    lang: str,
-    indicator_names: dict[str, str],
+    indicator_names: dict[str, Name],
 ) -> tuple[Finding, ...]:
-    """Findings in a fixed order; each from one rule over the numbers, none from free text."""
-    q_label = fmt_quarter(quarter, lang)
-    name = dict(zip(parks["park_id"], parks["name"], strict=True))
+    """Findings in a fixed order; each from one rule over the numbers, none from free text.
+    ``parks`` carry name_ru, name_uk and name_en."""
+    by_id = parks.set_index("park_id")
     found: list[Finding] = []
 
     def add(code, severity, ids=(), **params):
-        ids = tuple(sorted(ids))
-        found.append(Finding(code, severity, t(f"review.finding.{code}", lang, **params), ids))
+        found.append(Finding(code, severity, params, tuple(sorted(ids))))
 
-    total = len(parks)
-    behind = parks.loc[parks["status"] == "behind", "park_id"].tolist()
+    def names(ids) -> Names:
+        return Names.of(by_id.loc[sorted(ids)].to_dict("records"))
+
+    def with_state(column: str, value: str) -> list[str]:
+        return parks.loc[parks[column] == value, "park_id"].tolist()
+
+    behind = with_state("status", "behind")
     with_targets = int(parks["status"].isin(["behind", "on_track"]).sum())
     if behind:
-        names = _names([name[p] for p in sorted(behind)], lang)
-        add("behind", "warning", behind, n=len(behind), total=with_targets, names=names)
+        add("behind", "warning", behind, n=len(behind), total=with_targets, names=names(behind))
     elif with_targets:
         add("all_on_track", "info", n=with_targets)
-    incomplete = parks.loc[parks["status"] == "incomplete", "park_id"].tolist()
+    incomplete = with_state("status", "incomplete")
     if incomplete:
-        names = _names([name[p] for p in sorted(incomplete)], lang)
-        add("incomplete", "warning", incomplete, n=len(incomplete), names=names)
+        add("incomplete", "warning", incomplete, n=len(incomplete), names=names(incomplete))
 
     for code, group in targets[targets["checked"]].groupby("indicator", sort=True):
         met = int(group["met"].astype(bool).sum())
         key = "target_met" if bool(group["final"].all()) else "target_on_track"
-        add(key, "info", (), indicator=indicator_names.get(code, code), met=met, total=len(group))
+        indicator = indicator_names.get(code, Name(code, code, code))
+        add(key, "info", (), indicator=indicator, met=met, total=len(group))
 
     now = kpis_all[(kpis_all["quarter"] == pd.Timestamp(quarter))]
     now = now[now["park_id"].isin(parks["park_id"])]
@@ -282,21 +303,26 @@ def build_findings(
             "warning",
             low,
             n=len(low),
-            threshold=fmt_percent(LOW_OCCUPANCY, lang, 0),
-            years=fmt_number(LOW_OCCUPANCY_AFTER_YEARS, lang),
-            names=_names([name[p] for p in sorted(low)], lang),
+            threshold=Percent(LOW_OCCUPANCY, 0),
+            years=Number(LOW_OCCUPANCY_AFTER_YEARS),
+            names=names(low),
         )
 
-    missing = parks.loc[parks["report_state"] == "missing", "park_id"].tolist()
+    missing = with_state("report_state", "missing")
     if missing:
-        names = _names([name[p] for p in sorted(missing)], lang)
-        add("no_report", "warning", missing, n=len(missing), quarter=q_label, names=names)
-    late = parks.loc[parks["report_state"] == "late", "park_id"].tolist()
+        add(
+            "no_report",
+            "warning",
+            missing,
+            n=len(missing),
+            quarter=QuarterName(quarter),
+            names=names(missing),
+        )
+    late = with_state("report_state", "late")
     if late:
-        names = _names([name[p] for p in sorted(late)], lang)
-        add("late", "warning", late, n=len(late), days=REPORT_DUE_DAYS, names=names)
+        add("late", "warning", late, n=len(late), days=REPORT_DUE_DAYS, names=names(late))
 
-    _jobs_finding(kpis_all, parks, quarter, lang, add)
+    _jobs_finding(kpis_all, parks, quarter, add)
     funded = now[now["public_money_cumulative"] > 0]
     if len(funded):
         paid = funded[funded["payback_year"].notna()]
@@ -306,14 +332,14 @@ def build_findings(
             (),
             paid=len(paid),
             total=len(funded),
-            median=fmt_number(float(funded["budget_efficiency"].median()), lang, 2),
+            median=Number(float(funded["budget_efficiency"].median()), 2),
         )
-    if total == 0:
-        add("no_parks", "info", quarter=q_label)
+    if len(parks) == 0:
+        add("no_parks", "info", quarter=QuarterName(quarter))
     return tuple(found)
 
 
-def _jobs_finding(kpis_all, parks, quarter, lang, add) -> None:
+def _jobs_finding(kpis_all, parks, quarter, add) -> None:
     """Jobs change over the quarter on the parks that reported in both quarters (a park that
     did not report is not counted as zero jobs)."""
     ids = set(parks["park_id"])
@@ -331,8 +357,8 @@ def _jobs_finding(kpis_all, parks, quarter, lang, add) -> None:
         "jobs_change",
         "info",
         (),
-        jobs=fmt_number(float(now[both].sum()), lang),
-        change=("+" if change > 0 else "") + fmt_number(change, lang),
+        jobs=Number(float(now[both].sum())),
+        change=Number(change, signed=True),
         n=len(both),
     )
 
@@ -345,23 +371,18 @@ def quarterly_review(
     con: duckdb.DuckDBPyConnection,
     quarter: str | dt.date,
     region: str | None = None,
-    lang: str = "ru",
     kpis_all: pd.DataFrame | None = None,
 ) -> Review:
-    """The review of ``quarter`` for one region (or all parks) in ``lang``.
+    """The review of ``quarter`` for one region (or all parks), the same in every language.
 
     ``kpis_all``: ``park_kpis(con, region=region)`` when the caller already has it."""
-    check_language(lang)
     q = parse_quarter(quarter)
     parks_all = formulas.load_parks(con, region)
     if region is not None and parks_all.empty:
-        from analytics.errors import UserError
-
         raise UserError("kpi.unknown_region", region=region)
     if kpis_all is None:
         kpis_all = formulas.park_kpis(con, None, None, region)
     parks = expected_parks(parks_all, kpis_all, q)
-    parks = parks.assign(name=parks[f"name_{lang}"])
     now = kpis_all[kpis_all["quarter"] == pd.Timestamp(q)].set_index("park_id")
     parks["reported"] = parks["park_id"].isin(now.index)
     parks = parks.merge(now[["reported_on"]], left_on="park_id", right_index=True, how="left")
@@ -392,16 +413,15 @@ def quarterly_review(
     )
     late = parks.loc[
         parks["report_state"].isin(["late", "missing", "no_date"]),
-        ["park_id", "name", "report_state", "due_on", "reported_on", "days_late"],
+        ["park_id", *NAME_COLUMNS, "report_state", "due_on", "reported_on", "days_late"],
     ].reset_index(drop=True)
-    names = _indicator_names(con, lang)
-    findings = build_findings(parks, targets, kpis_all, q, lang, names)
+    findings = build_findings(parks, targets, kpis_all, q, _indicator_names(con))
     simulated = bool(
         con.execute("SELECT coalesce(bool_or(simulated), false) FROM source").fetchone()[0]
     )
     keep = [
         "park_id",
-        "name",
+        *NAME_COLUMNS,
         "park_type",
         "region_code",
         "municipality_code",
@@ -418,14 +438,12 @@ def quarterly_review(
     return Review(
         quarter=q,
         region=region,
-        lang=lang,
+        currency=lookups.currency(con, region),
         parks=parks[keep].sort_values("park_id").reset_index(drop=True),
         comparison=comparison,
         targets=targets,
         late_reports=late,
         kpis=now.reset_index(),
         findings=findings,
-        status_rule=t("review.rule.status", lang),
-        report_rule=t("review.rule.reports", lang, days=REPORT_DUE_DAYS),
         simulated=simulated,
     )

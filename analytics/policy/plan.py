@@ -34,6 +34,7 @@ prediction interval and the chance of meeting the commitment from the same t dis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -46,6 +47,7 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, t
+from analytics.i18n.message import Message, Name
 from analytics.quarter import Quarter, quarter_index
 
 Method = Literal["drift", "holt"]
@@ -274,6 +276,76 @@ def commitment_forecast(
         interpolated=filled,
         last_quarter=series.index[-1].date(),
     )
+
+
+@dataclass(frozen=True)
+class PlannedIndicator:
+    """One committed indicator of a park: its forecast, or why there is none (a message such
+    as "too few reports", rendered in the reader's language)."""
+
+    indicator: str
+    forecast: CommitmentForecast | None
+    problem: Message | None = None
+
+
+def commitment_forecasts(
+    quarters: pd.DataFrame, targets: pd.DataFrame, park: Mapping[str, Any], indicators
+) -> tuple[PlannedIndicator, ...]:
+    """:func:`commitment_forecast` of each of ``indicators`` for the ``park`` (a registry row:
+    park_id and its names), keeping the reason in words where a forecast cannot be made."""
+    out = []
+    for indicator in indicators:
+        try:
+            found = commitment_forecast(quarters, targets, park["park_id"], indicator)
+            out.append(PlannedIndicator(indicator, found))
+        except UserError as exc:  # named by the park's name, not its id
+            problem = Message(exc.key, {**exc.params, "park": Name.of(park)})
+            out.append(PlannedIndicator(indicator, None, problem))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ParkPlan:
+    """A park's passport: plan vs fact, its reports and a forecast per committed indicator."""
+
+    table: pd.DataFrame  # plan_vs_fact rows of the park
+    reports: pd.DataFrame  # the park's park_quarter rows
+    indicators: tuple[PlannedIndicator, ...]
+
+
+def park_plan(con: duckdb.DuckDBPyConnection, park_id: str) -> ParkPlan:
+    """The passport plan vs fact of ``park_id`` with a forecast of each committed indicator."""
+    quarters, targets = passport_frames(con)
+    own_targets = targets[targets["park_id"] == park_id]
+    table = plan_vs_fact(own_targets, quarters)
+    park = con.execute(
+        "SELECT park_id, name_ru, name_uk, name_en FROM park WHERE park_id = ?", [park_id]
+    ).df()
+    indicators = table["indicator"].unique()
+    planned = (
+        commitment_forecasts(quarters, own_targets, park.iloc[0].to_dict(), indicators)
+        if len(park)
+        else ()
+    )
+    own = quarters[quarters["park_id"] == park_id].reset_index(drop=True)
+    return ParkPlan(table, own, planned)
+
+
+def forecast_path(con: duckdb.DuckDBPyConnection, park_id: str, indicator: str) -> pd.DataFrame:
+    """The forecast at Q4 of each year from the last report to the commitment year (quarter,
+    forecast), by the same method as :func:`commitment_forecast`, for a plan-vs-fact chart."""
+    quarters, targets = passport_frames(con)
+    found = commitment_forecast(quarters, targets, park_id, indicator)
+    own = quarters[quarters["park_id"] == park_id]
+    series, _ = quarterly_series(
+        own.set_index(pd.to_datetime(own["quarter"]))[indicator].astype(float)
+    )
+    # the trend line from the last report (steps = 0) to Q4 of each year up to the commitment
+    last = pd.Timestamp(found.last_quarter)
+    years = range(last.year, found.commitment_year + 1)
+    steps = sorted({s for s in [last, *(pd.Timestamp(y, 10, 1) for y in years)] if s >= last})
+    values = [forecast_series(series, s, found.method, found.alpha)[0] for s in steps]
+    return pd.DataFrame({"quarter": steps, "forecast": values})
 
 
 def passport_frames(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:

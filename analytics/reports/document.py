@@ -23,7 +23,7 @@ from analytics.kpi import formulas
 from analytics.kpi.formulas import parse_quarter, shift_quarter
 from analytics.kpi.ranking import rank_parks
 from analytics.kpi.recommendations import recommendations_support
-from analytics.kpi.review import REPORT_DUE_DAYS, quarterly_review
+from analytics.kpi.review import Review, named, quarterly_review, report_rule, status_rule
 from analytics.reports import charts
 from analytics.reports.columns import ranking_columns, status_columns
 from analytics.reports.content import ReportContent, Section, Table, table
@@ -194,7 +194,7 @@ def _budget_table(support, ctx: _Context) -> Table:
         ("budget_efficiency", ctx.header("budget_efficiency"), "num2"),
         ("payback_year", ctx.name("payback_year"), "year"),
     ]
-    return table("budget", t("report.table.budget", lang), columns, support.budget)
+    return table("budget", t("report.table.budget", lang), columns, named(support.budget, lang))
 
 
 def _region_table(con, region_totals: pd.DataFrame, ctx: _Context) -> Table:
@@ -217,7 +217,7 @@ def _region_table(con, region_totals: pd.DataFrame, ctx: _Context) -> Table:
     return table("regions", t("report.table.regions", lang), columns, frame)
 
 
-def _effects_table(support, lang: str) -> Table:
+def _effects_table(effects: pd.DataFrame, lang: str) -> Table:
     columns = [
         ("outcome", t("report.col.outcome", lang), "text"),
         ("method", t("report.col.method", lang), "text"),
@@ -226,7 +226,7 @@ def _effects_table(support, lang: str) -> Table:
         ("ci_high", t("report.col.ci_high", lang), "num2"),
         ("reading", t("report.col.reading", lang), "text"),
     ]
-    return table("effects", t("report.table.effects", lang), columns, support.effects)
+    return table("effects", t("report.table.effects", lang), columns, effects)
 
 
 def _methodology(con, ctx: _Context, weights: Mapping[str, float]) -> tuple[str, ...]:
@@ -290,7 +290,7 @@ def build_report(
             raise UserError("report.park_not_in_region", park=park, region=region)
         region = found[0]
     kpis_all = formulas.park_kpis(con, None, None, region)
-    review = quarterly_review(con, q, region, lang, kpis_all)
+    review = quarterly_review(con, q, region, kpis_all)
     catalogue = con.execute("SELECT * FROM indicator WHERE entity = 'park'").df().set_index("code")
     ctx = _Context(con, lang, _currency(con, region, lang), catalogue)
     first = pd.Timestamp(shift_quarter(q, -HISTORY_QUARTERS + 1))
@@ -302,38 +302,39 @@ def build_report(
         review = _only_park(review, park)
         history = history[history["park_id"] == park]
         support = recommendations_support(review, effects)
+    shown = _in_language(review, lang)
     q_label = fmt_quarter(q, lang)
     summary = Section(
         t("report.section.summary", lang),
         paragraphs=(t("report.summary_intro", lang, quarter=q_label, n=len(review.parks)),),
-        bullets=tuple(f.text for f in review.findings),
+        bullets=tuple(f.text(lang) for f in review.findings),
     )
     status = Section(
         t("report.section.status", lang),
-        paragraphs=(review.status_rule,),
-        tables=(_status_table(review, ctx), _target_table(review, ctx)),
+        paragraphs=(status_rule(lang),),
+        tables=(_status_table(shown, ctx), _target_table(shown, ctx)),
     )
     kpis = Section(
         t("report.section.kpis", lang),
         tables=(
-            _kpi_table(review, ctx, "kpis", KPI_COLUMNS),
-            _kpi_table(review, ctx, "money", MONEY_COLUMNS),
-            _change_table(review, ctx),
+            _kpi_table(shown, ctx, "kpis", KPI_COLUMNS),
+            _kpi_table(shown, ctx, "money", MONEY_COLUMNS),
+            _change_table(shown, ctx),
         ),
-        charts=tuple(charts.quarter_charts(review, history, ctx.name, lang)),
+        charts=tuple(charts.quarter_charts(shown, history, ctx.name, lang)),
     )
     ranking_section = Section(
         t("report.section.ranking", lang),
         paragraphs=(t("report.ranking_intro", lang),),
-        tables=(_ranking_table(ranking, review, ctx),),
+        tables=(_ranking_table(ranking, shown, ctx),),
     )
     chamber_tables = [_budget_table(support, ctx)]
     if len(support.effects):
-        chamber_tables.append(_effects_table(support, lang))
+        chamber_tables.append(_effects_table(support.effects_table(lang), lang))
     chamber = Section(
         t("report.section.recommendations", lang),
         paragraphs=(t("report.recommendations_intro", lang),),
-        bullets=tuple(f"{s.addressee}: {s.text}" for s in support.suggestions),
+        bullets=tuple(f"{s.addressee_text(lang)}: {s.text(lang)}" for s in support.suggestions),
         tables=tuple(chamber_tables),
     )
     regions = Section(
@@ -341,7 +342,7 @@ def build_report(
     )
     method = Section(
         t("report.section.methodology", lang),
-        paragraphs=(review.status_rule, t("review.rule.reports", lang, days=REPORT_DUE_DAYS)),
+        paragraphs=(status_rule(lang), report_rule(lang)),
         bullets=_methodology(con, ctx, ranking.weights),
     )
     sources = Section(t("report.section.sources", lang), bullets=_sources(con, lang))
@@ -358,6 +359,13 @@ def build_report(
         generated_on=dt.date.today(),
         simulated_notice=t("app.simulated_banner", lang) if review.simulated else None,
         sections=tuple(sections),
+    )
+
+
+def _in_language(review: Review, lang: str) -> Review:
+    """The review with its parks' names in ``lang`` (a ``name`` column) for the tables."""
+    return replace(
+        review, parks=named(review.parks, lang), late_reports=named(review.late_reports, lang)
     )
 
 

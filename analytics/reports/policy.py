@@ -12,10 +12,11 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analytics import lookups
 from analytics.errors import UserError
 from analytics.i18n import fmt_date, has_key, t
 from analytics.policy.compliance import compliance_check, flag_text, rule_title
-from analytics.policy.plan import commitment_forecast, passport_frames, plan_vs_fact
+from analytics.policy.plan import commitment_forecasts, passport_frames, plan_vs_fact
 from analytics.reports.content import Section, Table, table
 
 COMPLIANCE_KEY = "compliance"
@@ -70,25 +71,23 @@ def passport_forecasts(
     quarters = quarters[pd.to_datetime(quarters["quarter"]) <= pd.Timestamp(quarter)]
     targets = targets[targets["park_id"].isin(parks)]
     plan = plan_vs_fact(targets, quarters)
-    names = _names(con, lang)
-    indicator_names = dict(
-        con.execute(f"SELECT code, name_{lang} FROM indicator WHERE entity = 'park'").fetchall()
-    )
+    registry = con.execute("SELECT * FROM park").df().set_index("park_id", drop=False)
+    indicator_names = lookups.indicator_names(con, lang)
     rows, readings = [], []
-    for park_id, indicator in (
-        plan[["park_id", "indicator"]].drop_duplicates().itertuples(index=False)
-    ):
-        label = indicator_names.get(indicator, indicator)
-        try:
-            found = commitment_forecast(quarters, targets, park_id, indicator)
-        except UserError as exc:  # too few reports to extrapolate: say so, once per park
-            text = t(exc.key, lang, **{**exc.params, "park": names.get(park_id, park_id)})
-            if text not in readings:
-                readings.append(text)
-            continue
-        rows.append((park_id, names.get(park_id, park_id), label, found.commitment_year,
-                     found.commitment, found.forecast, found.share, found.probability))  # fmt: skip
-        readings.append(found.reading(lang, label, park_name=names.get(park_id, park_id)))
+    for park_id, group in plan.groupby("park_id", sort=True):
+        park = registry.loc[park_id].to_dict()
+        name = park[f"name_{lang}"]
+        for planned in commitment_forecasts(quarters, targets, park, group["indicator"].unique()):
+            found, label = planned.forecast, indicator_names.get(planned.indicator)
+            label = label or planned.indicator
+            if found is None:  # too few reports to extrapolate: say so, once per park
+                text = planned.problem.text(lang)
+                if text not in readings:
+                    readings.append(text)
+                continue
+            rows.append((park_id, name, label, found.commitment_year, found.commitment,
+                         found.forecast, found.share, found.probability))  # fmt: skip
+            readings.append(found.reading(lang, label, park_name=name))
     columns = ["park_id", "park_name", "indicator", "commitment_year", "commitment", "forecast",
                "share", "probability"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns), tuple(readings)

@@ -193,3 +193,26 @@ def test_the_open_section_is_kept_in_the_link(app_db):
     assert t("review.page.ranking", "en") in [h.value for h in at.subheader]
     open_section(at, "trend")
     assert at.query_params["section"] in ("trend", ["trend"])
+
+
+def test_switching_the_language_does_not_recompute_the_review(app, monkeypatch):
+    """The review is the same object in every language: findings and statuses are codes
+    rendered on the page, so the cached review serves ru and en alike."""
+    import analytics.kpi.review as review_module
+
+    computed = []
+    original = review_module.expected_parks
+
+    def counted(parks, kpis_all, quarter):
+        computed.append(quarter)
+        return original(parks, kpis_all, quarter)
+
+    monkeypatch.setattr(review_module, "expected_parks", counted)
+    at = app("ru", page="review")
+    findings_ru = [m.value for m in at.markdown if m.value.startswith(("⚠️", "ℹ️"))]
+    at.sidebar.selectbox(key="lang_select").set_value("en").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == t("review.page.title", "en")
+    findings_en = [m.value for m in at.markdown if m.value.startswith(("⚠️", "ℹ️"))]
+    assert len(findings_en) == len(findings_ru) > 0 and findings_en != findings_ru
+    assert len(computed) == 1  # one review for both languages

@@ -36,7 +36,7 @@ def con(demo_db):
 @pytest.mark.parametrize(("quarter", "region"), [("2025Q4", None), ("2024Q2", "XD-10")])
 def test_cards_match_sql_like_for_like(con, quarter, region):
     kpis = formulas.park_kpis(con, None, None, region)
-    review = quarterly_review(con, quarter, region, "en", kpis)
+    review = quarterly_review(con, quarter, region, kpis)
     cards = {c.code: c for c in review_cards(review, kpis)}
     q = formulas.parse_quarter(quarter)
     where = f"AND p.region_code = '{region}'" if region else ""
@@ -66,7 +66,7 @@ def test_cards_match_sql_like_for_like(con, quarter, region):
 
 def test_card_targets_count_the_checked_targets(con):
     kpis = formulas.park_kpis(con)
-    review = quarterly_review(con, "2025Q4", None, "en", kpis)
+    review = quarterly_review(con, "2025Q4", None, kpis)
     jobs = review_cards(review, kpis)[0]
     checked = review.targets[(review.targets["indicator"] == "jobs_total")]
     checked = checked[checked["checked"]]

@@ -11,7 +11,7 @@ from tests.kpi.test_review import warehouse  # noqa: F401  (module-scoped fixtur
 
 def test_suggestions_rest_on_the_numbers(warehouse):  # noqa: F811
     with connect(warehouse, read_only=True) as con:
-        review = quarterly_review(con, dt.date(2024, 10, 1), lang="en")
+        review = quarterly_review(con, dt.date(2024, 10, 1))
     clear = EffectResult("cs", 12.0, 2.0, 8.0, 16.0, 5, 100, outcome="employment")
     unclear = EffectResult("cs", 1.0, 2.0, -3.0, 5.0, 5, 100, outcome="avg_wage")
     support = recommendations_support(review, [clear, unclear])
@@ -24,9 +24,9 @@ def test_suggestions_rest_on_the_numbers(warehouse):  # noqa: F811
         "effect_unclear",
         "coverage",
     ]
-    texts = {s.code: s.text for s in support.suggestions}
+    texts = {s.code: s.text("en") for s in support.suggestions}
     assert "(Park B)" in texts["hearings"]
     assert "2 of 5 parks" in texts["roadmap"]  # B late, C missing, of A B C D F
     assert "12.00" in texts["effect_clear"] and "8.00" in texts["effect_clear"]
-    assert list(support.effects["outcome"]) == ["employment", "avg_wage"]
+    assert list(support.effects_table("en")["outcome"]) == ["employment", "avg_wage"]
     assert support.budget["park_id"].tolist() == ["A", "B", "D", "F"]

@@ -59,7 +59,7 @@ def test_statuses_at_year_end(warehouse):
     from analytics.warehouse import connect
 
     with connect(warehouse, read_only=True) as con:
-        review = quarterly_review(con, "2024Q4", lang="en")
+        review = quarterly_review(con, "2024Q4")
     status = dict(zip(review.parks["park_id"], review.parks["status"], strict=True))
     assert status == {
         "A": "on_track",
@@ -72,7 +72,7 @@ def test_statuses_at_year_end(warehouse):
     assert late.loc["B", "report_state"] == "late" and late.loc["B", "days_late"] == 11
     assert late.loc["C", "report_state"] == "missing"
     assert set(late.index) == {"B", "C"}
-    texts = [f.text for f in review.findings]
+    texts = [f.text("en") for f in review.findings]
     assert "Behind their roadmap targets: 1 of 2 parks with targets (Park B)." in texts
     assert 'Target for "Jobs at residents" met by 1 of 2 parks.' in texts
     assert "Parks without a report for Q4 2024: 1 (Park C)." in texts
@@ -86,7 +86,7 @@ def test_path_within_the_year(warehouse):
     from analytics.warehouse import connect
 
     with connect(warehouse, read_only=True) as con:
-        review = quarterly_review(con, "2024Q2", lang="ru")
+        review = quarterly_review(con, "2024Q2")
     targets = review.targets.set_index("park_id")
     # expected in Q2: 40 + (100 - 40) * 2 / 4 = 70 for A and B
     assert targets.loc["A", "expected"] == pytest.approx(70.0)
@@ -94,14 +94,14 @@ def test_path_within_the_year(warehouse):
     assert review.parks_with_status("behind") == ["B"]
     # C (reported before) and D, F (operating since 2020) have no Q2 report -> no_report
     assert review.parks_with_status("no_report") == ["C", "D", "F"]
-    assert any("Идут по плану к цели" in f.text for f in review.findings)
+    assert any("Идут по плану к цели" in f.text("ru") for f in review.findings)
 
 
 def test_comparison_with_previous_quarter_and_year(warehouse):
     from analytics.warehouse import connect
 
     with connect(warehouse, read_only=True) as con:
-        review = quarterly_review(con, "2024Q4", lang="uk")
+        review = quarterly_review(con, "2024Q4")
     jobs = review.comparison.query("indicator == 'jobs_total'").set_index("park_id")
     # A: 120 now, no Q3 report, 40 a year earlier -> +200 %
     assert jobs.loc["A", "value"] == 120
@@ -138,9 +138,9 @@ def test_a_blank_target_value_makes_the_report_incomplete_not_on_track(tmp_path)
     targets = [_target("G", 100.0), _target("G", 10.0, indicator="residents_count")]
     build_tiny(tmp_path / "w.duckdb", [{"park_id": "G"}], [q4], targets).close()
     with connect(tmp_path / "w.duckdb", read_only=True) as con:
-        review = quarterly_review(con, "2024Q4", lang="en")
+        review = quarterly_review(con, "2024Q4")
     # residents 12 >= 10 is met, jobs blank cannot be checked -> incomplete, not on track
     assert review.parks_with_status("incomplete") == ["G"]
     assert "Parks whose report left a target indicator blank: 1 (Park G)." in [
-        f.text for f in review.findings
+        f.text("en") for f in review.findings
     ]

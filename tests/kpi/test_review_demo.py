@@ -14,7 +14,7 @@ def test_review_names_the_parks_the_generator_made_miss(demo_db, quarter, year):
             "SELECT park_id, indicator FROM truth_target_miss WHERE year(period_start) = ?",
             [year],
         ).df()
-        review = quarterly_review(con, quarter, lang="ru")
+        review = quarterly_review(con, quarter)
     assert len(truth) > 0
     assert review.parks_with_status("behind") == sorted(set(truth["park_id"]))
     checked = review.targets[review.targets["checked"]]
@@ -31,7 +31,7 @@ def test_review_of_one_region_keeps_to_its_parks(demo_db):
         region = con.execute(
             "SELECT region_code FROM park GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
         ).fetchone()[0]
-        review = quarterly_review(con, "2025Q2", region=region, lang="uk")
+        review = quarterly_review(con, "2025Q2", region=region)
         parks = set(
             con.execute("SELECT park_id FROM park WHERE region_code = ?", [region]).df()["park_id"]
         )

@@ -32,7 +32,7 @@ def test_report_estimates_and_reads_the_park_effect(demo_db, tmp_path, lang, cap
     (row,) = effects_rows(out, lang)
     outcome, method, estimate, low, high, reading = row
     assert outcome == effect.outcome_label(lang)  # in words, not the panel's column name
-    assert method == t("impact.method_cs", lang)
+    assert method == t("method.cs", lang)
     assert (estimate, low, high) == pytest.approx(
         (effect.result.estimate, effect.result.ci_low, effect.result.ci_high), abs=1e-12
     )
