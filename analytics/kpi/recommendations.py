@@ -129,14 +129,15 @@ def _suggest(review: Review, budget: pd.DataFrame, effects: Sequence[Any]) -> li
         add("training", "departments", n=len(low), free=Number(free, 1))
     funded = budget[budget["public_money_cumulative"] > 0]
     if len(funded):
+        # the money of the parks the sentence names: those that have not paid back
         unpaid = funded[funded["payback_year"].isna()]
         add(
             "subsidies",
             "departments",
             unpaid=len(unpaid),
             total=len(funded),
-            public=Number(float(funded["public_money_cumulative"].sum()), 1),
-            taxes=Number(float(funded["taxes_cumulative"].sum()), 1),
+            public=Number(float(unpaid["public_money_cumulative"].sum()), 1),
+            taxes=Number(float(unpaid["taxes_cumulative"].sum()), 1),
             unit=Unit("mln_currency", review.currency),
         )
     for effect in effects:
