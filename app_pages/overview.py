@@ -31,10 +31,9 @@ if latest is not None:
         ),
         fmt_number(latest["investment_total"], lang, 1),
     )
-    cols[3].metric(
-        t("overview.reporting_latest", lang),
-        f"{fmt_number(summary.parks_reporting_latest, lang)} / {fmt_number(summary.parks_total, lang)}",
-    )
+    # the review's figure for the same quarter: parks due to report, not the whole registry
+    reported = data.reporting(data.report_quarters()[-1], None)
+    cols[3].metric(reported.label(lang), reported.value(lang), help=reported.help(lang))
 
 st.subheader(t("overview.parks_by_type_status", lang))
 by_type = summary.parks_by_type_status.assign(

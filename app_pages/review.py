@@ -124,11 +124,11 @@ for start in range(0, len(cards), CARDS_PER_ROW):
 
 # ---- Status ---------------------------------------------------------------------------------
 st.subheader(t("review.page.status", lang))
-reported, expected = data.reporting_counts(quarter, region)
+reported = data.reporting(quarter, region)
 counts = data.status_counts(quarter, region)
-status_columns = st.columns(len(counts) + 1)
+status_columns = st.columns([2] + [1] * len(counts))  # room for the quarter in the label
 status_columns[0].metric(
-    t("review.page.reported", lang), f"{fmt_number(reported, lang)} / {fmt_number(expected, lang)}"
+    reported.label(lang), reported.value(lang), help=reported.help(lang), border=True
 )
 for column, (status, n) in zip(status_columns[1:], counts.items(), strict=True):
     column.metric(

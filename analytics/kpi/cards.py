@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import fmt_number, fmt_quarter, t
 from analytics.kpi.formulas import occupancy_rate, shift_quarter
 from analytics.kpi.review import STATUSES, Review
 
@@ -139,9 +140,34 @@ def status_counts(review: Review) -> dict[str, int]:
     return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
-def reporting_counts(review: Review) -> tuple[int, int]:
-    """(parks that reported this quarter, parks expected to report)."""
-    return int(np.sum(review.parks["reported"].astype(bool))), len(review.parks)
+@dataclass(frozen=True)
+class Reporting:
+    """How many of the parks due to report for a quarter did: the one reported-parks figure
+    every page shows, always with its denominator (the review's rule for who is due)."""
+
+    quarter: dt.date
+    reported: int
+    expected: int
+
+    def label(self, lang: str) -> str:
+        return t("review.reporting.label", lang, quarter=fmt_quarter(self.quarter, lang))
+
+    def value(self, lang: str) -> str:
+        return t(
+            "review.reporting.value",
+            lang,
+            reported=fmt_number(self.reported, lang),
+            expected=fmt_number(self.expected, lang),
+        )
+
+    def help(self, lang: str) -> str:
+        return t("review.reporting.help", lang, quarter=fmt_quarter(self.quarter, lang))
+
+
+def reporting(review: Review) -> Reporting:
+    """Parks that reported for the review's quarter, of the parks expected to report."""
+    reported = int(np.sum(review.parks["reported"].astype(bool)))
+    return Reporting(review.quarter, reported, len(review.parks))
 
 
 def card_history(

@@ -21,7 +21,6 @@ class Overview:
     freshness: pd.DataFrame  # table, rows, last_period
     latest_quarter: dt.date | None
     parks_total: int
-    parks_reporting_latest: int
     last_loaded_at: dt.datetime | None
     simulated: bool
 
@@ -62,9 +61,6 @@ def overview(con: duckdb.DuckDBPyConnection) -> Overview:
     totals = quarterly_totals(con)
     latest = totals["quarter"].max() if len(totals) else None
     latest_date = pd.Timestamp(latest).date() if latest is not None else None
-    reporting = (
-        int(totals.loc[totals["quarter"] == latest, "parks_reporting"].sum()) if latest else 0
-    )
     loaded = info.sources["loaded_at"].max() if len(info.sources) else None
     return Overview(
         parks_by_type_status=parks_by_type_status(con),
@@ -72,7 +68,6 @@ def overview(con: duckdb.DuckDBPyConnection) -> Overview:
         freshness=info.tables[["table", "rows", "last_period"]],
         latest_quarter=latest_date,
         parks_total=int(con.execute("SELECT count(*) FROM park").fetchone()[0]),
-        parks_reporting_latest=reporting,
         last_loaded_at=None
         if loaded is None or pd.isna(loaded)
         else pd.Timestamp(loaded).to_pydatetime(),

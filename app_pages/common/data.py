@@ -254,9 +254,9 @@ def status_counts(quarter: str, region: str | None) -> dict[str, int]:
     return cards.status_counts(review(quarter, region))
 
 
-def reporting_counts(quarter: str, region: str | None) -> tuple[int, int]:
-    """(parks that reported for the quarter, parks expected to report)."""
-    return cards.reporting_counts(review(quarter, region))
+def reporting(quarter: str, region: str | None) -> cards.Reporting:
+    """Parks that reported for the quarter, of the parks expected to report."""
+    return cards.reporting(review(quarter, region))
 
 
 @st.cache_data(show_spinner=False)

@@ -1,13 +1,14 @@
 """The Quarterly review page: renders in every language; the quarter and region selectors
 change the cards to the warehouse's own totals; a link keeps the view; reports download."""
 
+import datetime as dt
 import os
 
 import duckdb
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-from analytics.i18n import LANGUAGES, t
+from analytics.i18n import LANGUAGES, fmt_quarter, t
 from tests.app.conftest import open_section
 
 JOBS_LABEL = "Jobs at residents"
@@ -39,7 +40,8 @@ def test_review_renders_in_each_language(app, lang):
     assert at.title[0].value == t("review.page.title", lang)
     assert any(t("app.simulated_banner", lang) == w.value for w in at.warning)
     labels = [m.label for m in at.metric]
-    assert t("review.page.reported", lang) in labels
+    q4 = fmt_quarter(dt.date(2025, 10, 1), lang)
+    assert t("review.reporting.label", lang, quarter=q4) in labels
     assert len(at.dataframe) >= 2  # status and compliance (late reports when there are some)
     assert at.button_group(key="review_section").value == "compliance"
     assert not at.get("plotly_chart")  # the chart is drawn only when its section is opened
@@ -216,3 +218,39 @@ def test_switching_the_language_does_not_recompute_the_review(app, monkeypatch):
     findings_en = [m.value for m in at.markdown if m.value.startswith(("⚠️", "ℹ️"))]
     assert len(findings_en) == len(findings_ru) > 0 and findings_en != findings_ru
     assert len(computed) == 1  # one review for both languages
+
+
+def sql_reporting(db, quarter: str) -> tuple[int, int]:
+    """Outside reference: (parks that reported, parks due to report) for a quarter, the due
+    rule written out in SQL (analytics/kpi/review.py's docstring): not closed before the
+    quarter starts, and either reported by then or operating / under construction and founded
+    by the quarter's end."""
+    sql = """
+        WITH due AS (
+            SELECT p.park_id FROM park p
+            WHERE (p.closed_on IS NULL OR p.closed_on >= CAST(? AS DATE))
+              AND (EXISTS (SELECT 1 FROM park_quarter q WHERE q.park_id = p.park_id
+                                                        AND q.quarter <= CAST(? AS DATE))
+                   OR (p.status IN ('operating', 'under_construction')
+                       AND (p.founded_on IS NULL
+                            OR p.founded_on < CAST(? AS DATE) + INTERVAL 3 MONTH)))
+        )
+        SELECT count(q.park_id), count(*) FROM due
+        LEFT JOIN park_quarter q ON q.park_id = due.park_id AND q.quarter = CAST(? AS DATE)
+    """
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, [quarter] * 4).fetchone()
+
+
+def test_reported_parks_say_their_denominator_and_agree_on_overview_and_review(app, demo_db):
+    reported, due = sql_reporting(demo_db, "2025-10-01")
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        registry = con.execute("SELECT count(*) FROM park").fetchone()[0]
+    assert due < registry  # the denominator is the parks due to report, not the registry
+    label = t("review.reporting.label", "en", quarter="Q4 2025")
+    figures = {}
+    for page in ("review", "overview"):
+        at = app("en", page=page)
+        assert not at.exception, [e.value for e in at.exception]
+        figures[page] = next(m.value for m in at.metric if m.label == label)
+    assert figures["review"] == figures["overview"] == f"{reported} / {due}"
