@@ -142,7 +142,10 @@ top[3].metric(t("parks.jobs", lang, quarter=as_of), metric_value("jobs_total"))
 more = st.columns(4)
 more[0].metric(t("parks.occupancy", lang, quarter=as_of), metric_value("occupancy_rate"))
 more[1].metric(t("parks.free_area", lang, quarter=as_of), metric_value("area_free_ha"))
-more[2].metric(t("parks.investment", lang, quarter=as_of), metric_value("investment_cumulative"))
+more[2].metric(
+    t("parks.investment", lang, quarter=as_of, unit=units["investment_cumulative"]),
+    metric_value("investment_cumulative"),
+)
 more[3].metric(t("parks.wage", lang, quarter=as_of), metric_value("avg_wage"))
 
 dates = [
@@ -339,7 +342,7 @@ if plan.empty:
 else:
     committed = [planned.indicator for planned in passport.indicators]
     plan_code = st.selectbox(
-        t("policy_app.plan.indicator", lang),
+        t("policy.plan.indicator", lang),
         committed,
         format_func=lambda c: names.get(c, c),
         key="parks_plan_indicator",
@@ -408,7 +411,7 @@ else:
         display_frame(
             rows.assign(
                 met_text=[
-                    "–" if pd.isna(m) else t("policy_app.yes" if m else "policy_app.no", lang)
+                    "–" if pd.isna(m) else t("policy.yes" if m else "policy.no", lang)
                     for m in rows["met"]
                 ]
             ),
@@ -451,7 +454,7 @@ else:
         pd.DataFrame(
             {
                 t("policy_app.col.kpi", lang): [label for _, label, _ in rows],
-                t("policy_app.col.value", lang): [
+                t("policy.col.value", lang): [
                     format_cell(now[column], kind, lang) for column, _, kind in rows
                 ],
             }
@@ -490,7 +493,7 @@ else:
             standing,
             [
                 ("kpi", t("policy_app.col.kpi", lang), "text"),
-                ("value", t("policy_app.col.value", lang), "text"),
+                ("value", t("policy.col.value", lang), "text"),
                 ("percentile", t("policy_app.col.percentile", lang), "int"),
             ],
             lang,

@@ -92,6 +92,7 @@ def fmt_value(value: float, unit: str) -> str:
 # ------------------------------------------------------------------ the region and its parks
 
 kpis = data.country_kpis() if region is None else data.region_kpis(region)
+money_unit = data.unit_text("mln_currency", lang, region)
 current = kpis[kpis["quarter"] == pd.Timestamp(quarter)]
 if region is None:
     st.subheader(t("regions.country_title", lang, quarter=fmt_quarter(quarter, lang)))
@@ -119,10 +120,17 @@ else:
     cols[2].metric(t("regions.park_jobs_share", lang), fmt_percent(row["park_jobs_share"], lang, 2))
     cols = st.columns(3)
     cols[0].metric(
-        t("regions.all_fixed_investment" if country else "regions.fixed_investment", lang),
+        t(
+            "regions.all_fixed_investment" if country else "regions.fixed_investment",
+            lang,
+            unit=money_unit,
+        ),
         format_cell(row["fixed_investment"], "num1", lang),
     )
-    cols[1].metric(t("regions.park_investment", lang), fmt_number(row["investment_total"], lang, 1))
+    cols[1].metric(
+        t("regions.park_investment", lang, unit=money_unit),
+        fmt_number(row["investment_total"], lang, 1),
+    )
     cols[2].metric(
         t("regions.park_investment_share", lang), fmt_percent(row["park_investment_share"], lang, 2)
     )
@@ -485,6 +493,7 @@ if st.session_state.get("regions_spill_ready") == spill_outcome:
 
 st.subheader(t("regions.table_title", lang, quarter=fmt_quarter(quarter, lang)))
 every = data.region_kpis(None)
+every_money_unit = data.unit_text("mln_currency", lang)  # all regions
 table = every[every["quarter"] == pd.Timestamp(quarter)]
 table = table.assign(region_code=table["region_code"].map(lambda c: region_names.get(c, c)))
 columns = {
@@ -493,8 +502,8 @@ columns = {
     "jobs_total": t("regions.park_jobs", lang),
     "employment": t("regions.employment", lang),
     "park_jobs_share": t("regions.park_jobs_share", lang),
-    "investment_total": t("regions.park_investment", lang),
-    "fixed_investment": t("regions.fixed_investment", lang),
+    "investment_total": t("regions.park_investment", lang, unit=every_money_unit),
+    "fixed_investment": t("regions.fixed_investment", lang, unit=every_money_unit),
     "park_investment_share": t("regions.park_investment_share", lang),
 }
 shown = table[list(columns)].rename(columns=columns)

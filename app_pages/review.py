@@ -204,7 +204,7 @@ def weights_in_use() -> tuple[tuple[str, float], ...]:
 
 
 def show_compliance() -> None:
-    st.caption(t("policy_app.compliance.caption", lang))
+    st.caption(t("policy.compliance.caption", lang))
     try:
         check = data.compliance(quarter, region)
     except UserError:  # a region without parks

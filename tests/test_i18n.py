@@ -95,3 +95,111 @@ def test_one_cell_formatter_for_screens_and_documents():
     assert shown.to_dict("list") == {"Jobs": ["1\xa0500"]}
     with pytest.raises(ValueError, match="cell kind must be one of"):
         format_cell(1.0, "money", "en")
+
+
+# ---------------------------------------------------------------------------------------
+# Shared words are spelled one way: method names and currencies (words.yml)
+
+# (any spelling of a name a translator might write, {language: the one accepted spelling with
+# its case endings}); a language missing from the dict must not use that script's form at all.
+# Author-year citations ("Callaway & Sant'Anna (2021)", "(Goodman-Bacon 2021)") are
+# references, not the method's name, and stay in Latin letters.
+CITATION = r"(?=\s*\(?\d{4})"
+NAME_SPELLINGS = [
+    (
+        r"Кал\w*\s*(?:[-–—‐]+|и|і|та|&)\s*Сант\S*",
+        {
+            "ru": r"Каллауэ(?:й|я|ю|ем|е) — Сант'Анн(?:а|ы|е|у|ой)",
+            "uk": r"Каллаве(?:й|я|ю|єм|ї) — Сант'Анн(?:а|и|і|у|ою)",
+        },
+    ),
+    (r"Callaway\s*[-–—‐]+\s*Sant\W?\s*Anna", {"en": r"Callaway–Sant'Anna"}),
+    (r"Сан\w*\s*(?:[-–—‐]+|и|і|та|&)\s*Абрах\w*", {"ru": r"Сан — Абрахам", "uk": r"Сан — Абрахам"}),
+    (r"Sun\s*[-–—‐]+\s*Abraham\w*", {"en": r"Sun–Abraham"}),
+    (
+        r"Гудм\w*\s*[-–—‐]+\s*Б\w+",
+        {
+            "ru": r"Гудман(?:а|у|ом|е)?-Бэйкон(?:а|у|ом|е)?",
+            "uk": r"Гудман(?:а|у|ом|і)?-Бейкон(?:а|у|ом|і)?",
+        },
+    ),
+    (
+        r"Goodman\s*[-–—‐]?\s*Bacon",
+        {
+            "en": r"Goodman-Bacon",
+            "ru": r"Goodman-Bacon" + CITATION,
+            "uk": "Goodman-Bacon" + CITATION,
+        },
+    ),
+]
+# Money is named through {currency} and the currency.* words only.
+CURRENCY_WORDS = re.compile(
+    r"₽|\bруб\.|\bрубл|\bRUB\b|\bгрн\b|гривн|\bUAH\b|ден\.\s*ед\.|грош\.\s*од\.|currency units"
+    r"|\broubles?\b|\brubles?\b|\bhryvni?as?\b",
+    re.IGNORECASE,
+)
+
+
+def _texts_shown():
+    """(where, language, text) of everything the product says: the catalogue and the
+    reference data sets' purposes on the Methods page (data/sources.yml)."""
+    for key, texts in catalog().items():
+        for lang in LANGUAGES:
+            yield key, lang, texts[lang]
+    root = Path(__file__).resolve().parents[1]
+    sources = yaml.safe_load((root / "data" / "sources.yml").read_text(encoding="utf-8"))
+    for entry in sources["reference_data"]:
+        for lang in LANGUAGES:
+            yield f"sources.yml:{entry['id']}", lang, entry["purpose"][lang]
+
+
+def test_each_method_name_is_spelled_one_way_in_each_language():
+    problems = []
+    for where, lang, text in _texts_shown():
+        for anything, accepted in NAME_SPELLINGS:
+            for match in re.finditer(anything, text):
+                form = accepted.get(lang)
+                tail = text[match.start() :]
+                if form is None or not re.match(form, tail):
+                    problems.append(f"{where} [{lang}]: {match.group(0)!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_method_words_are_the_accepted_spellings():
+    for method, family in (("cs", 0), ("sa", 2)):
+        for lang in ("ru", "uk"):
+            assert re.fullmatch(NAME_SPELLINGS[family][1][lang], t(f"method.{method}", lang))
+    assert t("method.cs", "en") == "Callaway–Sant'Anna" and t("method.sa", "en") == "Sun–Abraham"
+
+
+def test_money_is_named_by_one_currency_word_per_language():
+    problems = [
+        f"{where} [{lang}]: {text}"
+        for where, lang, text in _texts_shown()
+        if not where.startswith("currency.") and CURRENCY_WORDS.search(text)
+    ]
+    assert not problems, "\n".join(problems)
+    words = {key: texts for key, texts in catalog().items() if key.startswith("currency.")}
+    assert {"currency.any", "currency.RUB", "currency.UAH"} <= set(words)
+    assert i18n.unit_label("mln_currency", "uk", "RUB") == "млн " + t("currency.RUB", "uk")
+    assert i18n.unit_label("mln_currency", "en", None) == t("currency.any", "en") + " mln"
+
+
+def test_analytics_never_reads_the_apps_catalogue_keys():
+    """Keys in app*.yml belong to the pages; analytics (reports, CLI) has its own words."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    app_keys = set()
+    for path in i18n.CATALOG_DIR.glob("app*.yml"):
+        app_keys |= set(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    found = []
+    for path in (root / "analytics").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in app_keys:
+                found.append(f"{path.name}:{node.lineno} {node.value}")
+            if isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+                prefix = str(node.values[0].value)
+                if "." in prefix and any(key.startswith(prefix) for key in app_keys):
+                    found.append(f"{path.name}:{node.lineno} {prefix}…")
+    assert not found, found

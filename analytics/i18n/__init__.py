@@ -15,7 +15,7 @@ import os
 
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta
-from babel.numbers import format_decimal, format_percent, get_currency_symbol
+from babel.numbers import format_decimal, format_percent
 
 from analytics.messages import (
     CATALOG_DIR,
@@ -38,6 +38,7 @@ __all__ = [
     "YAML_LOADER",
     "catalog",
     "check_language",
+    "currency_word",
     "fmt_date",
     "fmt_minutes",
     "fmt_number",
@@ -119,14 +120,15 @@ def fmt_quarter(value: Quarter | dt.date | tuple[int, int], lang: str) -> str:
     return quarter.text(lang)
 
 
-def unit_label(unit: str, lang: str, currency: str | None = None) -> str:
-    """A unit code from the indicator catalogue in words ("млн ₽", "persons", "га").
+def currency_word(currency: str | None, lang: str) -> str:
+    """The one word for a currency in ``lang`` (catalogue ``currency.<ISO code>``: "руб.",
+    "грн", "RUB"); ``None`` (money of several currencies): "currency units". A code the
+    catalogue does not know stays as its ISO code."""
+    key = f"currency.{currency}" if currency else "currency.any"
+    return t(key, lang) if has_key(key) else str(currency)
 
-    ``currency`` is an ISO 4217 code; without one, money units say "currency units".
-    """
-    symbol = (
-        get_currency_symbol(currency, locale=BABEL_LOCALES[check_language(lang)])
-        if currency
-        else t("unit.currency_units", lang)
-    )
-    return t(f"unit.{unit}", lang, currency=symbol)
+
+def unit_label(unit: str, lang: str, currency: str | None = None) -> str:
+    """A unit code from the indicator catalogue in words ("млн руб.", "persons", "га");
+    money in ``currency`` (an ISO 4217 code, None for several currencies)."""
+    return t(f"unit.{unit}", lang, currency=currency_word(currency, lang))

@@ -8,8 +8,10 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
+from analytics import lookups
 from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, fmt_date, fmt_number, t
 from analytics.intake import history as history_mod
@@ -299,12 +301,26 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
 # ---------------------------------------------------------------- template
 
 
+def _warehouse_currency(db: Path) -> str | None:
+    """The currency of the warehouse's money, None when there is none to read (no file yet,
+    or the app holds it open) or several: a blank template does not need the warehouse."""
+    try:
+        with connect(db, read_only=True) as con:
+            return lookups.currency(con)
+    except (UserError, duckdb.Error):
+        return None
+
+
 def run_template(args: argparse.Namespace, lang: str) -> int:
-    data = None
+    data, currency = None, None
+    db = Path(args.db or default_db_path())
     if args.fill:
-        with connect(args.db or default_db_path(), read_only=True) as con:
+        with connect(db, read_only=True) as con:
             data = templates.export_frame(con, args.kind, lang)
-    path = templates.write_template(args.output, args.kind, lang, data=data)
+            currency = lookups.currency(con)
+    elif db.exists():  # the warehouse's currency names the money units of the guide
+        currency = _warehouse_currency(db)
+    path = templates.write_template(args.output, args.kind, lang, data=data, currency=currency)
     print(t("intake.template.written", lang, path=str(path)))
     return 0
 

@@ -31,8 +31,9 @@ def _entity(kind: str) -> str:
     return label_entity(kind)
 
 
-def column_guide(kind: str, lang: str) -> pd.DataFrame:
-    """One row per column: header, code, required, unit, allowed values, example."""
+def column_guide(kind: str, lang: str, currency: str | None = None) -> pd.DataFrame:
+    """One row per column: header, code, required, unit (money in ``currency``, an ISO code;
+    None: several currencies), allowed values, example."""
     rows = []
     for col in kind_spec(kind).columns:
         allowed = ""
@@ -51,7 +52,9 @@ def column_guide(kind: str, lang: str) -> pd.DataFrame:
                 t("intake.template.h_required", lang): t(
                     "intake.template.yes" if col.required else "intake.template.no", lang
                 ),
-                t("intake.template.h_unit", lang): unit_label(col.unit, lang) if col.unit else "",
+                t("intake.template.h_unit", lang): unit_label(col.unit, lang, currency)
+                if col.unit
+                else "",
                 t("intake.template.h_allowed", lang): allowed,
                 t("intake.template.h_example", lang): col.example,
             }
@@ -111,9 +114,15 @@ def export_frame(con: duckdb.DuckDBPyConnection, kind: str, lang: str) -> pd.Dat
 
 
 def write_template(
-    path: str | Path, kind: str, lang: str, *, data: pd.DataFrame | None = None
+    path: str | Path,
+    kind: str,
+    lang: str,
+    *,
+    data: pd.DataFrame | None = None,
+    currency: str | None = None,
 ) -> Path:
-    """Write an .xlsx (with guide sheet and drop-downs) or a .csv template for ``kind``."""
+    """Write an .xlsx (with guide sheet and drop-downs) or a .csv template for ``kind``;
+    ``currency``: the ISO code money is reported in (the guide's units name it)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     check_language(lang)
@@ -128,11 +137,13 @@ def write_template(
         return path
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"template must be .xlsx or .csv; got {path.name}")
-    _write_xlsx(path, kind, lang, frame)
+    _write_xlsx(path, kind, lang, frame, currency)
     return path
 
 
-def _write_xlsx(path: Path, kind: str, lang: str, frame: pd.DataFrame) -> None:
+def _write_xlsx(
+    path: Path, kind: str, lang: str, frame: pd.DataFrame, currency: str | None
+) -> None:
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -155,7 +166,7 @@ def _write_xlsx(path: Path, kind: str, lang: str, frame: pd.DataFrame) -> None:
             check.add(f"{letter}2:{letter}{last}")
             sheet.add_data_validation(check)
     guide = book.create_sheet(t("intake.template.guide_sheet", lang))
-    table = column_guide(kind, lang)
+    table = column_guide(kind, lang, currency)
     guide.append(list(table.columns))
     for row in table.itertuples(index=False):
         guide.append([neutralise(v) for v in row])

@@ -29,7 +29,7 @@ def review_text(review: Review, lang: str) -> str:
     """The review as plain text lines in ``lang``."""
     lines = [t("review.heading", lang, quarter=fmt_quarter(review.quarter, lang))]
     if review.simulated:
-        lines.append(t("app.simulated_banner", lang))
+        lines.append(t("simulated.notice", lang))
     lines.append("")
     lines.extend(f"- {finding.text(lang)}" for finding in review.findings)
     lines.append("")

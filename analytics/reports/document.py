@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import UserError
-from analytics.i18n import check_language, fmt_date, fmt_percent, fmt_quarter, t
+from analytics.i18n import check_language, fmt_date, fmt_percent, fmt_quarter, t, unit_label
 from analytics.i18n.cells import CellKind
 from analytics.kpi import formulas
 from analytics.kpi.formulas import parse_quarter, shift_quarter
@@ -39,23 +39,18 @@ HISTORY_QUARTERS = 8  # quarters shown in trend charts
 class _Context:
     con: duckdb.DuckDBPyConnection
     lang: str
-    currency: str
+    currency: str | None  # ISO code of the parks' money (None: several currencies)
     catalogue: pd.DataFrame  # park-level indicators indexed by code
+
+    def unit(self, unit: str) -> str:
+        return unit_label(unit, self.lang, self.currency)
 
     def header(self, code: str) -> str:
         row = self.catalogue.loc[code]
-        unit = t(f"unit.{row['unit']}", self.lang, currency=self.currency)
-        return f"{row[f'name_{self.lang}']}, {unit}"
+        return f"{row[f'name_{self.lang}']}, {self.unit(row['unit'])}"
 
     def name(self, code: str) -> str:
         return str(self.catalogue.loc[code, f"name_{self.lang}"])
-
-
-def _currency(con: duckdb.DuckDBPyConnection, region: str | None, lang: str) -> str:
-    sql = "SELECT DISTINCT c.currency FROM region r JOIN country c ON c.code = r.country_code"
-    rows = con.execute(sql + (" WHERE r.code = ?" if region else ""), [region] if region else [])
-    found = [r[0] for r in rows.fetchall()]
-    return found[0] if len(found) == 1 else t("unit.currency_units", lang)
 
 
 def _scope(con, region: str | None, park: str | None, lang: str) -> str:
@@ -237,7 +232,7 @@ def _methodology(con, ctx: _Context, weights: Mapping[str, float]) -> tuple[str,
             "report.kpi_definition",
             lang,
             name=row[f"name_{lang}"],
-            unit=t(f"unit.{row['unit']}", lang, currency=ctx.currency),
+            unit=ctx.unit(row["unit"]),
             formula=row[f"formula_{lang}"],
         )
         for _, row in derived.iterrows()
@@ -292,7 +287,7 @@ def build_report(
     kpis_all = formulas.park_kpis(con, None, None, region)
     review = quarterly_review(con, q, region, kpis_all)
     catalogue = con.execute("SELECT * FROM indicator WHERE entity = 'park'").df().set_index("code")
-    ctx = _Context(con, lang, _currency(con, region, lang), catalogue)
+    ctx = _Context(con, lang, review.currency, catalogue)
     first = pd.Timestamp(shift_quarter(q, -HISTORY_QUARTERS + 1))
     history = kpis_all[kpis_all["quarter"].between(first, pd.Timestamp(q))]
     ranking = rank_parks(history, q, weights)
@@ -357,7 +352,7 @@ def build_report(
         subtitle=t("report.subtitle", lang, quarter=q_label),
         scope=_scope(con, region if park is None else None, park, lang),
         generated_on=dt.date.today(),
-        simulated_notice=t("app.simulated_banner", lang) if review.simulated else None,
+        simulated_notice=t("simulated.notice", lang) if review.simulated else None,
         sections=tuple(sections),
     )
 

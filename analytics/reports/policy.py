@@ -31,7 +31,7 @@ def unit_name(unit: str, lang: str) -> str:
     """A rule's unit on its own ("МВт/га"), for a column beside numbers kept as numbers; a
     share stays a fraction (as in data/compliance.yml) and says so."""
     if unit == "share":
-        return t("policy_app.unit.share", lang)
+        return t("policy.unit.fraction", lang)
     key = f"policy.unit.{unit}"
     return t(key, lang, value="").strip() if unit and has_key(key) else ""
 
@@ -45,19 +45,19 @@ def compliance_table(flags: pd.DataFrame, as_of: dt.date, lang: str) -> Table:
         rule_text=[
             rule_title(r, k, lang) for r, k in zip(flags["rule"], flags["kind"], strict=True)
         ],
-        legal_text=[t("policy_app.yes", lang) if x else "" for x in flags["needs_legal_check"]],
+        legal_text=[t("policy.yes", lang) if x else "" for x in flags["needs_legal_check"]],
     )
     columns = [
         ("park_id", t("report.col.park_id", lang), "code"),
         ("park_name", t("report.col.park", lang), "text"),
-        ("rule_text", t("policy_app.col.rule", lang), "text"),
-        ("value", t("policy_app.col.value", lang), "num2"),
-        ("threshold", t("policy_app.col.threshold", lang), "num2"),
-        ("unit_text", t("policy_app.col.unit", lang), "text"),
-        ("since", t("policy_app.col.since", lang), "date"),
-        ("legal_text", t("policy_app.col.legal_check", lang), "text"),
+        ("rule_text", t("policy.col.rule", lang), "text"),
+        ("value", t("policy.col.value", lang), "num2"),
+        ("threshold", t("policy.col.threshold", lang), "num2"),
+        ("unit_text", t("policy.col.unit", lang), "text"),
+        ("since", t("policy.col.since", lang), "date"),
+        ("legal_text", t("policy.col.legal_check", lang), "text"),
     ]
-    title = t("policy_app.report.compliance_table", lang, date=fmt_date(as_of, lang))
+    title = t("policy.report.compliance_table", lang, date=fmt_date(as_of, lang))
     return table(COMPLIANCE_KEY, title, columns, frame)
 
 
@@ -96,14 +96,14 @@ def passport_forecasts(
 def plan_table(frame: pd.DataFrame, lang: str) -> Table:
     columns = [
         ("park_name", t("report.col.park", lang), "text"),
-        ("indicator", t("policy_app.plan.indicator", lang), "text"),
-        ("commitment_year", t("policy_app.col.commitment_year", lang), "year"),
-        ("commitment", t("policy_app.col.commitment", lang), "num1"),
-        ("forecast", t("policy_app.col.forecast", lang), "num1"),
-        ("share", t("policy_app.col.share", lang), "pct"),
-        ("probability", t("policy_app.col.probability", lang), "pct"),
+        ("indicator", t("policy.plan.indicator", lang), "text"),
+        ("commitment_year", t("policy.col.commitment_year", lang), "year"),
+        ("commitment", t("policy.col.commitment", lang), "num1"),
+        ("forecast", t("policy.col.forecast", lang), "num1"),
+        ("share", t("policy.col.share", lang), "pct"),
+        ("probability", t("policy.col.probability", lang), "pct"),
     ]
-    return table(PLAN_KEY, t("policy_app.report.plan_table", lang), columns, frame)
+    return table(PLAN_KEY, t("policy.report.plan_table", lang), columns, frame)
 
 
 def policy_section(
@@ -122,7 +122,7 @@ def policy_section(
         flags, as_of = pd.DataFrame(columns=["park_id"]), None
     if park is not None:
         flags = flags[flags["park_id"] == park]
-    paragraphs = [t("policy_app.compliance.caption", lang)]
+    paragraphs = [t("policy.compliance.caption", lang)]
     bullets: list[str] = []
     tables: list[Table] = []
     if as_of is not None:
@@ -148,7 +148,7 @@ def policy_section(
         tables.append(plan_table(forecasts, lang))
     bullets += list(readings)
     return Section(
-        t("policy_app.report.section", lang),
+        t("policy.report.section", lang),
         paragraphs=tuple(paragraphs),
         bullets=tuple(bullets),
         tables=tuple(tables),

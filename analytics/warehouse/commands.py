@@ -57,7 +57,7 @@ def run_info(args: argparse.Namespace, lang: str) -> int:
         state = loading_state(con)
     print(t("info.schema_version", lang, version=info.schema_version))
     if info.simulated:
-        print(t("app.simulated_banner", lang))
+        print(t("simulated.notice", lang))
     print(t("info.sources", lang, n=len(info.sources)))
     for src in info.sources.itertuples():
         flag = f" [{t('info.simulated', lang)}]" if src.simulated else ""

@@ -125,7 +125,7 @@ def simulated_banner(lang: str) -> None:
     except UserError:
         return
     if simulated:
-        st.warning(t("app.simulated_banner", lang), icon="⚠️")
+        st.warning(t("simulated.notice", lang), icon="⚠️")
 
 
 @st.cache_data(show_spinner=False)
@@ -387,11 +387,14 @@ def revisions(target: str, code: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def template_file(kind: str, lang: str, suffix: str) -> bytes:
-    """An empty fillable template (``suffix`` .xlsx or .csv) as bytes."""
+    """An empty fillable template (``suffix`` .xlsx or .csv) as bytes, money units in the
+    warehouse's currency."""
     from analytics.intake.templates import write_template
 
     with tempfile.TemporaryDirectory() as folder:
-        path = write_template(Path(folder) / f"template{suffix}", kind, lang)
+        path = write_template(
+            Path(folder) / f"template{suffix}", kind, lang, currency=currency(None)
+        )
         return path.read_bytes()
 
 

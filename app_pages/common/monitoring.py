@@ -18,19 +18,19 @@ def compliance_display(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t("report.col.park_id", lang): list(flags["park_id"]),
             t("report.col.park", lang): list(flags[f"name_{lang}"]),
-            t("policy_app.col.rule", lang): [
+            t("policy.col.rule", lang): [
                 rule_title(r, k, lang) for r, k in zip(flags["rule"], flags["kind"], strict=True)
             ],
-            t("policy_app.col.value", lang): [
+            t("policy.col.value", lang): [
                 measure_text(v, u, lang, below=b)
                 for v, u, b in zip(flags["value"], units, flags["threshold"], strict=True)
             ],
-            t("policy_app.col.threshold", lang): [
+            t("policy.col.threshold", lang): [
                 measure_text(v, u, lang) for v, u in zip(flags["threshold"], units, strict=True)
             ],
-            t("policy_app.col.since", lang): [format_cell(v, "date", lang) for v in flags["since"]],
-            t("policy_app.col.legal_check", lang): [
-                t("policy_app.yes", lang) if x else "" for x in flags["needs_legal_check"]
+            t("policy.col.since", lang): [format_cell(v, "date", lang) for v in flags["since"]],
+            t("policy.col.legal_check", lang): [
+                t("policy.yes", lang) if x else "" for x in flags["needs_legal_check"]
             ],
         }
     )

@@ -66,7 +66,7 @@ def errors(at) -> list[str]:
 
 def warnings(at) -> list[str]:
     """Warnings other than the demo-data banner every page shows."""
-    return [w.value for w in at.warning if w.value != t("app.simulated_banner", _lang(at))]
+    return [w.value for w in at.warning if w.value != t("simulated.notice", _lang(at))]
 
 
 def _lang(at) -> str:

@@ -11,7 +11,7 @@ def test_overview_renders_in_each_language(app, lang):
     at = app(lang, page="overview")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == t("overview.title", lang)
-    assert any(t("app.simulated_banner", lang) == w.value for w in at.warning)
+    assert any(t("simulated.notice", lang) == w.value for w in at.warning)
     labels = [m.label for m in at.metric]
     assert t("overview.parks_total", lang) in labels
     # The registry holds the demo's 60 parks (formatted for the locale).

@@ -30,7 +30,7 @@ def listed_breaches(table: pd.DataFrame, lang: str) -> set[tuple[str, str]]:
     from analytics.policy.compliance import load_config, rule_title
 
     titles = {rule_title(r.rule_id, r.kind, lang): r.rule_id for r in load_config().rules}
-    ids, rules = table[t("report.col.park_id", lang)], table[t("policy_app.col.rule", lang)]
+    ids, rules = table[t("report.col.park_id", lang)], table[t("policy.col.rule", lang)]
     return {(p, titles[r]) for p, r in zip(ids, rules, strict=True)}
 
 
@@ -42,7 +42,7 @@ def test_review_compliance_lists_the_planted_breaches_in_each_language(app, demo
     at = app(lang, page="review")
     assert not at.exception, [e.value for e in at.exception]
     assert t("policy_app.compliance.title", lang) in [h.value for h in at.subheader]
-    table = frame_with(at, t("policy_app.col.rule", lang))
+    table = frame_with(at, t("policy.col.rule", lang))
     # the latest quarter (the page's default) as of which the generator planted its breaches
     assert listed_breaches(table, lang) == planted_breaches(demo_db)
     assert len(table) == len(planted_breaches(demo_db))
@@ -111,7 +111,7 @@ def test_park_card_shows_the_planted_breach_and_the_forecast_reading(app_db, dem
     assert t("policy_app.plan.title", lang) in headers
     planted = {(p, r) for p, r in planted_breaches(demo_db) if p == BREACH_AND_PASSPORT}
     assert planted == {(BREACH_AND_PASSPORT, "ru_occupancy_after_years")}
-    assert listed_breaches(frame_with(at, t("policy_app.col.rule", lang)), lang) == planted
+    assert listed_breaches(frame_with(at, t("policy.col.rule", lang)), lang) == planted
     # the reading names the commitment of the passport's last year (plain SQL on park_target)
     with duckdb.connect(str(demo_db), read_only=True) as con:
         year, commitment = con.execute(

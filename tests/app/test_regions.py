@@ -87,7 +87,9 @@ def test_choosing_a_region_changes_the_figures_to_its_plain_sql_values(app, demo
     assert shown[t("regions.park_jobs", "en")] == fmt_number(jobs, "en")
     assert shown[t("regions.employment", "en")] == fmt_number(employment, "en")
     assert shown[t("regions.park_jobs_share", "en")] == fmt_percent(jobs / employment, "en", 2)
-    assert shown[t("regions.park_investment", "en")] == fmt_number(investment, "en", 1)
+    assert shown[t("regions.park_investment", "en", unit="RUB mln")] == fmt_number(
+        investment, "en", 1
+    )
     assert shown[t("regions.park_investment_share", "en")] == fmt_percent(
         investment / fixed, "en", 2
     )

@@ -38,7 +38,7 @@ def test_review_renders_in_each_language(app, lang):
     at = app(lang, page="review")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == t("review.page.title", lang)
-    assert any(t("app.simulated_banner", lang) == w.value for w in at.warning)
+    assert any(t("simulated.notice", lang) == w.value for w in at.warning)
     labels = [m.label for m in at.metric]
     q4 = fmt_quarter(dt.date(2025, 10, 1), lang)
     assert t("review.reporting.label", lang, quarter=q4) in labels

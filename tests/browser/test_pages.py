@@ -72,6 +72,6 @@ def test_language_switch_changes_visible_text(app_server, page):
     )
     wait_for_app(page)
     assert "lang=en" in page.url
-    assert t("app.simulated_banner", "en") in page.inner_text("body")
+    assert t("simulated.notice", "en") in page.inner_text("body")
     screenshot(page, "overview-language-switched")
     assert _outside_requests(page.requested) == []

@@ -59,7 +59,7 @@ def test_pdf_compliance_section_names_the_flagged_parks(documents, demo_db, lang
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    heading = t("policy_app.report.section", lang)
+    heading = t("policy.report.section", lang)
     section = text[text.rindex(heading) :]  # after the table of contents, if any
     section = section[: section.index(t("report.section.methodology", lang))]
     breaches = planted(demo_db, lang)
@@ -118,7 +118,7 @@ def test_passport_forecast_table_and_readings(documents, demo_db, lang):
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
     assert [commitment_year, commitment] in [row[2:4] for row in rows]
     assert all(isinstance(row[4], (int, float)) for row in rows)  # forecasts are numbers
-    section = next(s for s in content.sections if s.heading == t("policy_app.report.section", lang))
+    section = next(s for s in content.sections if s.heading == t("policy.report.section", lang))
     assert any(str(commitment_year) in b for b in section.bullets)
     document = Document(str(documents[lang, "docx"][1]))
     assert len(document.tables) == len(content.tables())
