@@ -11,6 +11,7 @@ from analytics.i18n.cells import display_frame, format_cell, unit_kind
 from analytics.intake.history import value_text
 from analytics.kpi.park_card import CARD_SERIES, filter_registry, series_with_targets
 from analytics.policy.compliance import unchecked_texts
+from analytics.quarter import Quarter
 from app_pages.common import data, state
 from app_pages.common.format import plotly_separators, quarter_axis_layout
 from app_pages.common.monitoring import compliance_display, flag_sentences, peer_group_label
@@ -319,8 +320,7 @@ else:
 
 # as of the newest reported quarter (registry-only rules still apply before any report: today)
 reported_quarters = data.report_quarters()
-today = pd.Timestamp.today()
-check_quarter = reported_quarters[-1] if reported_quarters else f"{today.year}Q{today.quarter}"
+check_quarter = reported_quarters[-1] if reported_quarters else Quarter.current().label
 park_check = data.compliance(check_quarter, park["region_code"])
 park_flags = park_check.flags[park_check.flags["park_id"] == park_id].reset_index(drop=True)
 st.subheader(t("policy_app.compliance.park_title", lang, date=fmt_date(park_check.as_of, lang)))
@@ -352,13 +352,17 @@ else:
     rows = plan[plan["indicator"] == plan_code]
     path = data.forecast_path(park_id, plan_code) if forecast is not None else None
     reports = own_reports.dropna(subset=[plan_code])
-    first = pd.Timestamp(reports["quarter"].min()) if len(reports) else pd.Timestamp(
-        int(rows["year"].min()), 1, 1
-    )  # fmt: skip
-    last = pd.Timestamp(int(rows["commitment_year"].iloc[0]), 10, 1)
-    axis = pd.date_range(min(first, pd.Timestamp(int(rows["year"].min()), 10, 1)), last,
-                         freq="QS")  # fmt: skip
-    label = {q: fmt_quarter(q.date(), lang) for q in axis}
+    # every quarter from the first report (or the first target year) to the commitment year
+    first_year = int(rows["year"].min())
+    first = (
+        min(Quarter(first_year, 4), Quarter.of(reports["quarter"].min()))
+        if len(reports)
+        else Quarter(first_year, 1)
+    )
+    last = Quarter(int(rows["commitment_year"].iloc[0]), 4)
+    label = {
+        pd.Timestamp((first + k).start): (first + k).text(lang) for k in range(last - first + 1)
+    }
     plan_fig = go.Figure()
     # every quarter on the axis, in order, even where nothing is drawn yet
     plan_fig.add_trace(
@@ -376,7 +380,7 @@ else:
     )
     plan_fig.add_trace(
         go.Scatter(
-            x=[label[pd.Timestamp(int(y), 10, 1)] for y in rows["year"]],
+            x=[label[pd.Timestamp(Quarter(int(y), 4).start)] for y in rows["year"]],
             y=rows["target_value"],
             mode="markers",
             marker={"symbol": "diamond", "size": 11, "color": PARK_COLOUR},

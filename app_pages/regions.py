@@ -8,8 +8,6 @@ warehouse (``region_shape``), parks are dots, nothing is fetched from the intern
 without an outline are drawn as a dot at their centre, with municipalities for context.
 """
 
-import datetime as dt
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -17,6 +15,7 @@ import streamlit as st
 from analytics import geo
 from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
 from analytics.i18n.cells import display_frame, format_cell
+from analytics.quarter import Quarter
 from app_pages.common import data, state
 from app_pages.common.format import plotly_separators
 
@@ -36,12 +35,7 @@ if not region_names or not quarters:
     st.stop()
 
 
-def quarter_code(quarter: dt.date) -> str:
-    """A quarter as kept in the URL: 2025Q2."""
-    return f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}"
-
-
-quarter_by_code = {quarter_code(q): q for q in quarters}
+quarter_by_code = {Quarter.of(q).label: q for q in quarters}  # URL label ("2025Q2") -> date
 catalogue = data.indicators("region")
 indicator_names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
 indicator_units = dict(zip(catalogue["code"], catalogue["unit"], strict=True))

@@ -7,9 +7,9 @@ import streamlit as st
 from analytics.errors import UserError
 from analytics.i18n import fmt_date, fmt_number, fmt_percent, fmt_quarter, t
 from analytics.i18n.cells import display_frame, format_cell, unit_kind
-from analytics.kpi.formulas import parse_quarter, shift_quarter
 from analytics.kpi.ranking import DEFAULT_WEIGHTS
 from analytics.kpi.review import REPORT_DUE_DAYS, named, report_rule, status_rule
+from analytics.quarter import Quarter
 from analytics.reports.columns import ranking_columns
 from analytics.reports.columns import status_columns as status_table_columns
 from analytics.reports.commands import FORMATS
@@ -50,7 +50,7 @@ regions = data.regions(lang)
 
 
 def quarter_label(value: str) -> str:
-    return fmt_quarter(parse_quarter(value), lang)
+    return Quarter.parse(value).text(lang)
 
 
 def signed(value: float, decimals: int) -> str:
@@ -75,7 +75,7 @@ region = state.region_select(
     "review_region",
 )
 
-q = parse_quarter(quarter)
+q = Quarter.parse(quarter)
 review = data.review(quarter, region)
 names = data.indicator_names(lang)
 units = data.indicator_units(lang, region)
@@ -83,8 +83,8 @@ unit_codes = data.indicator_unit_codes()
 
 # ---- KPI cards ----------------------------------------------------------------------------
 st.subheader(t("review.page.cards", lang, quarter=quarter_label(quarter)))
-previous_label = fmt_quarter(shift_quarter(q, -1), lang)
-year_label = fmt_quarter(shift_quarter(q, -4), lang)
+previous_label = q.shift(-1).text(lang)
+year_label = q.shift(-4).text(lang)
 cards = data.review_cards(quarter, region)
 for start in range(0, len(cards), CARDS_PER_ROW):
     for column, card in zip(

@@ -18,13 +18,7 @@ PACKAGE = ROOT / "analytics"
 
 # Circles that another change is removing; each entry names its modules. Delete the entry
 # when its circle is gone (the test below fails until then, so it cannot go stale).
-KNOWN_CIRCLES: list[frozenset[str]] = [
-    # reports/document.py <-> policy.py <-> charts.py: issue 14 item 6 moves the shared
-    # content into its own module (another change owns it).
-    frozenset(
-        {"analytics.reports.charts", "analytics.reports.document", "analytics.reports.policy"}
-    ),
-]
+KNOWN_CIRCLES: list[frozenset[str]] = []
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:

@@ -5,14 +5,13 @@ app, the reports and the command line render it in the reader's language. Switch
 language therefore recomputes nothing, and a cached result serves every language.
 
 A parameter renders itself: anything with a ``text(lang)`` method (the classes here, a
-``Message`` inside a message), an integer with the locale's grouping, a string as it is.
+:class:`analytics.quarter.Quarter`, a ``Message`` inside a message), an integer with the locale's grouping, a string as it is.
 A bare float is refused: how many decimals it deserves is the caller's decision, so it comes
 wrapped in :class:`Number` or :class:`Percent`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,6 @@ from analytics.i18n import (
     check_language,
     fmt_number,
     fmt_percent,
-    fmt_quarter,
     t,
     unit_label,
 )
@@ -94,16 +92,6 @@ class Percent:
 
     def text(self, lang: str) -> str:
         return fmt_percent(self.value, lang, self.decimals)
-
-
-@dataclass(frozen=True)
-class QuarterName:
-    """A quarter (its first day) as users write it: "IV кв. 2025", "Q4 2025"."""
-
-    start: dt.date
-
-    def text(self, lang: str) -> str:
-        return fmt_quarter(self.start, lang)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import pandas as pd
 from analytics import lookups
 from analytics.errors import UserError
 from analytics.i18n import t
-from analytics.i18n.message import Message, Name, Names, Number, Percent, QuarterName
+from analytics.i18n.message import Message, Name, Names, Number, Percent
 from analytics.kpi import formulas
 from analytics.kpi.formulas import parse_quarter, quarter_end, shift_quarter
 from analytics.quarter import Quarter
@@ -315,7 +315,7 @@ def build_findings(
             "warning",
             missing,
             n=len(missing),
-            quarter=QuarterName(quarter),
+            quarter=Quarter.of(quarter),
             names=names(missing),
         )
     late = with_state("report_state", "late")
@@ -335,7 +335,7 @@ def build_findings(
             median=Number(float(funded["budget_efficiency"].median()), 2),
         )
     if len(parks) == 0:
-        add("no_parks", "info", quarter=QuarterName(quarter))
+        add("no_parks", "info", quarter=Quarter.of(quarter))
     return tuple(found)
 
 

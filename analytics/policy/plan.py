@@ -343,7 +343,8 @@ def forecast_path(con: duckdb.DuckDBPyConnection, park_id: str, indicator: str) 
     # the trend line from the last report (steps = 0) to Q4 of each year up to the commitment
     last = pd.Timestamp(found.last_quarter)
     years = range(last.year, found.commitment_year + 1)
-    steps = sorted({s for s in [last, *(pd.Timestamp(y, 10, 1) for y in years)] if s >= last})
+    q4s = (pd.Timestamp(Quarter(y, 4).start) for y in years)
+    steps = sorted({s for s in [last, *q4s] if s >= last})
     values = [forecast_series(series, s, found.method, found.alpha)[0] for s in steps]
     return pd.DataFrame({"quarter": steps, "forecast": values})
 

@@ -38,6 +38,7 @@ from analytics.policy.efficiency import cost_efficiency as efficiency_of
 from analytics.policy.peers import peer_percentiles as percentiles_of
 from analytics.policy.peers import rank_within_peers
 from analytics.policy.timeline import park_timeline as timeline_of
+from analytics.quarter import Quarter
 from analytics.warehouse.connection import connect, default_db_path
 
 # Modules that take seconds to import (statsmodels behind the plan forecasts, the estimators,
@@ -178,7 +179,7 @@ def report_quarters() -> list[str]:
     """Quarters with park reports, oldest first, as URL values ("2025Q4")."""
     with cursor() as cur:
         days = lookups.report_quarters(cur)
-    return [f"{d.year}Q{(d.month - 1) // 3 + 1}" for d in days]
+    return [Quarter.of(d).label for d in days]
 
 
 @st.cache_data(show_spinner=False)
