@@ -300,7 +300,9 @@ def filled_template(kind: str, template_lang: str, suffix: str, stamp: tuple) ->
     """The template filled with the warehouse's current rows of ``kind`` (per data stamp)."""
     with data.cursor() as cur:
         rows = intake_templates.export_frame(cur, kind, template_lang)
-    return intake_templates.template_bytes(kind, template_lang, suffix, data=rows)
+    return intake_templates.template_bytes(
+        kind, template_lang, suffix, data=rows, currency=data.currency(None)
+    )
 
 
 fill = st.checkbox(

@@ -187,9 +187,15 @@ def _cell(value):
     return neutralise(value)
 
 
-def template_bytes(kind: str, lang: str, suffix: str, *, data: pd.DataFrame | None = None) -> bytes:
+def template_bytes(
+    kind: str,
+    lang: str,
+    suffix: str,
+    *,
+    data: pd.DataFrame | None = None,
+    currency: str | None = None,
+) -> bytes:
     """:func:`write_template` as bytes (a download): ``suffix`` .xlsx or .csv."""
     with tempfile.TemporaryDirectory() as folder:
-        return write_template(
-            Path(folder) / f"template{suffix}", kind, lang, data=data
-        ).read_bytes()
+        path = Path(folder) / f"template{suffix}"
+        return write_template(path, kind, lang, data=data, currency=currency).read_bytes()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,18 +69,19 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 _stamp_lock = threading.Lock()
-_seen: dict[str, tuple[str, int, int]] = {}
+_seen: dict[str, tuple[str, int, int]] = {}  # the stamp of the last run
 
 
 def watch_data() -> None:
     """Read the data's stamp and empty every cache when it changed since the last run (an
     import from the command line, or another warehouse file). The router calls it once per
     run, before any page reads data."""
+    path = str(default_db_path())
     try:
         with cursor() as cur:
-            stamp = (str(default_db_path()), *lookups.data_stamp(cur))
-    except UserError:  # no warehouse: the page says so (require_database)
-        return
+            stamp = (path, *lookups.data_stamp(cur))
+    except UserError:  # no warehouse (yet): nothing cached from another file may show
+        stamp = (path, -1, -1)
     with _stamp_lock:
         if _seen.get("stamp") not in (None, stamp):
             st.cache_data.clear()
@@ -390,13 +390,9 @@ def revisions(target: str, code: str) -> pd.DataFrame:
 def template_file(kind: str, lang: str, suffix: str) -> bytes:
     """An empty fillable template (``suffix`` .xlsx or .csv) as bytes, money units in the
     warehouse's currency."""
-    from analytics.intake.templates import write_template
+    from analytics.intake.templates import template_bytes
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_template(
-            Path(folder) / f"template{suffix}", kind, lang, currency=currency(None)
-        )
-        return path.read_bytes()
+    return template_bytes(kind, lang, suffix, currency=currency(None))
 
 
 @st.cache_data(show_spinner=False)
