@@ -199,15 +199,14 @@ class ParkEffect:
     def reading(self, lang: str) -> str:
         """The plain-language reading of the headline in ``lang``; for CS the event study's
         pre-trend test and breakdown value are read from the dynamic aggregation."""
-        source = self.result
-        if self.event_study is not None and self.result is not self.event_study:
-            source = _with_event_study(self.result, self.event_study)
+        evidence = (self.result if self.event_study is None else self.event_study).diagnostics
         text = read_result(
-            source,
+            self.result,
             lang,
             outcome_label=self.outcome_label(lang),
             place=self.place(lang),
             thin_cohorts=self.thin_cohorts,
+            diagnostics=evidence,
         )
         if self.params["transform"] == "log":
             text += " " + t("effects_parks.log_hint", lang)
@@ -239,18 +238,6 @@ class ParkTruth:
     event_study: pd.DataFrame | None = None
     path: pd.DataFrame | None = None
     description: str = ""
-
-
-def _with_event_study(headline: EffectResult, events: EffectResult) -> EffectResult:
-    """The headline result seen with the event study attached (for read_result's evidence)."""
-
-    class _Reading:
-        def __getattr__(self, name: str) -> Any:
-            if name in ("event_study", "event_vcov", "reference_period"):
-                return getattr(events, name, None)
-            return getattr(headline, name)
-
-    return _Reading()  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------------------------
