@@ -597,13 +597,13 @@ def _park_effect(cur, items: tuple):
 
 
 def _park_effect_truth(cur, items: tuple):
-    from analytics.effects.parks import park_effect_truth
+    from analytics.demo.truth import park_effect_truth
 
     return park_effect_truth(cur, **dict(items))
 
 
 def _impact_outcomes(cur, level: str) -> pd.DataFrame:
-    from analytics.effects.parks import area_outcomes
+    from analytics.effects.park_panel import area_outcomes
 
     return area_outcomes(cur, level)
 
