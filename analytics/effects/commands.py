@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from analytics.effects import park_commands
 from analytics.effects.cli_options import check_choice, parse_number, split_columns
 from analytics.effects.panel import UNBALANCED
 from analytics.effects.reading import read_result
@@ -87,6 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--alpha", metavar="A", default="0.05", help="1 - confidence level (default 0.05)")
     add("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
+    # The park effect from the warehouse has its own options (see park_commands).
+    park_commands.register(subparsers)
 
 
 def run(args: argparse.Namespace, lang: str) -> int:
