@@ -8,21 +8,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.effects.diagnostics import breakdown_mbar, pretrend_test
-from analytics.effects.parks import (
+from analytics.effects.park_spec import (
     CONTROLS,
     LEVELS,
     METHODS,
     TRANSFORMS,
     TREATMENTS,
-    ChartText,
-    chart_png,
-    placebo_interval,
-    quarter_start,
 )
+from analytics.effects.results import ci_method_key
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
 from analytics.intake.export import write_csv, write_xlsx
+from analytics.quarter import Quarter
 from app_pages.common import data, state
 from app_pages.common.format import plotly_separators
 
@@ -37,7 +34,7 @@ st.caption(t("impact.caption", lang))
 
 def quarter_text(label: str) -> str:
     """ "2017Q3" in the reader's notation."""
-    return fmt_quarter(quarter_start(label), lang)
+    return fmt_quarter(Quarter.parse(label), lang)
 
 
 def period_text(period: int) -> str:
@@ -153,7 +150,6 @@ params = {
 }
 if st.button(t("impact.run", lang), type="primary", key="impact_run"):
     st.session_state["impact_params"] = params
-    st.session_state.pop("impact_png_bytes", None)
 
 ran = st.session_state.get("impact_params")
 if ran is None:
@@ -175,41 +171,50 @@ with st.status(t("impact.running", lang), expanded=False) as status:
         st.stop()
     status.update(label=t("impact.done", lang), state="complete")
 
-result = effect.result
-is_log = ran["transform"] == "log"
+is_log = effect.outcome.transform == "log"
 digits = 3 if is_log else 1
 outcome_label = effect.outcome_label(lang)
-unit_text = (
-    t("impact.log_points", lang)
-    if is_log
-    else data.unit_text(catalogue.set_index("code").loc[ran["outcome"], "unit"], lang)
-    if ran["outcome"] in set(catalogue["code"])
-    else ""
-)
-level_pct = round((1 - result.alpha) * 100)
-ci_low, ci_high = result.ci_low, result.ci_high
-if ran["method"] == "sc" and not result.placebo_gaps.empty:
-    # The constant-effect interval is empty when the effect grows; the placebo interval is not.
-    ci_low, ci_high = placebo_interval(result)
+unit_text = t("impact.log_points", lang) if is_log else data.unit_text(effect.outcome.unit, lang)
+level_pct = round((1 - effect.alpha) * 100)
 
+
+def fact_text(fact) -> str:
+    """A diagnostic's value in the reader's notation, by its kind."""
+    if fact.kind == "count":
+        return fmt_number(int(fact.value), lang)
+    if fact.kind == "share":
+        return fmt_percent(fact.value, lang)
+    if fact.kind == "mbar" and fact.value == math.inf:
+        return "∞"
+    decimals = {"p_value": 3, "mbar": 2, "rmspe": 4, "ratio": 1}[fact.kind]
+    return fmt_number(fact.value, lang, decimals)
+
+
+# The card, the reading, the downloads (and the report and the command line) read the one
+# interval the effect reports; its method is named under the card.
 st.subheader(t("impact.headline", lang))
 cols = st.columns(3 if truth is not None else 2)
 cols[0].metric(
     t("impact.estimate", lang, unit=unit_text),
-    fmt_number(result.estimate, lang, digits),
+    fmt_number(effect.estimate, lang, digits),
 )
 cols[1].metric(
     t("impact.interval", lang, level=level_pct),
-    f"{fmt_number(ci_low, lang, digits)} – {fmt_number(ci_high, lang, digits)}",
+    f"{fmt_number(effect.ci_low, lang, digits)} – {fmt_number(effect.ci_high, lang, digits)}",
 )
+ci_key = ci_method_key(effect.ci_method)
+if ci_key is not None:
+    cols[1].caption(t(f"effects.ci_method.{ci_key}", lang))
 if truth is not None:
     cols[2].metric(t("impact.truth", lang), fmt_number(truth.estimate, lang, digits))
     st.caption(t("impact.truth_note", lang))
 st.write(effect.reading(lang))
 
 # --------------------------------------------------------------------------------------------
-# Charts
+# Charts (plotly only: the PNG comes from the chart's own toolbar, drawn by the browser)
 
+stem = f"effect_{effect.method}_{effect.outcome.code}_{effect.spec.level}"
+y_title = f"{outcome_label}, {unit_text}"
 figure = None
 if effect.event_study is not None:
     events = effect.event_study.event_study
@@ -244,17 +249,18 @@ if effect.event_study is not None:
     figure.update_layout(
         title=t("impact.event_study", lang),
         xaxis_title=t("impact.rel_time", lang),
-        yaxis_title=f"{outcome_label}, {unit_text}",
+        yaxis_title=y_title,
     )
-elif ran["method"] == "sc":
-    gaps = result.gaps
+elif effect.synthetic is not None:
+    synthetic = effect.synthetic
+    gaps = synthetic.gaps
     ticks = [quarter_text(q) for q in gaps["time"]]
     figure = go.Figure()
-    for i, column in enumerate(result.placebo_gaps.columns):
+    for i, column in enumerate(synthetic.placebo_gaps.columns):
         figure.add_trace(
             go.Scatter(
                 x=ticks,
-                y=result.placebo_gaps[column],
+                y=synthetic.placebo_gaps[column],
                 mode="lines",
                 line={"color": "#bbbbbb", "width": 1},
                 name=t("impact.placebo", lang),
@@ -282,14 +288,18 @@ elif ran["method"] == "sc":
                 name=t("impact.truth", lang),
             )
         )
-    figure.add_vline(x=ticks.index(quarter_text(result.treatment_start)), line_dash="dot")
+    figure.add_hline(y=0, line_color="#888888", line_width=1)
+    figure.add_vline(x=ticks.index(quarter_text(synthetic.treatment_start)), line_dash="dot")
     figure.update_layout(
         title=t("impact.synth_gaps", lang, place=effect.place(lang) or ""),
-        yaxis_title=f"{outcome_label}, {unit_text}",
+        yaxis_title=y_title,
     )
 if figure is not None:
     figure.update_layout(separators=plotly_separators(lang), height=450)
-    st.plotly_chart(figure, key="impact_chart")
+    # The camera button of plotly's toolbar saves this very chart as PNG, in the browser.
+    png = {"format": "png", "filename": stem, "scale": 2}
+    st.plotly_chart(figure, key="impact_chart", config={"toImageButtonOptions": png})
+    st.caption(t("impact.png_hint", lang))
 
 if effect.att_gt is not None and not effect.att_gt.att_gt.empty:
     cells = effect.att_gt.att_gt
@@ -317,36 +327,13 @@ if effect.att_gt is not None and not effect.att_gt.att_gt.empty:
 # Diagnostics
 
 st.subheader(t("impact.diagnostics", lang))
-facts: list[tuple[str, str]] = [
-    (t("impact.n_units", lang), fmt_number(effect.n_units, lang)),
-    (t("impact.n_treated", lang), fmt_number(len(effect.treated_units), lang)),
-    (t("impact.n_cohorts", lang), fmt_number(len(effect.cohorts), lang)),
-    (t("impact.n_filled", lang), fmt_number(effect.n_filled, lang)),
-]
-if effect.event_study is not None:
-    test = pretrend_test(effect.event_study)
-    facts.append((t("impact.pretrend_p", lang), fmt_number(test.p_value, lang, 3)))
-    try:
-        breakdown = breakdown_mbar(effect.event_study)
-    except ValueError:
-        breakdown = math.nan
-    shown = "∞" if breakdown == math.inf else fmt_number(breakdown, lang, 2)
-    facts.append((t("impact.breakdown", lang), shown))
-if ran["method"] == "twfe":
-    facts.append((t("impact.forbidden_share", lang), fmt_percent(result.forbidden_share, lang)))
-    facts.append(
-        (t("impact.negative_weights", lang), fmt_percent(result.negative_weight_share, lang))
-    )
-if ran["method"] == "sc":
-    facts.append((t("impact.permutation_p", lang), fmt_number(result.p_value, lang, 3)))
-    facts.append((t("impact.pre_rmspe", lang), fmt_number(result.pre_rmspe, lang, 4)))
-    facts.append((t("impact.post_pre_ratio", lang), fmt_number(result.post_pre_ratio, lang, 1)))
+facts = [(t(f"impact.{fact.name}", lang), fact_text(fact)) for fact in effect.facts()]
 st.dataframe(
     pd.DataFrame(facts, columns=[t("impact.fact", lang), t("impact.value", lang)]),
     hide_index=True,
     key="impact_facts",
 )
-for warning in result.warnings_in(lang):
+for warning in effect.warnings_in(lang):
     st.warning(warning)
 if not effect.dropped.empty:
     reasons = effect.dropped.groupby("reason").size()
@@ -361,17 +348,15 @@ if not effect.dropped.empty:
 # --------------------------------------------------------------------------------------------
 # Downloads
 
-tidy = effect.tidy()
+sheets = effect.tables()
+if truth is not None and truth.event_study is not None:
+    sheets["truth_event_study"] = truth.event_study
+if truth is not None and truth.path is not None:
+    sheets["truth_path"] = truth.path
 with tempfile.TemporaryDirectory() as folder:
-    csv_bytes = write_csv(tidy, Path(folder) / "effect.csv").read_bytes()
-    sheets = {"effect": tidy}
-    if effect.att_gt is not None:
-        sheets["att_gt"] = effect.att_gt.att_gt
-    if truth is not None and truth.event_study is not None:
-        sheets["truth_event_study"] = truth.event_study
+    csv_bytes = write_csv(sheets["effect"], Path(folder) / "effect.csv").read_bytes()
     xlsx_bytes = write_xlsx(sheets, Path(folder) / "effect.xlsx").read_bytes()
-stem = f"effect_{ran['method']}_{ran['outcome']}_{ran['level']}"
-left, middle, right = st.columns(3)
+left, middle = st.columns(2)
 left.download_button(
     t("impact.download_csv", lang),
     csv_bytes,
@@ -386,25 +371,3 @@ middle.download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="impact_xlsx",
 )
-if figure is not None:
-    if right.button(t("impact.make_png", lang), key="impact_png_make"):
-        text = ChartText(
-            title=t("impact.event_study", lang)
-            if ran["method"] != "sc"
-            else t("impact.synth_gaps", lang, place=effect.place(lang) or ""),
-            x_label=t("impact.rel_time", lang) if ran["method"] != "sc" else "",
-            y_label=f"{outcome_label}, {unit_text}",
-            estimate=t("impact.estimate_short", lang),
-            truth=t("impact.truth", lang),
-            placebo=t("impact.placebo", lang),
-            period_label=quarter_text,
-        )
-        st.session_state["impact_png_bytes"] = chart_png(effect, truth, text)
-    if st.session_state.get("impact_png_bytes"):
-        right.download_button(
-            t("impact.download_png", lang),
-            st.session_state["impact_png_bytes"],
-            file_name=f"{stem}.png",
-            mime="image/png",
-            key="impact_png",
-        )

@@ -3,7 +3,7 @@
 Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
 (Sun & Abraham), ``sc`` (synthetic control), ``imputation`` (Borusyak-Jaravel-Spiess
 imputation / two-stage DiD). With ``--json`` one JSON object is printed
-(keys: method, estimate, se, ci_low, ci_high, n_units, n_obs, dropped, warnings and, when
+(keys: method, estimate, se, ci_low, ci_high, ci_method, n_units, n_obs, dropped, warnings and, when
 they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
 pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,
 not_yet_treated, treated, treated_by_cohort, by_reason, n_units_input, n_units_used).
@@ -20,14 +20,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
+from analytics.effects import park_commands
+from analytics.effects.cli_options import check_choice, parse_number, split_columns
 from analytics.effects.panel import UNBALANCED
-from analytics.effects.results import json_safe, sample_dict
+from analytics.effects.reading import read_result
+from analytics.effects.results import Diagnostics, json_safe, sample_dict
 from analytics.errors import UserError
 
 METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid")
@@ -86,19 +88,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--alpha", metavar="A", default="0.05", help="1 - confidence level (default 0.05)")
     add("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
+    # The park effect from the warehouse has its own options (see park_commands).
+    park_commands.register(subparsers)
 
 
 def run(args: argparse.Namespace, lang: str) -> int:
     options = _check_options(args)
     data = read_panel(options["data"])
     try:
-        result, extras = ESTIMATORS[options["method"]](data, options)
+        estimate = ESTIMATORS[options["method"]](data, options)
     except ValueError as exc:
         raise UserError("effects.cli.invalid", reason=str(exc)) from None
     if args.json:
-        print(json.dumps(to_json(options["method"], result, extras), ensure_ascii=False))
+        payload = to_json(options["method"], estimate.result, estimate.extras)
+        print(json.dumps(payload, ensure_ascii=False))
     else:
-        print(_text(result, lang))
+        print(_text(estimate.result, lang, estimate.evidence))
     return 0
 
 
@@ -106,11 +111,11 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     for option in ("data", "unit", "time", "outcome", "method"):
         if not getattr(args, option):
             raise UserError("effects.cli.missing_option", option=f"--{option}")
-    _choice("--method", args.method, METHODS)
-    _choice("--control", args.control, CONTROLS)
-    _choice("--est-method", args.est_method, EST_METHODS)
-    _choice("--unbalanced", args.unbalanced, UNBALANCED)
-    _choice("--se-method", args.se_method, SE_METHODS)
+    check_choice("--method", args.method, METHODS)
+    check_choice("--control", args.control, CONTROLS)
+    check_choice("--est-method", args.est_method, EST_METHODS)
+    check_choice("--unbalanced", args.unbalanced, UNBALANCED)
+    check_choice("--se-method", args.se_method, SE_METHODS)
     options = {
         "data": args.data,
         "unit": args.unit,
@@ -122,20 +127,20 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "control": args.control,
         "est_method": args.est_method,
         "unbalanced": args.unbalanced,
-        "covariates": _columns(args.covariates),
+        "covariates": split_columns(args.covariates),
         "cluster": args.cluster,
         "treated_unit": args.treated_unit,
         "treatment_start": args.treatment_start,
-        "predictors": _columns(args.predictors),
-        "bootstrap": int(_number("--bootstrap", args.bootstrap, integer=True)),
-        "seed": None if args.seed is None else int(_number("--seed", args.seed, integer=True)),
-        "alpha": _number("--alpha", args.alpha),
+        "predictors": split_columns(args.predictors),
+        "bootstrap": int(parse_number("--bootstrap", args.bootstrap, integer=True)),
+        "seed": None if args.seed is None else int(parse_number("--seed", args.seed, integer=True)),
+        "alpha": parse_number("--alpha", args.alpha),
         "unit_effects": args.unit_effects,
         "se_method": args.se_method,
-        "replications": int(_number("--replications", args.replications, integer=True)),
+        "replications": int(parse_number("--replications", args.replications, integer=True)),
         "pretrend_periods": None
         if args.pretrend_periods is None
-        else int(_number("--pretrend-periods", args.pretrend_periods, integer=True)),
+        else int(parse_number("--pretrend-periods", args.pretrend_periods, integer=True)),
     }
     if not 0 < options["alpha"] < 1:
         raise UserError("effects.cli.bad_choice", option="--alpha", value=args.alpha, allowed="0–1")
@@ -157,27 +162,6 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     ):
         raise UserError("effects.treatment_required")
     return options
-
-
-def _choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise UserError(
-            "effects.cli.bad_choice", option=option, value=value, allowed=", ".join(allowed)
-        )
-
-
-def _number(option: str, value: str, *, integer: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UserError("effects.cli.bad_number", option=option, value=value) from None
-    if not math.isfinite(number) or (integer and number != int(number)):
-        raise UserError("effects.cli.bad_number", option=option, value=value)
-    return number
-
-
-def _columns(text: str | None) -> tuple[str, ...]:
-    return tuple(c.strip() for c in (text or "").split(",") if c.strip())
 
 
 def read_panel(path: str) -> pd.DataFrame:
@@ -203,7 +187,16 @@ def _one_line(error: Any) -> str:
     return " ".join(str(error).split())[:200]
 
 
-def _twfe(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+class Estimate(NamedTuple):
+    """What one estimator run gives the command: the headline result, the JSON keys beyond the
+    contract's, and the evidence its reading uses."""
+
+    result: Any
+    extras: dict[str, Any]
+    evidence: Diagnostics
+
+
+def _twfe(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.twfe import twfe
 
     result = twfe(
@@ -221,10 +214,10 @@ def _twfe(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     if result.bacon_summary is not None:
         extras["bacon"] = json_safe(result.bacon_summary)
         extras["forbidden_share"] = result.forbidden_share
-    return result, extras
+    return Estimate(result, extras, result.diagnostics)
 
 
-def _sa(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _sa(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.sunab import sun_abraham
 
     result = sun_abraham(
@@ -238,10 +231,11 @@ def _sa(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         control="never" if o["control"] == "never" else "last",
         alpha=o["alpha"],
     )
-    return result, {"p_value": result.p_value, **_event_extras(result)}
+    extras = {"p_value": result.p_value, **_event_extras(result)}
+    return Estimate(result, extras, result.diagnostics)
 
 
-def _cs(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _cs(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.cs import aggte, att_gt
 
     cells = att_gt(
@@ -267,10 +261,10 @@ def _cs(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         **_event_extras(dynamic),
     }
     # The reading uses the event study; the headline stays the simple aggregation.
-    return _WithEvents(simple, dynamic), extras
+    return Estimate(simple, extras, simple.diagnostics.with_event_study(dynamic.diagnostics))
 
 
-def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.imputation import imputation_did
 
     result = imputation_did(
@@ -288,10 +282,10 @@ def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, A
     )
     extras = {"p_value": result.p_value, **_event_extras(result)}
     extras["n_treated_obs"] = result.n_treated_obs
-    return result, extras
+    return Estimate(result, extras, result.diagnostics)
 
 
-def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.sdid import json_weights, synthetic_did
 
     result = synthetic_did(
@@ -306,10 +300,11 @@ def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         seed=o["seed"],
         alpha=o["alpha"],
     )
-    return result, {"p_value": result.p_value, **json_weights(result)}
+    extras = {"p_value": result.p_value, **json_weights(result)}
+    return Estimate(result, extras, result.diagnostics)
 
 
-def _sc(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def _sc(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.synth import synthetic_control
 
     result = synthetic_control(
@@ -332,7 +327,7 @@ def _sc(data: pd.DataFrame, o: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         "p_value": result.p_value,
         "gaps": [{"time": json_safe(r.time), "gap": json_safe(r.gap)} for r in gaps.itertuples()],
     }
-    return result, extras
+    return Estimate(result, extras, result.diagnostics)
 
 
 def _match(values: pd.Series, text: str) -> Any:
@@ -364,19 +359,6 @@ def _event_extras(result: Any) -> dict[str, Any]:
     return extras
 
 
-class _WithEvents:
-    """A CS simple aggregation read together with its dynamic event study."""
-
-    def __init__(self, headline: Any, dynamic: Any) -> None:
-        self._headline = headline
-        self.event_study = dynamic.event_study
-        self.event_vcov = dynamic.event_vcov
-        self.reference_period = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._headline, name)
-
-
 ESTIMATORS = {
     "twfe": _twfe,
     "cs": _cs,
@@ -385,29 +367,24 @@ ESTIMATORS = {
     "imputation": _imputation,
     "sdid": _sdid,
 }
-BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "n_units", "n_obs")
+BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "ci_method", "n_units", "n_obs")
 
 
 def to_json(method: str, result: Any, extras: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"method": method}
     for key in BASE_KEYS:
         out[key] = json_safe(getattr(result, key))
-    ci_method = getattr(result, "ci_method", None)
-    if ci_method:
-        out["ci_method"] = ci_method
     out["dropped"] = sample_dict(result)
     out.update({k: json_safe(v) for k, v in extras.items()})
     out["warnings"] = list(result.warnings)
     return out
 
 
-def _text(result: Any, lang: str) -> str:
-    from analytics.effects.reading import read_result
-
+def _text(result: Any, lang: str, evidence: Diagnostics) -> str:
     summary = result.summary()
     warnings = result.warnings_in(lang)
     if warnings and lang != "en":
         # The summary lists English warnings; show them in the user's language instead.
         summary = "\n".join(line for line in summary.splitlines() if "warning:" not in line)
         summary += "\n" + "\n".join(f"  ! {w}" for w in warnings)
-    return summary + "\n\n" + read_result(result, lang)
+    return summary + "\n\n" + read_result(result, lang, diagnostics=evidence)

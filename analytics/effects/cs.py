@@ -36,6 +36,7 @@ from scipy.stats import norm
 from analytics.effects.cs_core import SingularDesignError, estimate_cells, plan_cells
 from analytics.effects.cs_inference import WEIGHT_KINDS, Clusters, infer
 from analytics.effects.cs_rc import estimate_cells_unbalanced
+from analytics.effects.diagnostics import event_study_diagnostics
 from analytics.effects.panel import (
     FIRST_TREATED,
     UNBALANCED,
@@ -46,6 +47,7 @@ from analytics.effects.panel import (
 )
 from analytics.effects.results import (
     TIDY_COLUMNS,
+    Diagnostics,
     EffectResult,
     WarningCode,
     coded_warnings,
@@ -211,6 +213,11 @@ class AggregateResult(_CSResultMixin, EffectResult):
     @property
     def key_column(self) -> str | None:
         return {"dynamic": "rel_time", "group": "group", "calendar": "time"}.get(self.kind)
+
+    def _diagnostics(self) -> Diagnostics:
+        if self.event_study is None or self.event_study.empty:
+            return Diagnostics()
+        return event_study_diagnostics(self)
 
     def _term(self, value: Any) -> str:
         if self.kind == "dynamic":

@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics.effects.results import Diagnostics
+
 DEFAULT_MBAR_GRID: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 
@@ -188,3 +190,21 @@ def event_plot_data(result: Any) -> pd.DataFrame:
     events["period"] = np.where(events["rel_time"] < 0, "pre", "post")
     events.loc[events["se"].isna() | (events["se"] == 0), "period"] = "reference"
     return events.drop(columns="se").sort_values("rel_time").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The event-study part of a result's diagnostics (results.EffectResult.diagnostics)
+
+
+def event_study_diagnostics(result: Any) -> Diagnostics:
+    """The pre-trend test and breakdown value of a result with an event study (empty when the
+    event study has no usable rows)."""
+    try:
+        test = pretrend_test(result)
+    except ValueError:
+        return Diagnostics()
+    try:
+        breakdown = breakdown_mbar(result)
+    except ValueError:
+        breakdown = math.nan
+    return Diagnostics(pretrend=test, breakdown_mbar=breakdown)

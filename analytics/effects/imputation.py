@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,9 +37,10 @@ import scipy.sparse as sp
 from scipy import stats
 from scipy.sparse.linalg import spsolve
 
-from analytics.effects.diagnostics import PretrendTest
+from analytics.effects.diagnostics import PretrendTest, event_study_diagnostics
 from analytics.effects.panel import FIRST_TREATED, TREATED, Panel, prepare_panel
 from analytics.effects.results import (
+    Diagnostics,
     EffectResult,
     WarningCode,
     coded_warnings,
@@ -77,6 +78,11 @@ class ImputationResult(EffectResult):
     frequency: str = "integer"
     # No fixed reference period: the post-period rows are levels, not changes from e = -1.
     reference_period: int | None = None
+
+    def _diagnostics(self) -> Diagnostics:
+        # The event study's, with the pre-trend regression's own test (see pretrend_test).
+        events = event_study_diagnostics(self)
+        return replace(events, n_treated_units=self.n_treated_units)
 
     def tidy(self) -> pd.DataFrame:
         head = super().tidy()

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from analytics.effects.results import render_warning
+from analytics.effects.results import Diagnostics, render_warning
 from analytics.effects.sample import no_conclusion_reason
 from analytics.i18n import check_language, fmt_number, t
 
@@ -68,10 +68,13 @@ def read_result(
     outcome_label: str | None = None,
     place: str | None = None,
     thin_cohorts: bool = False,
+    diagnostics: Diagnostics | None = None,
 ) -> str:
-    """Sentences reading ``result`` for a non-specialist, in ``lang``. ``thin_cohorts``: most
-    treatment dates hold fewer than ``THIN_COHORT_UNITS`` treated units (see the module
-    docstring)."""
+    """Sentences reading ``result`` (an :class:`~analytics.effects.results.EffectResult`) for a
+    non-specialist, in ``lang``. ``diagnostics``: the evidence to read (default: the
+    result's own, ``result.diagnostics``; a CS simple headline passes its event study's).
+    ``thin_cohorts``: most treatment dates hold fewer than ``THIN_COHORT_UNITS`` treated units
+    (see the module docstring)."""
     check_language(lang)
     refusal = no_conclusion_reason(result)
     if refusal is not None:
@@ -83,8 +86,9 @@ def read_result(
     digits = _decimals(result)
     number = fmt_number(abs(result.estimate), lang, digits)
     level = round((1 - result.alpha) * 100)
+    evidence = result.diagnostics if diagnostics is None else diagnostics
     sentences = [_headline(result, lang, outcome, where, number, level, digits)]
-    sentences += _evidence(result, lang, thin_cohorts)
+    sentences += _evidence(result, evidence, lang, thin_cohorts)
     return " ".join(s for s in sentences if s)
 
 
@@ -111,41 +115,37 @@ def _tidy(text: str) -> str:
     return text.replace(" ,", ",").replace(" .", ".").replace(" :", ":")
 
 
-def _evidence(result: Any, lang: str, thin_cohorts: bool = False) -> list[str]:
+def _evidence(
+    result: Any, evidence: Diagnostics, lang: str, thin_cohorts: bool = False
+) -> list[str]:
     sentences: list[str] = []
-    events = getattr(result, "event_study", None)
-    if events is not None and len(events):
-        sentences += _event_study_sentences(result, lang, thin_cohorts)
-    permutation_p = getattr(result, "permutation_p_value", None)
-    if permutation_p is not None and _finite(permutation_p):
-        sentences.append(t("effects.read.placebo", lang, p=_p(permutation_p, lang)))
-    forbidden = getattr(result, "forbidden_share", math.nan)
-    if _finite(forbidden) and forbidden > 0.10:
+    if evidence.pretrend is not None:
+        sentences += _event_study_sentences(result, evidence, lang, thin_cohorts)
+    placebos = evidence.n_placebos is not None
+    if placebos and _finite(result.p_value):
+        # The p-value of the test the interval inverts, so the two sentences agree.
+        sentences.append(t("effects.read.placebo", lang, p=_p(result.p_value, lang)))
+    forbidden = evidence.forbidden_share
+    if forbidden is not None and _finite(forbidden) and forbidden > 0.10:
         sentences.append(t("effects.read.forbidden", lang))
-    n_treated = getattr(result, "n_treated_units", None)
-    if n_treated is not None and 0 < n_treated < FEW_TREATED_UNITS and permutation_p is None:
+    n_treated = evidence.n_treated_units
+    if n_treated is not None and 0 < n_treated < FEW_TREATED_UNITS and not placebos:
         sentences.append(t("effects.read.few_treated", lang, n=n_treated))
     return sentences
 
 
-def _event_study_sentences(result: Any, lang: str, thin_cohorts: bool = False) -> list[str]:
-    from analytics.effects.diagnostics import breakdown_mbar, pretrend_test
-
+def _event_study_sentences(
+    result: Any, evidence: Diagnostics, lang: str, thin_cohorts: bool = False
+) -> list[str]:
     sentences: list[str] = []
-    try:
-        test = pretrend_test(result)
-    except ValueError:
-        return sentences
+    test = evidence.pretrend
     if _finite(test.p_value):
         if test.p_value >= result.alpha:
             key = "effects.read.pretrend_ok"
         else:  # with thin cohorts the test rejects too often to be read as a finding
             key = "effects.read.pretrend_thin" if thin_cohorts else "effects.read.pretrend_bad"
         sentences.append(t(key, lang, p=_p(test.p_value, lang)))
-        try:
-            breakdown = breakdown_mbar(result)
-        except ValueError:
-            breakdown = math.nan
+        breakdown = math.nan if evidence.breakdown_mbar is None else evidence.breakdown_mbar
         if breakdown == 0:
             pass  # the headline already says the interval includes zero
         elif np.isfinite(breakdown) and breakdown < FRAGILE_BREAKDOWN:

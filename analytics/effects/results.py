@@ -1,10 +1,16 @@
 """The one result contract every effect estimator answers.
 
-The app, reports, CLI and notebooks read only this contract: a headline
-``estimate`` with its ``se`` and confidence interval, a tidy coefficient table,
-a one-row ``glance`` of diagnostics, a text ``summary`` and a JSON-safe
-``to_dict``. Estimators return subclasses (frozen dataclasses) that add their
-own tables (group-time ATTs, event study, donor weights, gaps).
+The app, reports, CLI and notebooks read only this contract (:class:`EffectContract`): a
+headline ``estimate`` with its ``se``, its confidence interval ``ci_low``/``ci_high`` and the
+interval's method in words ``ci_method`` (:data:`CI_METHODS`), ``p_value`` (of the test the
+interval inverts, so the two never disagree), ``diagnostics`` computed once, a tidy
+coefficient table, a one-row ``glance`` of diagnostics, a text ``summary`` and a JSON-safe
+``to_dict``; the plain-language reading is :func:`analytics.effects.reading.read_result`
+(which imports this module, so it is a function beside the class, as a plot helper would
+be). Estimators return subclasses (frozen dataclasses) that add their own tables (group-time
+ATTs, event study, donor weights, gaps); a park effect
+(:class:`analytics.effects.park_result.ParkEffect`) answers the same contract and reads
+itself (``reading(lang)``).
 
 Warnings are kept as codes, ``(catalogue key, parameters)``, and rendered in the user's
 language by :func:`render_warning`, which formats each parameter by its kind: a
@@ -17,16 +23,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from analytics.i18n import fmt_number, fmt_percent, t
 
+if TYPE_CHECKING:  # diagnostics.py imports this module (and scipy, which we load lazily)
+    from analytics.effects.diagnostics import PretrendTest
+
 TIDY_COLUMNS = ["term", "estimate", "se", "t", "p_value", "ci_low", "ci_high"]
+# The intervals results report, by key; ``ci_method`` holds the words (JSON, summaries) and
+# the app names them in the reader's language through the catalogue key
+# ``effects.ci_method.<key>`` (:func:`ci_method_key`). Estimators with an interval of their own
+# (synthetic DiD, imputation) name it in their own words.
+CI_METHODS: dict[str, str] = {
+    "normal": "normal: estimate +- z * se",
+    "student_t": "Student t: estimate +- t * se, cluster-robust se",
+    "constant_effect": "inverted placebo permutation test of the post/pre RMSPE ratio, "
+    "constant effect (Firpo & Possebom 2018)",
+    "placebo_estimates": "inverted permutation test of the mean post-period gap against the "
+    "placebos' own estimates (Conley & Taber 2011)",
+    "none": "no interval (no placebos run)",
+}
 # Floats in warnings (RMSPEs, p-value floors, critical values) are diagnostics, not results:
 # four significant digits say enough whatever their scale.
 WARNING_SIGNIFICANT_DIGITS = 4
@@ -59,6 +82,11 @@ def _significant(value: float, lang: str) -> str:
     # As many decimals as the rounded value has, no trailing zeros (0.05, not 0.0500).
     decimals = max(0, -int(rounded.normalize().as_tuple().exponent))
     return fmt_number(rounded, lang, decimals)
+
+
+def ci_method_key(ci_method: str) -> str | None:
+    """The key of :data:`CI_METHODS` whose words ``ci_method`` is (None for others)."""
+    return next((key for key, words in CI_METHODS.items() if words == ci_method), None)
 
 
 def render_warning(key: str, params: dict[str, Any], lang: str) -> str:
@@ -120,6 +148,73 @@ def sample_dict(result: Any) -> dict[str, Any] | None:
     return None if sample is None else json_safe(sample.to_dict())
 
 
+FactKind = Literal["count", "p_value", "share", "mbar", "rmspe", "ratio"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One diagnostic as a reader sees it: ``name`` (stable, for labels), value and kind (how
+    it is formatted: a count, a p-value, a share shown as a percentage, a breakdown Mbar,
+    an RMSPE in the outcome's units, a ratio)."""
+
+    name: str
+    value: float
+    kind: FactKind
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """The evidence for believing a headline. A field is None where it does not apply to the
+    method (TWFE has no placebos, synthetic control no pre-trend test); NaN where it applies
+    but cannot be computed.
+
+    ``pretrend``/``breakdown_mbar``: event studies (Sun-Abraham, CS dynamic). ``forbidden_share``
+    and ``negative_weight_share``: TWFE's Goodman-Bacon and de Chaisemartin-D'Haultfoeuille
+    checks. ``permutation_p_value`` (rank of the post/pre RMSPE ratio), ``pre_rmspe``,
+    ``post_pre_ratio`` and ``n_placebos``: synthetic control. ``n_treated_units``: where the
+    estimator counts them (TWFE, Sun-Abraham).
+    """
+
+    pretrend: PretrendTest | None = None
+    breakdown_mbar: float | None = None
+    forbidden_share: float | None = None
+    negative_weight_share: float | None = None
+    permutation_p_value: float | None = None
+    pre_rmspe: float | None = None
+    post_pre_ratio: float | None = None
+    n_placebos: int | None = None
+    n_treated_units: int | None = None
+
+    def with_event_study(self, events: Diagnostics) -> Diagnostics:
+        """These diagnostics with the event-study ones of ``events`` (a CS simple headline
+        read with its dynamic aggregation)."""
+        return replace(self, pretrend=events.pretrend, breakdown_mbar=events.breakdown_mbar)
+
+    def facts(self) -> list[Fact]:
+        """What applies, in the order a reader checks it."""
+        kinds: list[tuple[str, Any, FactKind]] = [
+            ("pretrend_p", None if self.pretrend is None else self.pretrend.p_value, "p_value"),
+            ("breakdown", self.breakdown_mbar, "mbar"),
+            ("forbidden_share", self.forbidden_share, "share"),
+            ("negative_weights", self.negative_weight_share, "share"),
+            ("permutation_p", self.permutation_p_value, "p_value"),
+            ("pre_rmspe", self.pre_rmspe, "rmspe"),
+            ("post_pre_ratio", self.post_pre_ratio, "ratio"),
+        ]
+        return [Fact(name, float(value), kind) for name, value, kind in kinds if value is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What applies, JSON-safe (NaN and infinities become None)."""
+        out = {
+            f.name: json_safe(getattr(self, f.name))
+            for f in fields(self)
+            if f.name != "pretrend" and getattr(self, f.name) is not None
+        }
+        if self.pretrend is not None:
+            out["pretrend_test"] = json_safe(self.pretrend.to_dict())
+        return out
+
+
 @dataclass(frozen=True)
 class EffectResult:
     """Headline effect with uncertainty and the call that produced it.
@@ -145,6 +240,14 @@ class EffectResult:
     # Whom the estimate rests on (units in, used, dropped by kind): a
     # :class:`analytics.effects.panel.SampleReport`, or None where no panel was prepared.
     sample: Any = field(default=None, repr=False, compare=False)
+    # How ci_low/ci_high were formed, in words (CI_METHODS names the common ones); "" = the
+    # Wald interval of se, filled in from inference_df.
+    ci_method: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.ci_method:
+            wald = "normal" if self.inference_df is None else "student_t"
+            object.__setattr__(self, "ci_method", CI_METHODS[wald])
 
     @property
     def inference_df(self) -> int | None:
@@ -159,6 +262,16 @@ class EffectResult:
     def warnings_in(self, lang: str) -> list[str]:
         """The warnings in the user's language (``warnings`` holds the English text)."""
         return list(warning_texts(self.warning_codes, lang))
+
+    @cached_property
+    def diagnostics(self) -> Diagnostics:
+        """The evidence for the headline (pre-trend test, placebo ranks, forbidden
+        comparisons: whatever applies to the method), computed on first use, once."""
+        return self._diagnostics()
+
+    def _diagnostics(self) -> Diagnostics:
+        """Estimators with diagnostics of their own override this."""
+        return Diagnostics()
 
     def tidy(self) -> pd.DataFrame:
         """One row per reported term with the common columns of :data:`TIDY_COLUMNS`."""
@@ -184,6 +297,8 @@ class EffectResult:
                     "n_units": self.n_units,
                     "n_obs": self.n_obs,
                     "alpha": self.alpha,
+                    "ci_method": self.ci_method,
+                    "p_value": self.p_value,
                     "n_warnings": len(self.warnings),
                 }
             ]
@@ -194,7 +309,7 @@ class EffectResult:
         lines = [
             f"{self.method} estimate of the effect on {self.outcome or 'the outcome'}",
             f"  estimate {self.estimate:.6g}  se {self.se:.6g}  p {self.p_value:.4g}",
-            f"  {level}% CI [{self.ci_low:.6g}, {self.ci_high:.6g}]",
+            f"  {level}% CI [{self.ci_low:.6g}, {self.ci_high:.6g}]: {self.ci_method}",
             f"  units {self.n_units}, observations {self.n_obs}",
         ]
         sample = self.sample
@@ -215,4 +330,36 @@ class EffectResult:
         out["sample"] = sample_dict(self)
         out["warnings"] = list(self.warnings)
         out["p_value"] = json_safe(self.p_value)
+        out["diagnostics"] = json_safe(self.diagnostics.to_dict())
         return out
+
+
+@runtime_checkable
+class EffectContract(Protocol):
+    """What the app, reports, CLI and notebooks may read of any effect: an estimator's
+    :class:`EffectResult` or a park effect."""
+
+    method: str
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    ci_method: str
+    alpha: float
+    n_units: int
+
+    @property
+    def p_value(self) -> float: ...
+
+    @property
+    def diagnostics(self) -> Diagnostics: ...
+
+    def warnings_in(self, lang: str) -> list[str]: ...
+
+    def tidy(self) -> pd.DataFrame: ...
+
+    def glance(self) -> pd.DataFrame: ...
+
+    def summary(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...

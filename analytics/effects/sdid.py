@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from analytics.effects.panel import prepare_panel
-from analytics.effects.results import EffectResult, coded_warnings, json_safe
+from analytics.effects.results import Diagnostics, EffectResult, coded_warnings, json_safe
 from analytics.effects.sample import sample_report
 from analytics.effects.twfe import _call, _check_alpha, panel_warnings
 from analytics.errors import UserError
@@ -73,6 +73,9 @@ class SDIDResult(EffectResult):
     n_post_periods: int = 0
     noise_level: float = math.nan
     frequency: str = "integer"
+
+    def _diagnostics(self) -> Diagnostics:
+        return Diagnostics(n_treated_units=self.n_treated_units)
 
     def glance(self) -> pd.DataFrame:
         out = super().glance()

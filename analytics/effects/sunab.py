@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -31,8 +31,15 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from analytics.effects.diagnostics import event_study_diagnostics
 from analytics.effects.panel import FIRST_TREATED, Panel, prepare_panel
-from analytics.effects.results import EffectResult, coded_warnings, json_safe, two_sided_p_value
+from analytics.effects.results import (
+    Diagnostics,
+    EffectResult,
+    coded_warnings,
+    json_safe,
+    two_sided_p_value,
+)
 from analytics.effects.sample import sample_report
 from analytics.effects.twfe import _call, _check_alpha, crv1_vcov, panel_warnings
 from analytics.effects.within import group_sums, within_two_way
@@ -66,6 +73,10 @@ class EventStudyResult(EffectResult):
     @property
     def inference_df(self) -> int:
         return self.df_resid
+
+    def _diagnostics(self) -> Diagnostics:
+        events = event_study_diagnostics(self)
+        return replace(events, n_treated_units=self.n_treated_units)
 
     def tidy(self) -> pd.DataFrame:
         head = super().tidy()

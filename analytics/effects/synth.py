@@ -13,10 +13,19 @@ simplex chosen so that the synthetic unit reproduces the treated unit before the
   ADH 2015's cross-validation).
 
 The effect ``estimate`` is the mean post-period gap (treated minus synthetic) in the
-outcome's units. Inference is by in-space placebos (see :mod:`synth_inference`): a
-permutation p-value from the post/pre RMSPE ratios and a confidence interval for a constant
-effect by inverting that test (Firpo & Possebom 2018). Synthetic control has no
-sampling-theory standard error, so ``se`` is NaN.
+outcome's units. Inference is by in-space placebos (see :mod:`synth_inference`), with two
+intervals, each the inversion of a permutation test:
+
+* ``interval="constant_effect"`` (the default): the test of the post/pre RMSPE ratio
+  (Abadie et al. 2010) inverted for a constant effect (Firpo & Possebom 2018). Empty when the
+  effect is far from constant.
+* ``interval="placebo_estimates"``: the test of the mean post-period gap against the
+  placebos' own estimates (Conley & Taber 2011). Needs no constant effect.
+
+The result reports the one asked for in ``ci_low``/``ci_high`` (its key in ``interval``), names
+it in ``ci_method`` and gives its test's p-value as ``p_value``; ``intervals`` lists both. ``permutation_p_value`` is
+always the RMSPE-ratio test's. Synthetic control has no sampling-theory standard error, so
+``se`` is NaN.
 """
 
 from __future__ import annotations
@@ -24,13 +33,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from analytics.effects import synth_inference
-from analytics.effects.results import EffectResult, WarningCode, coded_warnings, json_safe
+from analytics.effects.results import (
+    CI_METHODS,
+    Diagnostics,
+    EffectResult,
+    WarningCode,
+    coded_warnings,
+    json_safe,
+)
 from analytics.effects.synth_data import PredictorSpec, SynthPanel, prepare
 from analytics.effects.synth_fit import SynthEngine, UnitFit
 
@@ -41,12 +57,9 @@ POOR_FIT_SD_SHARE = 0.5
 # The treated unit is "outside the convex hull" when it lies above every donor (or below
 # every donor) in at least this share of the matched pre-periods.
 HULL_SHARE = 0.25
-CI_METHODS = {
-    "ok": "inverted placebo permutation test, constant effect (Firpo & Possebom 2018)",
-    "empty": "inverted placebo permutation test: every constant effect is rejected",
-    "unbounded": "inverted placebo permutation test: too few placebos for a bounded interval",
-    "none": "no placebos run: no interval",
-}
+SynthInterval = Literal["constant_effect", "placebo_estimates"]
+INTERVALS: tuple[str, ...] = get_args(SynthInterval)
+INTERVAL_COLUMNS = ["method", "ci_low", "ci_high", "p_value", "status"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +69,8 @@ class SynthResult(EffectResult):
     Tables: ``weights`` (donor -> weight, sums to 1), ``v_weights`` (matched row -> V),
     ``gaps`` (time, treated, synthetic, gap), ``predictor_balance``, ``placebo_gaps``
     (time x donor), ``placebo_table`` (per unit RMSPEs, ratio, rank, excluded) and
-    ``leave_one_out`` (dropped donor -> estimate and fit).
+    ``leave_one_out`` (dropped donor -> estimate and fit), ``intervals`` (both placebo
+    intervals: method, ci_low, ci_high, p_value, status; the reported one is ``ci_method``).
     """
 
     weights: pd.Series = field(default_factory=pd.Series)
@@ -69,6 +83,8 @@ class SynthResult(EffectResult):
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     predictor_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     permutation_p_value: float = math.nan
+    placebo_estimate_p_value: float = math.nan
+    intervals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=INTERVAL_COLUMNS))
     placebo_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     placebo_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     n_placebos: int = 0
@@ -77,6 +93,7 @@ class SynthResult(EffectResult):
     leave_one_out: pd.DataFrame = field(default_factory=pd.DataFrame)
     leave_one_out_synthetic: pd.DataFrame = field(default_factory=pd.DataFrame)
     ci_method: str = CI_METHODS["none"]
+    interval: str = "constant_effect"  # which of the two intervals ci_low/ci_high are
     treated_unit: Any = None
     treatment_start: Any = None
     n_pre_periods: int = 0
@@ -84,8 +101,20 @@ class SynthResult(EffectResult):
 
     @property
     def p_value(self) -> float:
-        """Permutation p-value of the in-space placebo test (NaN without placebos)."""
+        """The p-value of the permutation test the reported interval inverts (NaN without
+        placebos): the RMSPE ratio's for ``constant_effect``, the placebo estimates' for
+        ``placebo_estimates``."""
+        if self.interval == "placebo_estimates":
+            return self.placebo_estimate_p_value
         return self.permutation_p_value
+
+    def _diagnostics(self) -> Diagnostics:
+        return Diagnostics(
+            permutation_p_value=self.permutation_p_value,
+            pre_rmspe=self.pre_rmspe,
+            post_pre_ratio=self.post_pre_ratio,
+            n_placebos=self.n_placebos,
+        )
 
     def tidy(self) -> pd.DataFrame:
         """The headline ATT row, then one row per post-period gap (no se: see summary())."""
@@ -117,6 +146,8 @@ class SynthResult(EffectResult):
             "post_rmspe": self.post_rmspe,
             "post_pre_ratio": self.post_pre_ratio,
             "p_value": self.p_value,
+            "permutation_p_value": self.permutation_p_value,
+            "placebo_estimate_p_value": self.placebo_estimate_p_value,
             "n_placebos": self.n_placebos,
             "n_placebos_excluded": self.n_placebos_excluded,
             "loss_v": self.loss_v,
@@ -138,9 +169,10 @@ class SynthResult(EffectResult):
             f"  estimate (mean post-period gap) {self.estimate:.6g}",
             f"  pre-RMSPE {self.pre_rmspe:.6g}  post-RMSPE {self.post_rmspe:.6g}  "
             f"post/pre ratio {self.post_pre_ratio:.4g}",
-            f"  permutation p-value {self.p_value:.4g} "
+            f"  permutation p-value (post/pre RMSPE ratio) {self.permutation_p_value:.4g} "
             f"({self.n_placebos} placebos, {self.n_placebos_excluded} excluded)",
-            f"  {level}% CI [{self.ci_low:.6g}, {self.ci_high:.6g}]: {self.ci_method}",
+            f"  {level}% CI [{self.ci_low:.6g}, {self.ci_high:.6g}], p {self.p_value:.4g}: "
+            f"{self.ci_method}",
             "  se: none. Synthetic control has no sampling-theory standard error; uncertainty",
             "  comes from the placebo distribution above.",
             "  donor weights: " + ", ".join(f"{k} {v:.4f}" for k, v in top.items()),
@@ -178,12 +210,19 @@ class SynthResult(EffectResult):
         out["n_placebos"] = self.n_placebos
         out["n_placebos_excluded"] = self.n_placebos_excluded
         out["ci_method"] = self.ci_method
+        out["interval"] = self.interval
+        out["permutation_p_value"] = json_safe(self.permutation_p_value)
+        out["intervals"] = json_safe(self.intervals)
         out["placebos"] = json_safe(self.placebo_table)
         out["leave_one_out"] = json_safe(self.leave_one_out)
         return out
 
 
-def _check_options(alpha: float, cutoff: float | None) -> None:
+def _check_options(alpha: float, cutoff: float | None, interval: str) -> None:
+    if interval not in INTERVALS:
+        raise ValueError(
+            f"interval must be one of {', '.join(map(repr, INTERVALS))}; got {interval!r}"
+        )
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a number strictly between 0 and 1; got {alpha!r}")
     if cutoff is not None and not (isinstance(cutoff, (int, float)) and cutoff > 0):
@@ -268,6 +307,7 @@ def synthetic_control(
     custom_v: Sequence[float] | np.ndarray | pd.Series | None = None,
     v_window: Iterable[Any] | None = None,
     placebo_rmspe_cutoff: float | None = None,
+    interval: SynthInterval = "constant_effect",
 ) -> SynthResult:
     """Fit a synthetic control for ``treated_unit`` from ``treatment_start`` on.
 
@@ -287,8 +327,9 @@ def synthetic_control(
     placebo_rmspe_cutoff : drop placebos whose pre-RMSPE exceeds this multiple of the
         treated unit's before ranking (ADH 2010 use multiples of the MSPE: 20, 5, 2, i.e.
         RMSPE multiples of about 4.5, 2.2, 1.4); how many were dropped is reported.
+    interval : which placebo interval the result reports (see the module docstring).
     """
-    _check_options(alpha, placebo_rmspe_cutoff)
+    _check_options(alpha, placebo_rmspe_cutoff, interval)
     panel = prepare(
         df,
         unit=unit,
@@ -313,8 +354,10 @@ def synthetic_control(
     estimate = float(np.mean(main.gaps[engine.post]))
 
     codes = list(panel.notes) + _warnings(engine, main, pre_rmspe)
-    p_value, ci_low, ci_high, ci_status = math.nan, math.nan, math.nan, "none"
+    p_value = estimate_p = ci_low = ci_high = math.nan
+    ci_method = CI_METHODS["none"]
     placebo_gaps, placebo_table = pd.DataFrame(), pd.DataFrame()
+    intervals = pd.DataFrame(columns=INTERVAL_COLUMNS)
     n_placebos = n_excluded = 0
     if placebos:
         outcome_p = synth_inference.placebo_inference(
@@ -325,7 +368,18 @@ def synthetic_control(
             outcome_p.n_placebos,
             outcome_p.n_excluded,
         )
-        ci_low, ci_high, ci_status = outcome_p.ci_low, outcome_p.ci_high, outcome_p.ci_status
+        estimate_p = outcome_p.placebo_estimates.p_value
+        both = (outcome_p.constant_effect, outcome_p.placebo_estimates)
+        intervals = pd.DataFrame(
+            [(i.method, i.low, i.high, i.p_value, i.status) for i in both],
+            columns=INTERVAL_COLUMNS,
+        )
+        chosen = (
+            outcome_p.placebo_estimates
+            if interval == "placebo_estimates"
+            else outcome_p.constant_effect
+        )
+        ci_low, ci_high, ci_method = chosen.low, chosen.high, CI_METHODS[interval]
         placebo_gaps, placebo_table = outcome_p.gaps, outcome_p.table
         codes += _few_placebo_warning(n_placebos, alpha)
         if n_excluded:
@@ -335,7 +389,7 @@ def synthetic_control(
                     {"n": n_excluded, "k": float(placebo_rmspe_cutoff)},
                 )
             )
-        if ci_status == "empty":
+        if chosen.status == "empty":
             codes.append(("synth.warn.ci_empty", {}))
     loo_table, loo_paths = pd.DataFrame(), pd.DataFrame()
     if leave_one_out:
@@ -387,6 +441,7 @@ def synthetic_control(
             custom_v=None if v_fixed is None else v_fixed,
             v_window=None if v_window is None else list(v_window),
             placebo_rmspe_cutoff=placebo_rmspe_cutoff,
+            interval=interval,
         ),
         **coded_warnings(codes),
         weights=weights,
@@ -399,6 +454,8 @@ def synthetic_control(
         gaps=gaps,
         predictor_balance=balance,
         permutation_p_value=p_value,
+        placebo_estimate_p_value=estimate_p,
+        intervals=intervals,
         placebo_gaps=placebo_gaps,
         placebo_table=placebo_table,
         n_placebos=n_placebos,
@@ -406,7 +463,8 @@ def synthetic_control(
         placebo_rmspe_cutoff=placebo_rmspe_cutoff,
         leave_one_out=loo_table,
         leave_one_out_synthetic=loo_paths,
-        ci_method=CI_METHODS[ci_status],
+        ci_method=ci_method,
+        interval=interval,
         treated_unit=panel.treated,
         treatment_start=panel.treatment_start,
         n_pre_periods=len(panel.pre_periods),

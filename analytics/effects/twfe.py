@@ -33,6 +33,7 @@ from analytics.effects.bacon import bacon_decomposition, dcdh_weights
 from analytics.effects.panel import TREATED, Panel, prepare_panel
 from analytics.effects.results import (
     TIDY_COLUMNS,
+    Diagnostics,
     EffectResult,
     Share,
     WarningCode,
@@ -169,6 +170,13 @@ class TWFEResult(EffectResult):
     @property
     def inference_df(self) -> int:
         return self.df_resid
+
+    def _diagnostics(self) -> Diagnostics:
+        return Diagnostics(
+            forbidden_share=self.forbidden_share,
+            negative_weight_share=self.negative_weight_share,
+            n_treated_units=self.n_treated_units,
+        )
 
     def tidy(self) -> pd.DataFrame:
         return self.coefficients.loc[:, TIDY_COLUMNS].copy()

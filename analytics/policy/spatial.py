@@ -258,7 +258,7 @@ def ring_effect(
     """The spillover of parks on municipalities first exposed at distance ``ring`` (km),
     against municipalities with no park within the outermost ring (:func:`ring_sample`).
 
-    The panel is the park effects' (``analytics.effects.parks.park_panel``: balanced, short
+    The panel is the park effects' (``analytics.effects.park_panel.park_panel``: balanced, short
     gaps filled, units hosting a park not yet open left out), so a ring estimate and a host
     estimate of the same outcome are comparable. Comparisons are never-exposed units only:
     a not-yet-exposed neighbour may already feel a park just outside the ring.
@@ -281,7 +281,7 @@ def ring_effects(
     and the distances once for all of them."""
     # Imported here: the regions page imports this module and needs no estimator.
     from analytics.effects.cs import aggte, att_gt
-    from analytics.effects.parks import park_panel
+    from analytics.effects.park_panel import park_panel
 
     panel = park_panel(con, outcome=outcome, transform=transform).data.drop(columns="first_quarter")
     exposure = municipal_ring_treatment(con, rings)

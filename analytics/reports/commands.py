@@ -76,9 +76,11 @@ def park_effects(con, outcomes: str | None) -> list:
     effects engine's defaults: Callaway-Sant'Anna, not-yet-treated comparisons, log scale)."""
     if not outcomes:
         return []
+    from analytics.effects.park_spec import ParkEffectSpec
     from analytics.effects.parks import park_effect
 
-    return [park_effect(con, outcome=o.strip()) for o in outcomes.split(",") if o.strip()]
+    codes = [o.strip() for o in outcomes.split(",") if o.strip()]
+    return [park_effect(con, ParkEffectSpec(outcome=code)) for code in codes]
 
 
 def run_report(args: argparse.Namespace, lang: str) -> int:

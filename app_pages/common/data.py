@@ -408,7 +408,7 @@ def reference_sources() -> list[dict]:
 @st.cache_data(show_spinner=False)
 def impact_outcomes(level: str) -> pd.DataFrame:
     """Area indicators an effect can be estimated on: code, unit, name_ru/uk/en."""
-    from analytics.effects.parks import area_outcomes
+    from analytics.effects.park_panel import area_outcomes
 
     with cursor() as cur:
         return area_outcomes(cur, level)
@@ -433,7 +433,7 @@ def park_effect(params: dict):
 @st.cache_data(show_spinner=False)
 def park_effect_truth(params: dict):
     """The simulated truth for the same parameters (None on real data)."""
-    from analytics.effects.parks import park_effect_truth as truth
+    from analytics.demo.truth import park_effect_truth as truth
 
     with cursor() as cur:
         return truth(cur, **params)

@@ -2,8 +2,15 @@
 headline it shows equals ``park_effect`` called directly on the same data (the session demo
 warehouse; the app holds its private copy read-write)."""
 
+import io
+import json
+import os
+import re
+
 import duckdb
+import pandas as pd
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from analytics.effects.parks import park_effect
 from analytics.i18n import LANGUAGES, fmt_number, t
@@ -45,8 +52,6 @@ def test_synthetic_control_for_one_park_draws_placebo_lines(app, demo_db):
     at.button(key="impact_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     chart = at.get("plotly_chart")[0]
-    import json
-
     spec = json.loads(chart.proto.spec)
     names = [trace.get("name") for trace in spec["data"]]
     placebo = t("impact.placebo", "ru")
@@ -55,5 +60,85 @@ def test_synthetic_control_for_one_park_draws_placebo_lines(app, demo_db):
             park_effect(con, outcome="employment", method="sc", park_id="XD-P021").result.weights
         )
     assert names.count(placebo) == n_donors
-    at.button(key="impact_png_make").click().run()
-    assert not at.exception
+    # One chart library: the PNG is plotly's own export of this chart, named for the effect.
+    config = json.loads(chart.proto.config)
+    assert config["toImageButtonOptions"] == {
+        "format": "png",
+        "filename": "effect_sc_employment_municipality",
+        "scale": 2,
+    }
+
+
+@pytest.fixture
+def media_files(monkeypatch):
+    """Bytes the app handed to Streamlit's media storage (download buttons), by file id."""
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        stored[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return stored
+
+
+def downloaded(at, media_files, key: str) -> bytes:
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
+    return media_files[os.path.splitext(os.path.basename(button.proto.url))[0]]
+
+
+def _interval_in_words(text: str) -> tuple[float, float, int]:
+    """The interval an English reading states, and its number of decimals."""
+    low, high = re.search(r"95% CI \(?(-?[\d.,]+) – (-?[\d.,]+)\)?", text).groups()
+    decimals = len(low.partition(".")[2])
+    return float(low.replace(",", "")), float(high.replace(",", "")), decimals
+
+
+@pytest.mark.parametrize("outcome", ["employment", "avg_wage"])
+def test_synthetic_control_card_reading_and_csv_state_one_interval(
+    app, demo_db, media_files, outcome
+):
+    """The symptom of issue 14: the card showed a placebo interval, the reading and the CSV
+    another. Now the card, the reading and the CSV all show the effect's one interval."""
+    at = app("en", page="impact")
+    at.selectbox(key="impact_outcome").set_value(outcome)
+    at.selectbox(key="impact_method").set_value("sc").run()
+    park = at.selectbox(key="impact_park").value  # the first park offered, as a user sees it
+    at.button(key="impact_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        effect = park_effect(con, outcome=outcome, method="sc", park_id=park)
+    assert effect.result.interval == "placebo_estimates"
+
+    card = {m.label: m.value for m in at.metric}[t("impact.interval", "en", level=95)]
+    card_low, card_high = (float(v) for v in card.split(" – "))
+    low, high = (fmt_number(v, "en", 3) for v in (effect.ci_low, effect.ci_high))
+    assert card == f"{low} – {high}"
+
+    reading = next(m.value for m in at.markdown if m.value == effect.reading("en"))
+    said_low, said_high, decimals = _interval_in_words(reading)
+    tolerance = 0.5 * 10**-decimals + 0.5e-3  # both are the one interval, each rounded
+    assert abs(said_low - card_low) <= tolerance and abs(said_high - card_high) <= tolerance
+    assert ("includes zero" in reading) == (effect.ci_low <= 0 <= effect.ci_high)
+
+    table = pd.read_csv(io.BytesIO(downloaded(at, media_files, "impact_csv")), sep=";",
+                        decimal=",", encoding="utf-8-sig")  # fmt: skip
+    assert (table.loc[0, "ci_low"], table.loc[0, "ci_high"]) == pytest.approx(
+        (effect.ci_low, effect.ci_high), rel=1e-12
+    )
+    assert table.loc[0, "outcome"] == outcome and table.loc[0, "effect_unit"] == "log_points"
+
+
+def test_diagnostics_table_lists_the_effects_facts(app, demo_db):
+    at = app("en", page="impact")
+    at.selectbox(key="impact_method").set_value("twfe").run()
+    at.button(key="impact_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        effect = park_effect(con, outcome="employment", method="twfe")
+    (shown,) = (frame.value for frame in at.dataframe)
+    labels = [t(f"impact.{fact.name}", "en") for fact in effect.facts()]
+    assert list(shown.iloc[:, 0]) == labels
+    assert t("impact.forbidden_share", "en") in labels and t("impact.p_value", "en") in labels

@@ -2,7 +2,8 @@
 
 The reference is the generator's ``truth_effect`` table (the exact effect of every operating
 park in every quarter, written by ``analytics.demo`` before any noise is added), aggregated by
-``park_effect_truth`` the way each estimator aggregates: it is never our estimate. The demo
+``analytics.demo.truth.park_effect_truth`` the way each estimator aggregates: it is never our
+estimate. The demo
 generator's docstring (``PLANTED_EFFECTS``) says employment and avg_wage carry effects, the
 other municipal statistics do not (placebo outcomes), and parallel trends hold in logs.
 
@@ -14,21 +15,26 @@ little too) and measured from the truth below; it is small next to the CIs.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.demo.truth import park_effect_truth, true_effects
+from analytics.effects import park_panel as panels
 from analytics.effects import parks
-from analytics.effects.parks import (
-    park_effect,
-    park_effect_truth,
-    park_panel,
-    placebo_band,
-    placebo_interval,
-)
+from analytics.effects.diagnostics import pretrend_test
+from analytics.effects.park_panel import park_panel
+from analytics.effects.park_spec import ParkEffectSpec
+from analytics.effects.parks import park_effect
+from analytics.effects.results import CI_METHODS, EffectContract, ci_method_key
+from analytics.effects.synth_inference import placebo_band
 from analytics.errors import UserError
-from analytics.i18n import LANGUAGES
+from analytics.i18n import LANGUAGES, fmt_number
+from analytics.quarter import Quarter
 
 # The demo's largest park effect: an SEZ whose municipality gains ~20% employment.
 BIG_PARK = "XD-P021"
@@ -80,7 +86,7 @@ def test_truth_by_hand_for_one_cohort_cell(con, demo_db):
     panel = park_panel(con, outcome="employment")
     unit = panel.treated_units.iloc[0]
     row = panel.data.loc[(panel.data["unit"] == unit["unit"]) & ~panel.data["filled"]].iloc[-1]
-    quarter = parks.quarter_start(row["quarter"])
+    quarter = Quarter.parse(row["quarter"]).start
     observed, effect = con.execute(
         "SELECT q.value, (SELECT sum(effect) FROM truth_effect e WHERE e.outcome = 'employment'"
         " AND e.municipality_code = q.municipality_code AND e.quarter = q.quarter)"
@@ -90,7 +96,7 @@ def test_truth_by_hand_for_one_cohort_cell(con, demo_db):
     ).fetchone()
     assert row["raw"] == pytest.approx(observed)
     expected = np.log(observed) - np.log(observed - effect)
-    assert parks._true_effects(con, panel)[row.name] == pytest.approx(expected, rel=1e-12)
+    assert true_effects(con, panel)[row.name] == pytest.approx(expected, rel=1e-12)
 
 
 def _contamination(con, panel) -> float:
@@ -104,7 +110,7 @@ def _contamination(con, panel) -> float:
         " WHERE e.outcome = 'employment' AND e.municipality_code <> p.municipality_code"
         " GROUP BY ALL"
     ).df()
-    spill["quarter"] = spill["quarter"].map(parks.quarter_label)
+    spill["quarter"] = spill["quarter"].map(lambda day: Quarter.of(day).label)
     data = panel.data.merge(spill, on=["unit", "quarter"], how="left").fillna({"spill": 0.0})
     data["s"] = np.log(data["raw"]) - np.log(data["raw"] - data["spill"])
     s = data.pivot(index="unit", columns="quarter", values="s")
@@ -137,10 +143,10 @@ def test_synthetic_control_recovers_the_big_park_path(con):
     truth = park_effect_truth(con, outcome="employment", method="sc", park_id=BIG_PARK)
     result = effect.result
     assert result.treated_unit == effect.treated_units["unit"].iloc[0]
-    low, high = placebo_interval(result)
+    low, high = effect.ci_low, effect.ci_high
     assert low <= truth.estimate <= high
     assert low > 0
-    band = placebo_band(result).merge(truth.path, on="time")
+    band = placebo_band(result.gaps, result.placebo_gaps, result.alpha).merge(truth.path, on="time")
     post = band.loc[band["post"]]
     inside = (post["low"] <= post["truth"]) & (post["truth"] <= post["high"])
     # Pointwise 95% bands over ~25 post quarters: a few misses are expected (22 of 25 here).
@@ -161,7 +167,7 @@ def test_panel_rules(con):
         ).fetchall()
     )
     for row in panel.treated_units.itertuples():
-        assert row.first_quarter == parks.quarter_label(first[row.unit])
+        assert row.first_quarter == Quarter.of(first[row.unit]).label
     # Units hosting only unopened parks are neither treated nor comparisons.
     pending = {
         code
@@ -185,7 +191,7 @@ def test_gap_filling_keeps_common_seasonality():
     holed = wide.copy()
     holed.iloc[3, 1] = np.nan
     holed.iloc[0, 2] = np.nan  # leading gap: not filled
-    filled, mask = parks._fill_gaps(holed)
+    filled, mask = panels._fill_gaps(holed)
     assert filled.iloc[3, 1] == pytest.approx(wide.iloc[3, 1])
     assert np.isnan(filled.iloc[0, 2])
     assert mask.to_numpy().sum() == 1
@@ -203,7 +209,8 @@ def test_reading_in_every_language(con):
     effect = park_effect(con, outcome="employment", method="cs", aggregation="dynamic")
     for lang in LANGUAGES:
         text = effect.reading(lang)
-        assert effect.outcome_names[lang] in text or effect.outcome_names[lang].lower() in text
+        name = effect.outcome.names[lang]
+        assert name in text or name.lower() in text
 
 
 def test_bad_requests_are_user_errors(con):
@@ -215,3 +222,105 @@ def test_bad_requests_are_user_errors(con):
         park_effect(con, outcome="employment", method="sc", park_id="XD-P999")
     with pytest.raises(ValueError, match="method"):
         park_effect(con, outcome="employment", method="ols")
+
+
+# --------------------------------------------------------------------------------------------
+# One result contract (issue 14): the park effect answers what every estimator's result answers
+
+
+@pytest.mark.parametrize(("outcome", "transform"), [("employment", "log"), ("avg_wage", "level")])
+def test_json_and_tidy_table_name_the_indicator_and_its_unit(con, outcome, transform):
+    """Not "effect on value" (the panel's column): the indicator's code and its catalogue
+    unit, and the unit of the estimate (log points on the log scale)."""
+    effect = park_effect(con, outcome=outcome, method="twfe", transform=transform)
+    (unit,) = con.execute(
+        "SELECT unit FROM indicator WHERE code = ? AND entity = 'municipality'", [outcome]
+    ).fetchone()
+    effect_unit = "log_points" if transform == "log" else unit
+    assert effect.to_dict()["outcome"] == {
+        "code": outcome,
+        "unit": unit,
+        "transform": transform,
+        "effect_unit": effect_unit,
+    }
+    tidy = effect.tidy()
+    assert (tidy["outcome"] == outcome).all() and (tidy["effect_unit"] == effect_unit).all()
+    assert effect.result.outcome == outcome  # the estimator saw the indicator, not "value"
+    assert "value" not in effect.summary() and "value" not in effect.result.summary()
+    json.dumps(effect.to_dict())
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"method": "cs"},
+        {"method": "cs", "aggregation": "dynamic"},
+        {"method": "sa"},
+        {"method": "twfe"},
+        {"method": "sc", "park_id": BIG_PARK},
+    ],
+)
+def test_park_effect_answers_the_result_contract(con, kwargs):
+    effect = park_effect(con, outcome="employment", **kwargs)
+    assert isinstance(effect, EffectContract) and isinstance(effect.result, EffectContract)
+    assert not hasattr(type(effect), "__getattr__")  # no wrapper passing unknown names on
+    head = effect.tidy().iloc[0]
+    for name in ("estimate", "ci_low", "ci_high", "p_value"):
+        assert getattr(effect, name) == getattr(effect.result, name)
+        assert head[name] == pytest.approx(getattr(effect, name), nan_ok=True)
+    payload = effect.to_dict()
+    glance = effect.glance().iloc[0]
+    for name in ("estimate", "ci_low", "ci_high", "ci_method"):
+        assert payload[name] == getattr(effect, name) == glance[name]
+    assert ci_method_key(effect.ci_method) is not None
+    # Diagnostics computed once, from the event study where there is one.
+    assert effect.diagnostics is effect.diagnostics
+    if effect.event_study is not None:
+        outside = pretrend_test(effect.event_study)
+        assert effect.diagnostics.pretrend.p_value == pytest.approx(outside.p_value, rel=1e-12)
+        said = (
+            "p < 0.001"
+            if outside.p_value < 0.001
+            else f"p = {fmt_number(outside.p_value, 'en', 3)}"
+        )
+        assert said in effect.reading("en")
+
+
+def test_synthetic_control_reports_the_placebo_estimate_interval(con):
+    """The interval is estimate +- the m-th largest size of the placebos' own estimates
+    (their mean post-period gaps), m = floor(alpha (J + 1)), recomputed here from the
+    placebo gaps; it excludes zero exactly when its test's p-value is at most alpha."""
+    effect = park_effect(con, outcome="avg_wage", method="sc", park_id=BIG_PARK)
+    result = effect.result
+    post = result.gaps["post"].to_numpy()
+    sizes = np.sort(np.abs(result.placebo_gaps.to_numpy()[post].mean(axis=0)))[::-1]
+    m = int(np.floor(effect.alpha * (sizes.size + 1)))
+    assert effect.ci_method == CI_METHODS["placebo_estimates"]
+    assert (effect.ci_low, effect.ci_high) == pytest.approx(
+        (effect.estimate - sizes[m - 1], effect.estimate + sizes[m - 1]), rel=1e-12
+    )
+    p = (1 + np.sum(sizes >= abs(effect.estimate))) / (sizes.size + 1)
+    assert effect.p_value == pytest.approx(p)
+    assert (effect.ci_low > 0) == (effect.p_value <= effect.alpha)
+    # The other interval is kept, named, beside it.
+    methods = set(result.intervals["method"])
+    assert methods == {"constant_effect", "placebo_estimates"}
+
+
+def test_one_specification_for_the_estimate_its_panel_and_its_truth(con):
+    spec = ParkEffectSpec(outcome="employment", method="sc", park_id=BIG_PARK)
+    assert spec == ParkEffectSpec(
+        outcome="employment", method="sc", park_id=BIG_PARK, alpha=0.05, start=None
+    )
+    assert ParkEffectSpec(outcome="employment", park_id=BIG_PARK).park_id is None  # sc only
+    assert ParkEffectSpec(outcome="employment", start=dt.date(2016, 5, 1)).start == Quarter(2016, 2)
+    assert ParkEffectSpec(outcome="employment", end="2024Q3").to_dict()["end"] == "2024Q3"
+    assert park_effect(con, spec) is park_effect(con, **spec.to_dict())  # one cache entry
+    assert park_panel(con, spec).sc_unit == park_effect(con, spec).result.treated_unit
+    assert park_effect_truth(con, spec).path is not None
+    twfe = park_effect(con, spec, method="twfe")  # keywords replace the spec's fields
+    assert twfe.spec == ParkEffectSpec(outcome="employment", method="twfe")
+    with pytest.raises(ValueError, match="'cs', 'twfe', 'sa', 'sc'"):
+        ParkEffectSpec(outcome="employment", method="ols")
+    with pytest.raises(ValueError, match="park_types"):
+        ParkEffectSpec(outcome="employment", park_types=("casino",))

@@ -7,17 +7,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.effects.diagnostics import event_study_diagnostics
 from analytics.effects.reading import read_result
-from analytics.effects.results import EffectResult
+from analytics.effects.results import Diagnostics, EffectResult
 from analytics.i18n import fmt_number
 
 
 @dataclass(frozen=True)
 class WithEvents(EffectResult):
+    """An event-study result as Sun-Abraham's: its diagnostics are the event study's."""
+
     event_study: pd.DataFrame = field(default_factory=pd.DataFrame)
     event_vcov: np.ndarray | None = None
     n_treated_units: int = 40
     reference_period: int = -1
+
+    def _diagnostics(self) -> Diagnostics:
+        events = event_study_diagnostics(self)
+        return Diagnostics(
+            pretrend=events.pretrend,
+            breakdown_mbar=events.breakdown_mbar,
+            n_treated_units=self.n_treated_units,
+        )
 
 
 def result(estimate=120.0, low=80.0, high=160.0, pre=(1.0, -1.0), pre_se=5.0, n_treated=40):

@@ -19,8 +19,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from analytics.effects.parks import quarter_label
 from analytics.policy.spatial import RINGS, ring_effect
+from analytics.quarter import Quarter
 
 INNER, MIDDLE, OUTER = RINGS
 
@@ -37,7 +37,7 @@ def _truth(con: duckdb.DuckDBPyConnection, effect) -> float:
         "SELECT municipality_code AS unit, quarter, sum(effect) AS effect FROM truth_effect"
         " WHERE outcome = 'employment' GROUP BY ALL"
     ).df()
-    planted["quarter"] = planted["quarter"].map(quarter_label)
+    planted["quarter"] = planted["quarter"].map(lambda day: Quarter.of(day).label)
     data = effect.data.merge(planted, on=["unit", "quarter"], how="left")
     data["effect"] = data["effect"].fillna(0.0)
     post = data.loc[(data["treat_time"] != "") & (data["quarter"] >= data["treat_time"])]

@@ -7,8 +7,10 @@ import openpyxl
 import pytest
 
 from analytics.cli import main
-from analytics.effects.parks import park_effect, park_effect_truth
+from analytics.demo.truth import park_effect_truth
+from analytics.effects.parks import park_effect
 from analytics.i18n import t
+from analytics.reports.document import build_report
 from analytics.warehouse import connect
 
 
@@ -48,3 +50,18 @@ def test_an_unknown_outcome_is_refused_in_words_and_writes_nothing(demo_db, tmp_
     err = capsys.readouterr().err
     assert "happiness" in err and "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("outcome", ["employment", "avg_wage"])
+def test_report_states_the_synthetic_control_interval_the_effect_reports(demo_db, outcome):
+    """The report reads the park effect's one interval (the placebo-estimate interval the
+    Impact page's card shows), and its reading."""
+    with connect(demo_db, read_only=True) as con:
+        effect = park_effect(con, outcome=outcome, method="sc", park_id="XD-P021")
+        content = build_report(con, "2025Q4", lang="en", effects=[effect])
+    (table,) = [table for table in content.tables() if table.key == "effects"]
+    (row,) = table.frame.to_dict(orient="records")
+    assert (row["ci_low"], row["ci_high"]) == (effect.ci_low, effect.ci_high)
+    assert effect.result.interval == "placebo_estimates"
+    assert row["reading"] == effect.reading("en")
+    assert row["outcome"] == effect.outcome_label("en")
