@@ -7,14 +7,14 @@ typed columns by validation (:func:`finish_typing`):
   a notice per new municipality, never silently;
 * a region file without a country column takes the warehouse's country (``init``);
 * a municipality file's parent must be a municipality of the warehouse or of the file;
-* in regional statistics, a row naming a known subdivision the registry does not hold (a
-  Rosstat table lists territories outside ISO 3166-2:RU) is left out with a warning.
+* in regional statistics, rows naming a known territory the registry does not hold (a
+  Rosstat table lists Crimea, Sevastopol and the four territories of 2022, which ISO
+  3166-2:RU does not) are left out, with one warning naming them all.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import Any
 
 import pyarrow as pa
@@ -180,20 +180,22 @@ def _outside_registry(ctx: Any, typed: pa.Table) -> pa.Table:
     raw = typed.column("raw__region_code").to_pylist()
     codes = typed.column("region_code").to_pylist()
     rows = typed.column("_row").to_pylist()
-    outside: dict[str, list[int]] = defaultdict(list)
+    outside: dict[str, int] = {}  # the name as the file prints it -> its first row
     keep = []
     for i, text in enumerate(raw):
-        code = lookup.outside(text) if codes[i] is None and text not in (None, "") else None
-        keep.append(code is None)
-        if code is not None:
-            outside[text].append(rows[i])
-    for text, found in outside.items():
-        ctx.add(
-            found[0],
-            ctx.header("region_code"),
-            text,
-            "warning",
-            "registries.warning.outside_registry",
-            values=len(found),
-        )
-    return typed.filter(pa.array(keep)) if outside else typed
+        known = codes[i] is None and text not in (None, "") and lookup.outside(text)
+        keep.append(not known)
+        if known:
+            outside.setdefault(text, rows[i])
+    if not outside:
+        return typed
+    ctx.add(
+        min(outside.values()),
+        ctx.header("region_code"),
+        None,
+        "warning",
+        "registries.warning.outside_registry",
+        names=tuple(outside),
+        values=keep.count(False),
+    )
+    return typed.filter(pa.array(keep))
