@@ -39,10 +39,10 @@ def run_check(args: argparse.Namespace, lang: str) -> int:
     failed = [r for r in results if not r.passed]
     for result in results:
         status = t("check.passed" if result.passed else "check.failed", lang)
-        print(f"{status:>6}  {result.name}: {result.rule}")
+        print(f"{status:>6}  {result.name}: {result.description(lang)}")
         if not result.passed:
             print(t("check.bad_rows", lang, n=fmt_number(len(result.bad_rows), lang)))
-            print(result.bad_rows.head(50).to_string(index=False))
+            print(result.bad_rows_in(lang).head(50).to_string(index=False))
     summary_key = "check.summary_failed" if failed else "check.summary_ok"
     print(
         t(summary_key, lang, failed=len(failed), total=len(results)),
