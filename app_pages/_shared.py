@@ -473,11 +473,7 @@ _QUERIES.update(
         "region_kpis": _region_kpis_of,
         "country_kpis": lambda cur: _country_kpis(cur, park_kpis(None)),
         "ring_effects": lambda cur, outcome: _ring_effects(cur, outcome),
-        "region_series": lambda cur, indicator, region: cur.execute(
-            "SELECT quarter, value FROM region_quarter WHERE indicator = ? AND region_code = ?"
-            " ORDER BY quarter",
-            [indicator, region],
-        ).df(),
+        "region_series": _geo_query("region_series"),
         "sources": lambda cur: cur.execute(
             "SELECT source_id, kind, producer, title, published, url, licence, file_name,"
             " simulated, loaded_at, loaded_by FROM source ORDER BY source_id"
@@ -532,7 +528,7 @@ def country_kpis() -> pd.DataFrame:
 
 
 def region_series(indicator: str, region: str) -> pd.DataFrame:
-    """A region statistic over time: quarter, value."""
+    """A region statistic over time: quarter (a year's 1 January if annual), value."""
     return _cached("region_series", _db_stamp(), indicator, region)
 
 

@@ -70,7 +70,7 @@ if group_by in ("park_type", "status", "ownership"):
 unit = _shared.unit_label(catalogue.set_index("code").loc[indicator, "unit"], lang)
 chart_data = data.assign(
     group=data["group"].map(lambda g: labels.get(g, g)),
-    period=data["quarter"].map(lambda q: fmt_quarter(q, lang)),
+    period=result.period_labels(lang),  # quarters, or years for an annual indicator
 )
 fig = px.line(
     chart_data,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics.i18n import fmt_number, fmt_quarter, t
+from analytics.i18n import fmt_number, fmt_period, t
 from analytics.registries.getting_started import loading_state
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect, default_db_path
@@ -66,9 +66,8 @@ def run_info(args: argparse.Namespace, lang: str) -> int:
     for row in info.tables.itertuples():
         period = ""
         if row.first_period is not None:
-            period = (
-                f"  {fmt_quarter(row.first_period, lang)} – {fmt_quarter(row.last_period, lang)}"
-            )
+            first = fmt_period(row.first_period, row.frequency, lang)
+            period = f"  {first} – {fmt_period(row.last_period, row.frequency, lang)}"
         print(f"  {row.table:<22} {fmt_number(row.rows, lang):>12}{period}")
     step = state.next_step
     if step is not None:  # what a new warehouse needs next (getting started)
