@@ -178,3 +178,32 @@ def test_getting_started_counts_annual_statistics_as_loaded(ru_db, tmp_path):
     finally:
         con.close()
     assert steps["statistics"] == 1
+
+
+def test_municipal_annual_statistics_are_kept_and_explored_by_year(ua_db, tmp_path):
+    municipalities = tmp_path / "m.csv"
+    municipalities.write_text(
+        "municipality_code;name_uk;region_code;kind\nUA-09-POPASNA;Попасна;Луганська обл.;city\n"
+    )
+    assert load(ua_db, municipalities)[0].ok
+    stats = tmp_path / "s.csv"
+    stats.write_text(
+        "municipality_code;quarter;indicator;value\n"
+        "UA-09-POPASNA;2021;avg_wage_annual;11 502,5\n"
+        "UA-09-POPASNA;2021Q4;avg_wage;12 000\n"
+    )
+    report, summary = load(ua_db, stats, kind="municipality_quarter")
+    assert report.ok and summary.inserted == 2, report.messages("en")
+    con = duckdb.connect(str(ua_db), read_only=True)
+    try:
+        by_year = explore.series(con, "municipality", "avg_wage_annual")
+        by_quarter = explore.series(con, "municipality", "avg_wage")
+        years = con.execute("SELECT * EXCLUDE (source_id) FROM municipality_year").fetchall()
+    finally:
+        con.close()
+    assert years == [("UA-09-POPASNA", 2021, "avg_wage_annual", 11502.5)]
+    assert list(by_year.period_labels("uk")) == ["2021 р."] and list(by_year.data["value"]) == [
+        11502.5
+    ]
+    assert list(by_quarter.period_labels("uk")) == ["IV кв. 2021"]
+    assert list(by_quarter.data["value"]) == [12000.0]
