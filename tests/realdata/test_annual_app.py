@@ -104,3 +104,13 @@ def test_methods_states_each_indicators_frequency_and_source(with_annual, monkey
     assert region.loc["grp", t("methods.col_frequency", "uk")] == t("methods.frequency_year", "uk")
     frequency = region.loc["employment", t("methods.col_frequency", "uk")]
     assert frequency == t("methods.frequency_quarter", "uk")
+
+
+def test_the_overview_dates_annual_statistics_by_year(with_annual, monkeypatch):
+    at = _app(with_annual, monkeypatch, "uk")
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if t("overview.col_table", "uk") in d.value.columns)
+    rows = dict(zip(table.iloc[:, 0], table[t("overview.col_last_period", "uk")], strict=True))
+    assert rows[t("table.region_year", "uk")] == "2021 р."
+    assert rows[t("table.park_quarter", "uk")] == "II кв. 2025"
