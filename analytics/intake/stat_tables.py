@@ -240,11 +240,6 @@ def choose_indicator(matches: list[TitleMatch], frequency: str | None = None) ->
     return max(fitting, key=lambda m: (m.words, m.code)).code if fitting else None
 
 
-def indicator_in_title(title: str, kind: str) -> str | None:
-    """The indicator the title names, whatever its frequency (see :func:`title_matches`)."""
-    return choose_indicator(title_matches(title, kind))
-
-
 def starts_year(title: str) -> bool:
     norm = f" {normalise_header(title)} "
     return any(f" {normalise_header(p)} " in norm for p in _START_OF_YEAR)
