@@ -1,10 +1,12 @@
 """Any indicator by any dimension and period, for analysts (the app's Explore page and notebooks).
 
 Park indicators come from the ``park_quarter`` mart, area statistics from ``region_quarter``
-and ``municipality_quarter``. Values are aggregated across the units of a group with the
-indicator's own rule from the catalogue (sums for flows and stocks; an unweighted mean for
-rates and wages), and every result keeps the number of units behind each value so gaps in
-reporting stay visible.
+and ``municipality_quarter``, annual area statistics (frequency ``year`` in the catalogue)
+from ``region_year`` and ``municipality_year``: a series is by quarter or by year as its
+indicator is, and an annual value is never added to quarterly ones. Values are aggregated
+across the units of a group with the indicator's own rule from the catalogue (sums for flows
+and stocks; an unweighted mean for rates and wages), and every result keeps the number of
+units behind each value so gaps in reporting stay visible.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import UserError
+from analytics.i18n import fmt_period
 
 Level = Literal["park", "municipality", "region"]
 LEVELS: tuple[str, ...] = ("park", "municipality", "region")
@@ -27,13 +30,21 @@ _SQL_AGGREGATE = {"sum": "sum", "mean": "avg", "last": "sum"}
 
 @dataclass(frozen=True)
 class Series:
-    """A tidy indicator series: one row per group x quarter with ``value`` and ``units``."""
+    """A tidy indicator series: one row per group x period with ``value`` and ``units``.
+
+    ``frequency`` is the indicator's: ``quarter`` (``data.quarter`` is the quarter's first
+    day) or ``year`` (``data.quarter`` is the year's 1 January)."""
 
     level: str
     indicator: str
     group_by: str
     aggregation: str
     data: pd.DataFrame  # group, quarter, value, units
+    frequency: str = "quarter"
+
+    def period_labels(self, lang: str) -> pd.Series:
+        """Each row's period as users write it ("III кв. 2024", "2024 г.")."""
+        return self.data["quarter"].map(lambda d: fmt_period(d, self.frequency, lang))
 
 
 def indicators(con: duckdb.DuckDBPyConnection, level: Level) -> pd.DataFrame:
@@ -52,13 +63,15 @@ def _check_level(level: str) -> None:
         raise UserError("explore.bad_level", level=level, allowed=", ".join(LEVELS))
 
 
-def _aggregation(con: duckdb.DuckDBPyConnection, level: str, indicator: str) -> str:
+def _aggregation(con: duckdb.DuckDBPyConnection, level: str, indicator: str) -> tuple[str, str]:
+    """The indicator's aggregation rule and frequency (quarter, year)."""
     row = con.execute(
-        "SELECT aggregation FROM indicator WHERE entity = ? AND code = ?", [level, indicator]
+        "SELECT aggregation, frequency FROM indicator WHERE entity = ? AND code = ?",
+        [level, indicator],
     ).fetchone()
     if row is None:
         raise UserError("explore.unknown_indicator", indicator=indicator, level=level)
-    return row[0]
+    return row[0], row[1]
 
 
 def _park_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -75,7 +88,8 @@ def series(
     end: dt.date | None = None,
     region: str | None = None,
 ) -> Series:
-    """Indicator values per group and quarter between ``start`` and ``end`` (inclusive).
+    """Indicator values per group and quarter between ``start`` and ``end`` (inclusive); for
+    an annual indicator, per group and year, for the years ``start`` and ``end`` fall in.
 
     ``group_by`` defaults to the level itself (one line per park, municipality or region).
     ``region`` restricts to one region's parks or areas.
@@ -86,7 +100,7 @@ def series(
         raise UserError(
             "explore.bad_group", group=group_by, allowed=", ".join(group_options(level))
         )
-    aggregation = _aggregation(con, level, indicator)
+    aggregation, frequency = _aggregation(con, level, indicator)
     fn = _SQL_AGGREGATE[aggregation]
     params: list[object] = []
     if level == "park" and indicator not in _park_columns(con):
@@ -103,7 +117,7 @@ def series(
             sql += " AND p.region_code = ?"
             params.append(region)
     else:
-        table = f"{level}_quarter"
+        table = f"{level}_{frequency}"  # region_quarter, region_year...
         if level == "municipality":
             group_sql = {"municipality": "s.municipality_code", "region": "a.region_code"}[group_by]
             join = "JOIN municipality a ON a.code = s.municipality_code"
@@ -112,8 +126,9 @@ def series(
             group_sql = {"region": "s.region_code", "district": "a.district_code"}[group_by]
             join = "JOIN region a ON a.code = s.region_code"
             region_filter = "s.region_code"
+        period = "s.quarter" if frequency == "quarter" else "make_date(s.year, 1, 1)"
         sql = (
-            f"SELECT {group_sql} AS group_key, s.quarter, {fn}(s.value) AS value,"
+            f"SELECT {group_sql} AS group_key, {period} AS quarter, {fn}(s.value) AS value,"
             f" count(s.value) AS units FROM {table} s {join} WHERE s.indicator = ?"
         )
         params.append(indicator)
@@ -121,6 +136,10 @@ def series(
             sql += f" AND {region_filter} = ?"
             params.append(region)
     quarter_col = "pq.quarter" if level == "park" else "s.quarter"
+    if level != "park" and frequency == "year":
+        quarter_col = "s.year"
+        start = start and start.year
+        end = end and end.year
     if start:
         sql += f" AND {quarter_col} >= ?"
         params.append(start)
@@ -129,7 +148,7 @@ def series(
         params.append(end)
     sql += " GROUP BY ALL ORDER BY group_key, quarter"
     data = con.execute(sql, params).df().rename(columns={"group_key": "group"})
-    return Series(level, indicator, group_by, aggregation, data)
+    return Series(level, indicator, group_by, aggregation, data, frequency)
 
 
 def _derived_park_series(con, indicator, group_by, aggregation, start, end, region) -> pd.DataFrame:
@@ -173,10 +192,15 @@ def currency(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
-    """Every quarter that has park reports or area statistics, in order."""
+    """Every quarter that has park reports or area statistics, in order; a year of annual
+    statistics counts with its first and last quarter (a period slider then spans it)."""
+    years = " UNION ".join(
+        f"SELECT make_date(year, month, 1) FROM {mart}, (VALUES (1), (10)) m(month)"
+        for mart in ("region_year", "municipality_year")
+    )
     rows = con.execute(
         "SELECT DISTINCT quarter FROM (SELECT quarter FROM park_quarter"
-        " UNION SELECT quarter FROM region_quarter UNION SELECT quarter FROM municipality_quarter)"
-        " ORDER BY quarter"
+        " UNION SELECT quarter FROM region_quarter UNION SELECT quarter FROM municipality_quarter"
+        f" UNION {years}) ORDER BY quarter"
     ).fetchall()
     return [r[0] for r in rows]

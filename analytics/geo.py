@@ -110,8 +110,9 @@ def region_indicator(
     """One region indicator of the catalogue for every region in a quarter: region_code,
     value (NaN where missing), in the indicator's own unit.
 
-    Statistics come from ``region_quarter``; the parks' shares of regional jobs and
-    investment (derived KPIs) from :func:`analytics.kpi.formulas.region_kpis`.
+    Statistics come from ``region_quarter``, an annual indicator's from ``region_year`` for
+    the year the quarter is in; the parks' shares of regional jobs and investment (derived
+    KPIs) from :func:`analytics.kpi.formulas.region_kpis`.
     """
     from analytics.kpi.formulas import REGION_KPIS, region_kpis
 
@@ -120,18 +121,43 @@ def region_indicator(
         kpis = region_kpis(con, quarter, quarter)
         values = kpis[["region_code", indicator]].rename(columns={indicator: "value"})
     else:
-        known = con.execute(
-            "SELECT count(*) FROM indicator WHERE entity = 'region' AND code = ?", [indicator]
-        ).fetchone()[0]
-        if not known:
-            raise UserError("explore.unknown_indicator", indicator=indicator, level="region")
-        values = con.execute(
-            "SELECT region_code, value FROM region_quarter WHERE indicator = ? AND quarter = ?",
-            [indicator, quarter],
-        ).df()
+        frequency = _frequency(con, indicator)
+        sql = (
+            "SELECT region_code, value FROM region_quarter WHERE indicator = ? AND quarter = ?"
+            if frequency == "quarter"
+            else "SELECT region_code, value FROM region_year WHERE indicator = ? AND year = ?"
+        )
+        period = quarter if frequency == "quarter" else quarter.year
+        values = con.execute(sql, [indicator, period]).df()
     out = regions.merge(values, on="region_code", how="left")
     out["value"] = out["value"].astype(float)
     return out
+
+
+def _frequency(con: duckdb.DuckDBPyConnection, indicator: str) -> str:
+    """A region indicator's frequency (quarter, year); UserError for an unknown one."""
+    found = con.execute(
+        "SELECT frequency FROM indicator WHERE entity = 'region' AND code = ?", [indicator]
+    ).fetchall()
+    if not found:
+        raise UserError("explore.unknown_indicator", indicator=indicator, level="region")
+    return found[0][0]
+
+
+def region_series(con: duckdb.DuckDBPyConnection, indicator: str, region: str) -> pd.DataFrame:
+    """A region statistic over time: ``quarter`` (the period's first day: a quarter's, or an
+    annual indicator's year's 1 January) and ``value``, in order."""
+    if _frequency(con, indicator) == "quarter":
+        sql = (
+            "SELECT quarter, value FROM region_quarter WHERE indicator = ? AND region_code = ?"
+            " ORDER BY quarter"
+        )
+    else:
+        sql = (
+            "SELECT make_date(year, 1, 1) AS quarter, value FROM region_year"
+            " WHERE indicator = ? AND region_code = ? ORDER BY year"
+        )
+    return con.execute(sql, [indicator, region]).df()
 
 
 # ---------------------------------------------------------------------------------- views

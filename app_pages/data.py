@@ -145,15 +145,16 @@ def show_changes(plan) -> None:
             st.dataframe(new_records_table(plan), hide_index=True, key="data_new_rows")
 
 
-def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits):
-    """Read, validate and plan an upload once per file, options and data stamp."""
-    stamp = (upload.file_id, kind, sheet, data.data_stamp(), lang)
+def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits, create=False):
+    """Read, validate and plan an upload once per file, options and data stamp; ``create``:
+    a park file's unknown municipalities are created with it (--create-municipalities)."""
+    stamp = (upload.file_id, kind, sheet, data.data_stamp(), lang, create)
     cached = st.session_state.get("data_preview")
     if cached and cached[0] == stamp:
         return cached[1]
     read = read_file(upload.getvalue(), upload.name, kind=kind, sheet=sheet, limits=limits)
     with data.cursor() as cur:
-        plan = plan_import(cur, validate(cur, read, lang))
+        plan = plan_import(cur, validate(cur, read, lang, create_municipalities=create))
     st.session_state["data_preview"] = (stamp, plan)
     return plan
 
@@ -198,6 +199,11 @@ if user is not None and user.can_edit():
         key="data_kind",
     )
     sheet = right.text_input(t("data.sheet", lang), key="data_sheet").strip() or None
+    create = kind in (None, "park") and st.checkbox(
+        t("data.create_municipalities", lang),
+        key="data_create_municipalities",
+        help=t("data.create_municipalities_help", lang),
+    )
     upload = st.file_uploader(
         t("data.file", lang),
         type=["csv", "txt", "xlsx", "xls"],
@@ -223,7 +229,7 @@ if user is not None and user.can_edit():
         st.error(failed.message(lang))
     if upload is not None:
         try:
-            plan = preview_plan(upload, kind, sheet, limits)
+            plan = preview_plan(upload, kind, sheet, limits, create)
         except UserError as exc:
             st.error(exc.message(lang))
             plan = None

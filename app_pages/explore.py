@@ -71,7 +71,7 @@ if group_by in ("park_type", "status", "ownership"):
 unit = data.unit_text(catalogue.set_index("code").loc[indicator, "unit"], lang, region)
 chart_data = values.assign(
     group=values["group"].map(lambda g: labels.get(g, g)),
-    period=values["quarter"].map(lambda q: fmt_quarter(q, lang)),
+    period=result.period_labels(lang),  # quarters, or years for an annual indicator
 )
 fig = px.line(
     chart_data,

@@ -55,6 +55,9 @@ level = left.radio(
     key="impact_level",
 )
 catalogue = data.impact_outcomes(level)
+# Park effects are estimated on quarterly panels: annual statistics are no outcome here.
+quarterly = data.indicators(level).query("frequency == 'quarter'")["code"]
+catalogue = catalogue[catalogue["code"].isin(quarterly)]
 names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
 outcome = state.indicator_select(middle, t("impact.outcome", lang), names, "impact_outcome")
 method = right.selectbox(

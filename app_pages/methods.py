@@ -113,7 +113,11 @@ with kpi_tab:
                     t("methods.col_direction", lang): catalogue["direction"].map(
                         lambda d: t(f"methods.direction_{d}", lang)
                     ),
+                    t("methods.col_frequency", lang): catalogue["frequency"].map(
+                        lambda f: t(f"methods.frequency_{f}", lang)
+                    ),
                     t("methods.col_description", lang): catalogue[f"description_{lang}"],
+                    t("methods.col_indicator_source", lang): catalogue[f"source_{lang}"].fillna(""),
                     t("methods.col_code", lang): catalogue["code"],
                 }
             ),

@@ -3,7 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
-from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
+from analytics.i18n import fmt_date, fmt_number, fmt_period, fmt_quarter, t
 from app_pages.common import data, state
 from app_pages.common.format import plotly_separators
 
@@ -79,18 +79,23 @@ inv_fig.update_layout(separators=plotly_separators(lang), xaxis_title="")
 right.plotly_chart(inv_fig, key="chart_investment")
 
 st.subheader(t("overview.freshness", lang))
-freshness = summary.freshness.assign(
-    table=lambda d: d["table"].map(lambda v: t(f"table.{v}", lang)),
-    rows=lambda d: d["rows"].map(lambda v: fmt_number(v, lang)),
-    last_period=lambda d: d["last_period"].map(
-        lambda v: fmt_quarter(v, lang) if v is not None and v == v else "–"
-    ),
-).rename(
-    columns={
-        "table": t("overview.col_table", lang),
-        "rows": t("overview.col_rows", lang),
-        "last_period": t("overview.col_last_period", lang),
-    }
+freshness = (
+    summary.freshness.assign(
+        table=lambda d: d["table"].map(lambda v: t(f"table.{v}", lang)),
+        rows=lambda d: d["rows"].map(lambda v: fmt_number(v, lang)),
+        last_period=lambda d: [  # a quarter, or a year for the annual statistics
+            fmt_period(v, f, lang) if v is not None and v == v else "–"
+            for v, f in zip(d["last_period"], d["frequency"], strict=True)
+        ],
+    )
+    .drop(columns="frequency")
+    .rename(
+        columns={
+            "table": t("overview.col_table", lang),
+            "rows": t("overview.col_rows", lang),
+            "last_period": t("overview.col_last_period", lang),
+        }
+    )
 )
 st.dataframe(freshness, hide_index=True)
 if summary.last_loaded_at is not None:

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import geo
-from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
+from analytics.i18n import fmt_number, fmt_percent, fmt_period, fmt_quarter, t
 from analytics.i18n.cells import display_frame, format_cell
 from analytics.quarter import Quarter
 from app_pages.common import data, state
@@ -39,6 +39,8 @@ quarter_by_code = {Quarter.of(q).label: q for q in quarters}  # URL label ("2025
 catalogue = data.indicators("region")
 indicator_names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
 indicator_units = dict(zip(catalogue["code"], catalogue["unit"], strict=True))
+# Annual statistics show the year the chosen quarter is in; growth and spillovers are quarterly.
+indicator_frequency = dict(zip(catalogue["code"], catalogue["frequency"], strict=True))
 
 left, middle, right = st.columns(3)
 region = state.region_select(
@@ -267,7 +269,7 @@ st.subheader(
         "regions.map_title",
         lang,
         indicator=indicator_names[indicator],
-        quarter=fmt_quarter(quarter, lang),
+        quarter=fmt_period(quarter, indicator_frequency[indicator], lang),
     )
 )
 st.caption(t("regions.map_caption", lang))
@@ -299,14 +301,18 @@ share_fig.update_layout(
 st.plotly_chart(share_fig, key="regions_shares_chart")
 
 if indicator not in SHARE_INDICATORS:
-    st.subheader(t("regions.indicator_chart", lang, indicator=indicator_names[indicator]))
+    annual = indicator_frequency[indicator] == "year"
+    chart_key = "regions.indicator_chart_year" if annual else "regions.indicator_chart"
+    st.subheader(t(chart_key, lang, indicator=indicator_names[indicator]))
     series_fig = go.Figure()
     every_series = data.region_series(indicator, region)
     for code in region_names if region is None else [region]:
         series = every_series[every_series["group"] == code]
         series_fig.add_trace(
             go.Scatter(
-                x=series["quarter"].map(lambda q: fmt_quarter(q, lang)),
+                x=series["quarter"].map(
+                    lambda q: fmt_period(q, indicator_frequency[indicator], lang)
+                ),
                 y=series["value"],
                 mode="lines",
                 name=region_names[code],
@@ -322,7 +328,9 @@ if indicator not in SHARE_INDICATORS:
 # ------------------------------------------------------------------ growth against the country
 
 st.subheader(t("policy_app.growth.title", lang))
-growth_options = [c for c in indicator_names if c not in SHARE_INDICATORS]
+growth_options = [
+    c for c in indicator_names if c not in SHARE_INDICATORS and indicator_frequency[c] == "quarter"
+]
 growth_left, growth_right = st.columns(2)
 growth_indicator = growth_left.selectbox(
     t("policy_app.growth.indicator", lang),
@@ -442,9 +450,8 @@ else:
 st.subheader(t("regions.spill.title", lang))
 st.caption(t("policy.rings.method", lang))
 municipal_catalogue = data.indicators("municipality")
-spill_names = dict(
-    zip(municipal_catalogue["code"], municipal_catalogue[f"name_{lang}"], strict=True)
-)
+quarterly = municipal_catalogue[municipal_catalogue["frequency"] == "quarter"]
+spill_names = dict(zip(quarterly["code"], quarterly[f"name_{lang}"], strict=True))
 spill_left, spill_right = st.columns([2, 1])
 spill_outcome = state.indicator_select(
     spill_left, t("regions.spill.outcome", lang), spill_names, "regions_spill_outcome"

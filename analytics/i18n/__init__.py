@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import os
 
 from babel import Locale
@@ -43,6 +44,7 @@ __all__ = [
     "fmt_minutes",
     "fmt_number",
     "fmt_percent",
+    "fmt_period",
     "fmt_quarter",
     "fmt_time",
     "has_key",
@@ -132,3 +134,17 @@ def unit_label(unit: str, lang: str, currency: str | None = None) -> str:
     """A unit code from the indicator catalogue in words ("млн руб.", "persons", "га");
     money in ``currency`` (an ISO 4217 code, None for several currencies)."""
     return t(f"unit.{unit}", lang, currency=currency_word(currency, lang))
+
+
+def fmt_period(value: Quarter | dt.date | int, frequency: str, lang: str) -> str:
+    """A period of an indicator of ``frequency`` (the catalogue's ``quarter`` or ``year``):
+    a quarter as :func:`fmt_quarter` writes it, a year as "2024 г." / "2024 р." / "2024".
+
+    ``value`` is a date inside the period (the warehouse keeps a year as its 1 January), a
+    :class:`Quarter`, or a year as an integer."""
+    if frequency == "year":
+        year = int(value) if isinstance(value, numbers.Integral) else Quarter.of(value).year
+        return t("period.year", lang, year=str(year))
+    if frequency != "quarter":
+        raise ValueError(f"frequency must be 'quarter' or 'year'; got {frequency!r}")
+    return fmt_quarter(value, lang)

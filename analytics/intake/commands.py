@@ -78,7 +78,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     tpl = sub.add_parser("template", help="write a fillable .xlsx or .csv template")
     tpl.add_argument("--kind", choices=KINDS, required=True)
-    tpl.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the headers")
+    # Its own dest: a subcommand's default would otherwise overwrite the global --lang.
+    tpl.add_argument(
+        "--lang",
+        dest="template_lang",
+        choices=LANGUAGES,
+        default=None,
+        help="language of the headers (default: the global --lang, PARKS_LANG or LANG)",
+    )
     tpl.add_argument("-o", "--output", required=True, help="FILE.xlsx or FILE.csv")
     tpl.add_argument("--fill", action="store_true", help="fill with the warehouse's current data")
     _db_arg(tpl)
@@ -312,15 +319,18 @@ def _warehouse_currency(db: Path) -> str | None:
 
 
 def run_template(args: argparse.Namespace, lang: str) -> int:
+    """The template's headers in ``template --lang``, else in the language of the messages
+    (the global ``--lang``, PARKS_LANG or LANG); the messages stay in the latter."""
+    headers = args.template_lang or lang
     data, currency = None, None
     db = Path(args.db or default_db_path())
     if args.fill:
         with connect(db, read_only=True) as con:
-            data = templates.export_frame(con, args.kind, lang)
+            data = templates.export_frame(con, args.kind, headers)
             currency = lookups.currency(con)
     elif db.exists():  # the warehouse's currency names the money units of the guide
         currency = _warehouse_currency(db)
-    path = templates.write_template(args.output, args.kind, lang, data=data, currency=currency)
+    path = templates.write_template(args.output, args.kind, headers, data=data, currency=currency)
     print(t("intake.template.written", lang, path=str(path)))
     return 0
 

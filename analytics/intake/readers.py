@@ -709,10 +709,10 @@ def _stat_table(grid: _Grid, kind, first_row, title, filename, checksum, size):
     body = grid.body.records if isinstance(grid.body, _CsvBody) else grid.body
     if isinstance(body, pa.Table):
         body = [list(r.values()) for r in body.to_pylist()]
-    indicator = _indicator_from_title(title, kind) or stat_tables.indicator_in_title(title, kind)
-    stat = stat_tables.read_stat_table(grid.head, body, kind, first_row, title, indicator)
+    stat = stat_tables.read_stat_table(grid.head, body, kind, first_row, title)
     if stat is None:
         return None
+    indicator = stat.indicator  # the title's, of the frequency the columns have
     issues = [ReadIssue(**i) for i in stat.issues]
     if indicator is None:
         issues.append(ReadIssue(None, None, title[:120], "error", "intake.error.no_indicator"))

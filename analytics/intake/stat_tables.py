@@ -4,10 +4,17 @@ them: a title, then areas as rows and periods as columns.
 What the offices' layouts add to a plain area-by-quarter grid, and what this module does:
 
 * **Period headers**: quarters in one cell ("I кв. 2024", "2024Q1"), or a row of years above
-  a row of quarters ("2024" over "I квартал", "II квартал"…), or years alone. A year column
-  is read only where the title says the values are at the start of the year ("на 1 января",
-  "на 1 січня", "at 1 January"): that is the first day of its first quarter. Otherwise an
-  annual table cannot become quarterly values and the file is refused with that reason.
+  a row of quarters ("2024" over "I квартал", "II квартал"…), or years alone.
+* **The indicator** is named by the title: every word of one of its names or of the
+  ``titles`` the catalogue gives it ("Инвестиции в основной капитал", "Капітальні
+  інвестиції") is in the title, the longest such phrase winning. Quarter columns take the
+  quarterly indicator so named, year columns the annual one (frequency ``year``: gross
+  regional product, average annual employment, investment for the year…), stored at the
+  year's 1 January. A quarterly indicator takes year columns only where the title says the
+  values are at the start of the year ("на 1 января", "на 1 січня", "at 1 January"): that is
+  the first day of its first quarter. A table whose columns do not fit the frequency of the
+  indicator its title names is refused with a message naming that frequency; an annual
+  value never becomes a quarterly one.
 * **Subtotal rows**: the country ("Российская Федерация", "Україна"), federal districts
   ("Центральный федеральный округ"), "в том числе" lines: recognised and not loaded.
 * **Composite subjects**: where a table has "Архангельская область без автономного округа"
@@ -30,7 +37,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from analytics.intake.columns import area_indicators, header_label, normalise_header
+from analytics.intake.columns import catalogue, normalise_header
 from analytics.intake.periods import YEAR_PATTERN, looks_like_quarter, parse_quarter
 
 STAT_KINDS = frozenset({"region_quarter", "municipality_quarter"})
@@ -47,6 +54,7 @@ _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _SUPERSCRIPTS = re.compile(r"[\s]*[*¹²³⁴⁵⁶⁷⁸⁹⁰⁾]+$")
 _SPACED_MARK = re.compile(r"\s+\d{1,2}\)$")
 _NAME_MARK = re.compile(r"(?<=[^\d\s])\s*\d{1,2}\)$")
+_YEAR_MARK = re.compile(r"(?<=^\d{4})\s*\d{1,2}\)$")
 _START_OF_YEAR = (
     "на 1 января",
     "на начало года",
@@ -101,12 +109,14 @@ class Layout:
 @dataclass
 class StatRead:
     """What :func:`read_stat_table` found: the long table (area, quarter, indicator, value,
-    _row, _col), the headers for messages, and issues as ReadIssue keyword arguments."""
+    _row, _col; ``quarter`` holds a year for an annual indicator), the headers for messages,
+    issues as ReadIssue keyword arguments and the indicator the title names."""
 
     table: pa.Table
     layout: Layout
     headers: dict[str, str]
     issues: list[dict[str, Any]] = field(default_factory=list)
+    indicator: str | None = None  # the indicator the title names (of the quarter columns)
 
 
 def _text(cell: Any) -> str:
@@ -117,6 +127,8 @@ def _year(cell: Any) -> str | None:
     text = _text(cell)
     if text.endswith(".0"):  # a year typed as a number in a workbook
         text = text[:-2]
+    # A footnote mark after a year ("2023 1)", "20231)", "2023¹⁾"): a year has four digits.
+    text = _NAME_MARK.sub("", _YEAR_MARK.sub("", _SUPERSCRIPTS.sub("", text))).strip()
     match = YEAR_PATTERN.match(text)
     return match["y"] if match else None
 
@@ -132,14 +144,19 @@ def _quarter_only(cell: Any) -> int | None:
 
 def _periods_of(row: list, above: list | None) -> dict[int, Period]:
     """Period cells of a header row; quarters without a year take the year of the row above
-    (a merged cell: the year stands over its first quarter and carries right)."""
+    (a merged cell: the year stands over its first quarter and carries right). Under a row
+    of years, an empty cell below a year is that year's own column (the year's cell merged
+    down over both header rows: "2023" beside "2024" over its quarters)."""
     periods: dict[int, Period] = {}
     year_above = None
+    quarter_row = above is not None and any(_quarter_only(c) is not None for c in row)
     for i, cell in enumerate(row):
         if above is not None and i < len(above) and _year(above[i]):
             year_above = _year(above[i])
         text = _text(cell)
         if not text:
+            if quarter_row and i < len(above) and _year(above[i]):
+                periods[i] = Period(_text(above[i]), "year", None)
             continue
         if looks_like_quarter(text):
             start = parse_quarter(text)
@@ -180,19 +197,47 @@ def detect(grid: list[list]) -> Layout | None:
     return None
 
 
-def indicator_in_title(title: str, kind: str) -> str | None:
-    """The area indicator every word of whose name (in any language) is in the title, the
-    longest such name winning: "Численность постоянного населения на 1 января" is the
-    population though the words of "Численность населения" are not side by side."""
+@dataclass(frozen=True)
+class TitleMatch:
+    code: str
+    frequency: str  # quarter | year, as the catalogue has it
+    words: int  # words of the longest phrase of the indicator found in the title
+
+
+def title_matches(title: str, kind: str) -> list[TitleMatch]:
+    """The area indicators the title names: every word of one of an indicator's names (ru,
+    uk, en), its code or its catalogue ``titles`` is in the title ("Численность постоянного
+    населения на 1 января" names the population though the words of "Численность населения"
+    are not side by side). An annual indicator's phrases also name its ``quarterly``
+    counterpart (a quarterly table of "среднемесячная начисленная заработная плата" is the
+    quarterly average wage)."""
     words = set(normalise_header(title).split())
     entity = "region" if kind == "region_quarter" else "municipality"
-    hits = []
-    for code in area_indicators():
-        for lang in ("ru", "uk", "en"):
-            name = normalise_header(header_label(code, lang, entity)).split()
-            if name and set(name) <= words:
-                hits.append((len(name), code))
-    return max(hits)[1] if hits else None
+    cat = catalogue()
+    reported = cat[(cat.entity == entity) & (cat.kind == "reported")]
+    frequency = dict(zip(reported.code, reported.frequency, strict=True))
+    found: dict[str, int] = {}
+    for row in reported.itertuples():
+        phrases = [row.name_ru, row.name_uk, row.name_en, row.code, *row.titles]
+        longest = max((_phrase_words(p, words) for p in phrases), default=0)
+        if not longest:
+            continue
+        for code in (row.code, row.quarterly):
+            if code in frequency:
+                found[code] = max(found.get(code, 0), longest)
+    return [TitleMatch(code, frequency[code], n) for code, n in found.items()]
+
+
+def _phrase_words(phrase: str, words: set[str]) -> int:
+    """How many words ``phrase`` has when all of them are in ``words``, else 0."""
+    name = normalise_header(phrase).split()
+    return len(name) if name and set(name) <= words else 0
+
+
+def choose_indicator(matches: list[TitleMatch], frequency: str | None = None) -> str | None:
+    """The indicator of the longest phrase (of ``frequency``, when given)."""
+    fitting = [m for m in matches if frequency is None or m.frequency == frequency]
+    return max(fitting, key=lambda m: (m.words, m.code)).code if fitting else None
 
 
 def starts_year(title: str) -> bool:
@@ -228,21 +273,18 @@ def read_stat_table(
     kind: str,
     first_row: int,
     title: str,
-    indicator: str | None,
 ) -> StatRead | None:
-    """The table's values in long form, or None when ``head`` is not a statistics table."""
+    """The table's values in long form, or None when ``head`` is not a statistics table.
+
+    The indicator is the one the title names (:func:`title_matches`), chosen per kind of
+    period column; columns for which the title names no indicator of a fitting frequency are
+    not read and the file is refused with the reason."""
     layout = detect(head)
     if layout is None:
         return None
     area = "region_code" if kind == "region_quarter" else "municipality_code"
-    issues: list[dict[str, Any]] = []
     header_text = _text(head[layout.header_idx][layout.label_col]) or None
-    years = [p.text for p in layout.periods.values() if p.kind == "year"]
-    start_of_year = starts_year(title)
-    if years and not start_of_year:
-        issues.append(
-            _issue(layout.header_idx + 1, None, ", ".join(years), "error", "stat.error.annual")
-        )
+    named, indicators, issues = _indicators_by_period(layout, title, kind)
     rows = _body_rows(body, layout, first_row)
     composite = {normalise_header(parent): r for r, _, parent, _ in rows if parent}
     records: dict[str, list] = {k: [] for k in (area, "quarter", "indicator", "value", "_row")}
@@ -269,12 +311,12 @@ def read_stat_table(
             issues.append(_issue(row_no, header_text, name, "info", "stat.note.no_values"))
             continue
         for col, value in values.items():
-            if value is None:
-                continue
             period = layout.periods[col]
-            quarter = period.value or f"{_year(period.text)}Q1"
+            indicator = indicators.get(period.kind)
+            if value is None or indicator is None:
+                continue
             records[area].append(parent or name)
-            records["quarter"].append(quarter)
+            records["quarter"].append(_period_value(period, indicator))
             records["indicator"].append(indicator)
             records["value"].append(value)
             records["_row"].append(row_no)
@@ -284,7 +326,61 @@ def read_stat_table(
         {k: pa.array(v, pa.int64() if k == "_row" else pa.string()) for k, v in records.items()}
     )
     headers = {area: header_text or "", "quarter": "", "value": ""}
-    return StatRead(table, layout, headers, issues)
+    kinds = {p.kind for p in layout.periods.values()}
+    main = indicators.get("quarter") if "quarter" in kinds else indicators.get("year")
+    return StatRead(table, layout, headers, issues, main or named)
+
+
+def _indicators_by_period(
+    layout: Layout, title: str, kind: str
+) -> tuple[str | None, dict[str, str | None], list[dict[str, Any]]]:
+    """The indicator the title names, the indicator of each kind of period column (quarter,
+    year), and the errors of the columns whose kind does not fit the frequency of the
+    indicator the title names."""
+    matches = title_matches(title, kind)
+    named = choose_indicator(matches)
+    if named is None:
+        return None, {}, []  # the reader reports that the title names no indicator
+    texts: dict[str, list[str]] = {}
+    for period in layout.periods.values():
+        texts.setdefault(period.kind, []).append(period.text)
+    start_of_year = starts_year(title)
+    # Years at 1 January are quarterly stocks (their first quarter); other years are annual.
+    wanted = {"quarter": "quarter", "year": "quarter" if start_of_year else "year"}
+    chosen: dict[str, str | None] = {}
+    issues = []
+    for period_kind, shown in texts.items():
+        chosen[period_kind] = choose_indicator(matches, wanted[period_kind])
+        if chosen[period_kind] is not None:
+            continue
+        key = {
+            "quarter": "stat.error.quarters_for_annual",
+            "year": "stat.error.start_of_year_annual" if start_of_year else "stat.error.annual",
+        }[period_kind]
+        issues.append(
+            _issue(layout.header_idx + 1, None, ", ".join(shown), "error", key, field=named)
+        )
+    if len(texts) > 1 and any(chosen.values()):
+        # Quarters with a year beside them ("2023" and "2024" over its quarters): the columns
+        # that fit the indicators load, the others are named and left out.
+        for issue in issues:
+            issue.update(severity="warning", key="stat.warning.columns_left_out")
+            issue["params"]["field"] = next(c for c in chosen.values() if c)
+    return named, chosen, issues
+
+
+def _period_value(period: Period, indicator: str) -> str:
+    """The period as validation reads it: the quarter, a year for an annual indicator, or
+    the first quarter of a year whose values are at its 1 January (a quarterly stock)."""
+    if period.kind == "quarter":
+        return period.value
+    year = _year(period.text)
+    return year if _frequency(indicator) == "year" else f"{year}Q1"
+
+
+def _frequency(indicator: str) -> str:
+    cat = catalogue()
+    return cat.loc[cat.code == indicator, "frequency"].iloc[0]
 
 
 def _body_rows(body: list[list], layout: Layout, first_row: int) -> list[tuple]:

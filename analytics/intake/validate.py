@@ -423,7 +423,8 @@ class _Context:
         for col in self.spec.columns:
             if col.required and col.name in self.spec.keys and col.name not in self.present:
                 self.add(None, None, None, "error", "intake.error.missing_column", field=col.name)
-        if self.read.rows == 0:
+        if self.read.rows == 0 and not any(i.severity == "error" for i in self.issues):
+            # unless the reader said why it read none (a table of the wrong frequency)
             self.add(None, None, None, "error", "intake.error.no_rows")
 
     def short_rows(self) -> None:

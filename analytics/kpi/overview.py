@@ -18,7 +18,7 @@ class Overview:
     quarterly_totals: (
         pd.DataFrame
     )  # quarter, jobs_total, investment_total (mln), residents, parks_reporting
-    freshness: pd.DataFrame  # table, rows, last_period
+    freshness: pd.DataFrame  # table, rows, last_period, frequency (quarter; year: an int)
     latest_quarter: dt.date | None
     parks_total: int
     last_loaded_at: dt.datetime | None
@@ -65,7 +65,7 @@ def overview(con: duckdb.DuckDBPyConnection) -> Overview:
     return Overview(
         parks_by_type_status=parks_by_type_status(con),
         quarterly_totals=totals,
-        freshness=info.tables[["table", "rows", "last_period"]],
+        freshness=info.tables[["table", "rows", "last_period", "frequency"]],
         latest_quarter=latest_date,
         parks_total=int(con.execute("SELECT count(*) FROM park").fetchone()[0]),
         last_loaded_at=None

@@ -12,6 +12,12 @@ its keys, each in full, without a parenthesis, and by its parts: "Республ
 Кузбасс" to "Кемеровская область" and "Кузбасс", an oblast also to its adjective alone
 ("Вінницька", as Ukrstat's tables print it). No alias is written by hand except the few
 short forms in ``data/registries/region_aliases.csv``, each with its source.
+
+The registry follows ISO 3166-2. The territories article 65 of Russia's constitution lists
+and ISO 3166-2:RU does not (``data/registries/ru_outside_iso.csv``: Республика Крым,
+Севастополь and the four of 2022) are known by those names as territories outside a
+registry that lacks them, as are the subdivisions of the other country: a statistics table's
+rows for them are left out (registries.intake), never taken for a registry region.
 """
 
 from __future__ import annotations
@@ -111,6 +117,13 @@ def shipped_names(code: str) -> list[str]:
 
 
 @cache
+def outside_iso_names() -> tuple[str, ...]:
+    """Territories Rosstat's tables list that ISO 3166-2:RU does not (see the docstring)."""
+    with (DATA_DIR / "ru_outside_iso.csv").open(encoding="utf-8", newline="") as handle:
+        return tuple(row["name_ru"] for row in csv.DictReader(handle))
+
+
+@cache
 def _known() -> dict[str, tuple[str, ...]]:
     frame = all_subdivisions()
     return {row.region_code: (row.name_ru, row.name_uk, row.name_en) for row in frame.itertuples()}
@@ -149,6 +162,10 @@ class RegionLookup:
             for key in _keys(shipped_names(code)):
                 if key not in self.to_code:
                     self.outside_codes.setdefault(key, code)
+        for name in outside_iso_names():
+            for key in _keys([name]):
+                if key not in self.to_code:
+                    self.outside_codes.setdefault(key, name)
 
     def _add(self, key: str, code: str) -> None:
         known = self.to_code.get(key)
@@ -165,7 +182,8 @@ class RegionLookup:
         return None if key in self.ambiguous else self.to_code.get(key)
 
     def outside(self, text: str) -> str | None:
-        """The code of a known subdivision ``text`` names that the registry does not hold."""
+        """The code (or, for a territory outside ISO 3166-2, the name) of a known territory
+        ``text`` names that the registry does not hold."""
         return None if self.code(text) else self.outside_codes.get(place_key(text))
 
     def suggest(self, text: str) -> str | None:

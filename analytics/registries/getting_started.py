@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 import duckdb
 
-# (step, import kind, the mart that counts its rows, whether the reviews need it)
-STEPS: tuple[tuple[str, str, str, bool], ...] = (
-    ("regions", "region", "region", True),
-    ("municipalities", "municipality", "municipality", False),
-    ("parks", "park", "park", True),
-    ("reports", "park_quarter", "park_quarter", True),
-    ("targets", "park_target", "park_target", False),
-    ("statistics", "region_quarter", "region_quarter", False),
+# (step, import kind, the marts that count its rows, whether the reviews need it)
+STEPS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("regions", "region", ("region",), True),
+    ("municipalities", "municipality", ("municipality",), False),
+    ("parks", "park", ("park",), True),
+    ("reports", "park_quarter", ("park_quarter",), True),
+    ("targets", "park_target", ("park_target",), False),
+    # a statistics table loads quarterly values or annual ones (region_year)
+    ("statistics", "region_quarter", ("region_quarter", "region_year"), False),
 )
 
 
@@ -52,8 +53,12 @@ def loading_state(con: duckdb.DuckDBPyConnection) -> LoadingState:
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
     steps = []
-    for step, kind, mart, required in STEPS:
-        rows = con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0] if mart in tables else 0
+    for step, kind, marts, required in STEPS:
+        rows = sum(
+            con.execute(f"SELECT count(*) FROM {mart}").fetchone()[0]
+            for mart in marts
+            if mart in tables
+        )
         steps.append(Step(step, kind, int(rows), required))
     country = None
     if "warehouse_country" in tables:

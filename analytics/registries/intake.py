@@ -7,18 +7,24 @@ typed columns by validation (:func:`finish_typing`):
   a notice per new municipality, never silently;
 * a region file without a country column takes the warehouse's country (``init``);
 * a municipality file's parent must be a municipality of the warehouse or of the file;
-* in regional statistics, a row naming a known subdivision the registry does not hold (a
-  Rosstat table lists territories outside ISO 3166-2:RU) is left out with a warning.
+* in regional statistics, rows naming a known territory the registry does not hold (a
+  Rosstat table lists Crimea, Sevastopol and the four territories of 2022, which ISO
+  3166-2:RU does not) are left out, with one warning naming them all;
+* in area statistics, an annual indicator's period is a year, stored as its 1 January, and
+  only for a year that is over.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections import defaultdict
 from typing import Any
 
 import pyarrow as pa
 
+from analytics.intake.columns import catalogue
+from analytics.intake.periods import YEAR_PATTERN
+from analytics.quarter import clean_text
 from analytics.registries.aliases import MunicipalityLookup, RegionLookup, municipality_key
 
 _PREFIX = re.compile(
@@ -61,7 +67,9 @@ def finish_typing(ctx: Any, typed: pa.Table) -> pa.Table:
     if kind == "municipality" and "parent_code" in typed.column_names:
         _check_parents(ctx, typed)
     if kind == "region_quarter" and "region_code" in typed.column_names:
-        return _outside_registry(ctx, typed)
+        typed = _outside_registry(ctx, typed)
+    if kind in {"region_quarter", "municipality_quarter"}:
+        typed = _annual_periods(ctx, typed)
     return typed
 
 
@@ -180,20 +188,59 @@ def _outside_registry(ctx: Any, typed: pa.Table) -> pa.Table:
     raw = typed.column("raw__region_code").to_pylist()
     codes = typed.column("region_code").to_pylist()
     rows = typed.column("_row").to_pylist()
-    outside: dict[str, list[int]] = defaultdict(list)
+    outside: dict[str, int] = {}  # the name as the file prints it -> its first row
     keep = []
     for i, text in enumerate(raw):
-        code = lookup.outside(text) if codes[i] is None and text not in (None, "") else None
-        keep.append(code is None)
-        if code is not None:
-            outside[text].append(rows[i])
-    for text, found in outside.items():
-        ctx.add(
-            found[0],
-            ctx.header("region_code"),
-            text,
-            "warning",
-            "registries.warning.outside_registry",
-            values=len(found),
-        )
-    return typed.filter(pa.array(keep)) if outside else typed
+        known = codes[i] is None and text not in (None, "") and lookup.outside(text)
+        keep.append(not known)
+        if known:
+            outside.setdefault(text, rows[i])
+    if not outside:
+        return typed
+    ctx.add(
+        min(outside.values()),
+        ctx.header("region_code"),
+        None,
+        "warning",
+        "registries.warning.outside_registry",
+        names=tuple(outside),
+        values=keep.count(False),
+    )
+    return typed.filter(pa.array(keep))
+
+
+def annual_indicators(entity: str) -> frozenset[str]:
+    """Area indicators of frequency 'year' (values for a calendar year)."""
+    cat = catalogue()
+    return frozenset(cat[(cat.entity == entity) & (cat.frequency == "year")].code)
+
+
+def _annual_periods(ctx: Any, typed: pa.Table) -> pa.Table:
+    """An annual indicator's period is a year ("2024", "2024 г."), kept as its 1 January; a
+    quarter is refused for it, and so is the year still running."""
+    if not {"indicator", "quarter"} <= set(typed.column_names):
+        return typed
+    entity = "region" if ctx.read.kind == "region_quarter" else "municipality"
+    annual = annual_indicators(entity)
+    indicators = typed.column("indicator").to_pylist()
+    if annual.isdisjoint(indicators):
+        return typed
+    raw = typed.column("raw__quarter").to_pylist()
+    quarters = typed.column("quarter").to_pylist()
+    rows = typed.column("_row").to_pylist()
+    cols = typed.column("_col").to_pylist() if "_col" in typed.column_names else None
+    for i, code in enumerate(indicators):
+        if code not in annual or raw[i] in (None, ""):
+            continue
+        column = (cols[i] if cols and cols[i] else None) or ctx.header("quarter")
+        match = YEAR_PATTERN.match(clean_text(str(raw[i])))
+        if match is None:
+            if quarters[i] is not None:  # a quarter (else validation says it is no period)
+                ctx.add(rows[i], column, raw[i], "error", "stat.error.year_expected", field=code)
+            continue
+        year = int(match["y"])
+        if year == ctx.today.year:  # later years are refused as quarters in the future
+            ctx.add(rows[i], column, year, "error", "stat.error.year_not_over", field=code)
+        quarters[i] = dt.date(year, 1, 1)
+    index = typed.column_names.index("quarter")
+    return typed.set_column(index, "quarter", pa.array(quarters, pa.date32()))

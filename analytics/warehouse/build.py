@@ -24,6 +24,8 @@ def indicator_catalogue() -> pd.DataFrame:
 
     Area statistics (``area`` in the seed) apply to both regions and municipalities.
     Derived indicators (KPIs) carry ``kind: derived`` and a ``formula`` in ru/uk/en.
+    Annual statistics carry their ``source`` in ru/uk/en, the ``titles`` that name them in a
+    statistics table (a tuple of phrases, any language) and their ``quarterly`` counterpart.
     """
     text = (SEEDS_DIR / "indicators.yml").read_text(encoding="utf-8")
     seed = yaml.load(text, Loader=YAML_LOADER)
@@ -40,12 +42,18 @@ def indicator_catalogue() -> pd.DataFrame:
                     row[f"name_{lang}"] = spec["name"][lang]
                     row[f"description_{lang}"] = spec["description"][lang]
                     row[f"formula_{lang}"] = spec.get("formula", {}).get(lang)
+                    row[f"source_{lang}"] = spec.get("source", {}).get(lang)
+                titles = spec.get("titles", {})
+                row["titles"] = tuple(p for lang in LANG_SUFFIXES for p in titles.get(lang, ()))
+                row["quarterly"] = spec.get("quarterly")
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
 def load_seeds(con: duckdb.DuckDBPyConnection) -> None:
+    stored = {r[0] for r in con.execute("DESCRIBE indicator").fetchall()}
     catalogue = indicator_catalogue()
+    catalogue = catalogue[[c for c in catalogue.columns if c in stored]]  # not intake's titles
     con.execute("DELETE FROM indicator")
     con.register("indicator_seed", catalogue)
     try:

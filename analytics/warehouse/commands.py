@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics.i18n import fmt_number, fmt_quarter, t
+from analytics.i18n import fmt_number, fmt_period, t
 from analytics.registries.getting_started import loading_state
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect, default_db_path
@@ -39,10 +39,10 @@ def run_check(args: argparse.Namespace, lang: str) -> int:
     failed = [r for r in results if not r.passed]
     for result in results:
         status = t("check.passed" if result.passed else "check.failed", lang)
-        print(f"{status:>6}  {result.name}: {result.rule}")
+        print(f"{status:>6}  {result.name}: {result.description(lang)}")
         if not result.passed:
             print(t("check.bad_rows", lang, n=fmt_number(len(result.bad_rows), lang)))
-            print(result.bad_rows.head(50).to_string(index=False))
+            print(result.bad_rows_in(lang).head(50).to_string(index=False))
     summary_key = "check.summary_failed" if failed else "check.summary_ok"
     print(
         t(summary_key, lang, failed=len(failed), total=len(results)),
@@ -66,9 +66,8 @@ def run_info(args: argparse.Namespace, lang: str) -> int:
     for row in info.tables.itertuples():
         period = ""
         if row.first_period is not None:
-            period = (
-                f"  {fmt_quarter(row.first_period, lang)} – {fmt_quarter(row.last_period, lang)}"
-            )
+            first = fmt_period(row.first_period, row.frequency, lang)
+            period = f"  {first} – {fmt_period(row.last_period, row.frequency, lang)}"
         print(f"  {row.table:<22} {fmt_number(row.rows, lang):>12}{period}")
     step = state.next_step
     if step is not None:  # what a new warehouse needs next (getting started)

@@ -17,12 +17,16 @@ MARTS = (
     "park_target",
     "region_quarter",
     "municipality_quarter",
+    "region_year",
+    "municipality_year",
 )
 _PERIOD_COLUMN = {
     "park_quarter": "quarter",
     "region_quarter": "quarter",
     "municipality_quarter": "quarter",
     "park_target": "period_start",
+    "region_year": "year",
+    "municipality_year": "year",
 }
 
 
@@ -30,7 +34,9 @@ _PERIOD_COLUMN = {
 class WarehouseInfo:
     schema_version: int
     sources: pd.DataFrame  # one row per source: id, kind, producer, title, loaded_at, simulated
-    tables: pd.DataFrame  # one row per mart: table, rows, first_period, last_period
+    # one row per mart: table, rows, first_period, last_period (first days of quarters, or
+    # years as integers where frequency is "year")
+    tables: pd.DataFrame
 
     @property
     def simulated(self) -> bool:
@@ -54,7 +60,10 @@ def warehouse_info(con: duckdb.DuckDBPyConnection) -> WarehouseInfo:
     rows = []
     for mart in MARTS:
         if not _mart_exists(con, mart):
-            rows.append({"table": mart, "rows": 0, "first_period": None, "last_period": None})
+            rows.append(
+                {"table": mart, "rows": 0, "first_period": None, "last_period": None}
+                | {"frequency": _frequency(mart)}
+            )
             continue
         period = _PERIOD_COLUMN.get(mart)
         if period:
@@ -63,5 +72,12 @@ def warehouse_info(con: duckdb.DuckDBPyConnection) -> WarehouseInfo:
             ).fetchone()
         else:
             n, first, last = con.execute(f"SELECT count(*), NULL, NULL FROM {mart}").fetchone()
-        rows.append({"table": mart, "rows": n, "first_period": first, "last_period": last})
+        rows.append(
+            {"table": mart, "rows": n, "first_period": first, "last_period": last}
+            | {"frequency": _frequency(mart)}
+        )
     return WarehouseInfo(schema_version(con), sources, pd.DataFrame(rows))
+
+
+def _frequency(mart: str) -> str:
+    return "year" if mart.endswith("_year") else "quarter"

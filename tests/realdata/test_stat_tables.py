@@ -138,6 +138,39 @@ def test_a_territory_outside_the_registry_is_left_out_with_a_warning(ru_db, tmp_
     assert _loaded(ru_db) == ROSSTAT_LOADED
 
 
+# The territories article 65 of Russia's constitution lists and ISO 3166-2:RU does not, as a
+# recent Rosstat table prints them (with a footnote mark and no values for early periods).
+OUTSIDE_ISO = [
+    ["Республика Крым", "1 900 000", "1 901 000", "1 902 000"],
+    ["г. Севастополь", "550 000", "551 000", "552 000"],
+    ["Донецкая Народная Республика 3)", "…", "…", "2 200 000"],
+    ["Луганская Народная Республика", "…", "…", "1 300 000"],
+    ["Запорожская область", "…", "-", "500 000"],
+    ["Херсонская область", "…", "…", "300 000 2)"],
+]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_territories_outside_iso_3166_2_ru_are_left_out_with_one_warning(ru_db, tmp_path, fmt):
+    make = _xlsx if fmt == "xlsx" else _csv
+    table = [*ROSSTAT[:5], *OUTSIDE_ISO, *ROSSTAT[5:]]
+    path = make(tmp_path / f"r.{fmt}", ROSSTAT_TITLE, table, [*ROSSTAT_NOTES, ["3) Оценка."]])
+    report, summary = load(ru_db, path, kind="region_quarter", lang="ru")
+    assert report.ok and not report.errors and summary is None  # to accept, not refused
+    [warning] = report.warnings
+    names = ("Республика Крым", "г. Севастополь", "Донецкая Народная Республика",
+             "Луганская Народная Республика", "Запорожская область", "Херсонская область")  # fmt: skip
+    assert (warning.key, warning.row, warning.params["names"]) == (
+        "registries.warning.outside_registry",
+        8,
+        names,
+    )
+    assert warning.params["values"] == 3 + 3 + 1 + 1 + 1 + 1
+    assert all(f"«{name}»" in warning.message("ru") for name in names)
+    report, summary = load(ru_db, path, kind="region_quarter", accept_warnings=True)
+    assert summary.inserted == len(ROSSTAT_LOADED) and _loaded(ru_db) == ROSSTAT_LOADED
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_an_ukrstat_oblast_table_loads_exactly_and_notes_the_occupied_territories(
     ua_db, tmp_path, fmt

@@ -35,4 +35,10 @@ SELECT DISTINCT 'municipality_quarter.municipality_code', municipality_code, mun
 FROM municipality_quarter WHERE municipality_code NOT IN (SELECT code FROM municipality)
 UNION ALL
 SELECT DISTINCT 'municipality_quarter.indicator', municipality_code, indicator
-FROM municipality_quarter WHERE indicator NOT IN (SELECT code FROM indicator WHERE entity = 'municipality');
+FROM municipality_quarter WHERE indicator NOT IN (SELECT code FROM indicator WHERE entity = 'municipality')
+UNION ALL
+SELECT DISTINCT 'region_year.region_code', region_code, region_code
+FROM region_year WHERE region_code NOT IN (SELECT code FROM region)
+UNION ALL
+SELECT DISTINCT 'municipality_year.municipality_code', municipality_code, municipality_code
+FROM municipality_year WHERE municipality_code NOT IN (SELECT code FROM municipality);

@@ -14,4 +14,10 @@ SELECT 'region_quarter', region_code || ' ' || quarter || ' ' || indicator, coun
 FROM region_quarter GROUP BY region_code, quarter, indicator HAVING count(*) > 1
 UNION ALL
 SELECT 'municipality_quarter', municipality_code || ' ' || quarter || ' ' || indicator, count(*)
-FROM municipality_quarter GROUP BY municipality_code, quarter, indicator HAVING count(*) > 1;
+FROM municipality_quarter GROUP BY municipality_code, quarter, indicator HAVING count(*) > 1
+UNION ALL
+SELECT 'region_year', region_code || ' ' || year || ' ' || indicator, count(*)
+FROM region_year GROUP BY region_code, year, indicator HAVING count(*) > 1
+UNION ALL
+SELECT 'municipality_year', municipality_code || ' ' || year || ' ' || indicator, count(*)
+FROM municipality_year GROUP BY municipality_code, year, indicator HAVING count(*) > 1;
