@@ -17,6 +17,8 @@ Cyrillic letters are folded.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,7 @@ ROW_KEYS = {
     "region_quarter": ("region_code || '/' || indicator", "quarter"),
     "municipality_quarter": ("municipality_code || '/' || indicator", "quarter"),
 }
+_GENERIC_CANDIDATE = "r.mart = '{kind}'"
 _GENERIC_JOIN = (
     "r.mart = '{kind}' AND r.row_key = s._key AND r.quarter IS NOT DISTINCT FROM s._quarter"
 )
@@ -50,13 +53,15 @@ REGISTRY_DATES = (
 @dataclass(frozen=True)
 class BatchRule:
     """A data test run on the staged batch: the kinds it applies to, the columns it checks
-    (it runs only when the file holds one), how a row of its result finds the batch row
-    (``r``: the result, ``s``: the staged batch), and the method reporting each row."""
+    (it runs only when the file holds one), which rows of its result can be the batch's
+    and how such a row finds its batch row (``r``: the result, ``s``: the staged batch),
+    and the method reporting each row."""
 
     test: str
     kinds: frozenset[str]
     reads: frozenset[str]
     join: str
+    candidate: str  # which result rows can be the batch's (a cheap first pass counts them)
     report: str
 
 
@@ -66,6 +71,7 @@ BATCH_RULES = (
         frozenset({"park_quarter"}),
         frozenset({"area_occupied_ha", "area_free_ha"}),
         "r.park_id = s.park_id AND r.quarter = s.quarter",
+        "r.quarter IS NOT NULL",
         "_report_area",
     ),
     BatchRule(
@@ -73,6 +79,7 @@ BATCH_RULES = (
         frozenset(ROW_KEYS),
         frozenset({*REGISTRY_DATES, "reported_on", "quarter", "period_start"}),
         _GENERIC_JOIN,
+        _GENERIC_CANDIDATE,
         "_report_date",
     ),
     BatchRule(
@@ -80,23 +87,16 @@ BATCH_RULES = (
         frozenset({"park_target", "region_quarter", "municipality_quarter"}),
         frozenset({"target_value", "value"}),
         _GENERIC_JOIN,
+        _GENERIC_CANDIDATE,
         "_report_negative",
     ),
 )
 
 # Quarterly flows of a park report (stocks are checked for tenfold jumps by validation).
 COUNT_FLOWS = ("jobs_created", "residents_new", "residents_left")
-MONEY_FLOWS = (
-    "investment_own",
-    "investment_private_external",
-    "investment_budget",
-    "taxes_federal",
-    "taxes_regional",
-    "taxes_local",
-    "subsidies",
-    "infrastructure_spending",
-    "residents_revenue",
-)
+# Taxes and subsidies are money flows too; their unit slips are caught by validation's
+# plausible range (millions per quarter), as these are.
+MONEY_FLOWS = ("investment_own", "investment_private_external", "investment_budget")
 # A flow more than this many times the geometric mean of the park's other quarters is a
 # unit slip (thousands for millions, roubles for thousands), not lumpiness: in the demo data
 # (lumpy investment included) the largest ratio is about 8 for counts and 410 for money.
@@ -167,13 +167,18 @@ class PlausibilityChecks:
     raw_at: Callable[[str, float], str | None]
 
     # -- the batch as the marts would hold it
-    def staged_sql(self, names: set[str], view: str) -> str:
+    def staged_sql(self, names: set[str], view: str, used: str) -> str:
         """A SELECT of the file's rows (those with a whole key) merged over the stored row
-        of their key, with the mart's columns plus ``_row``, ``_i`` (position in ``view``),
-        ``_key`` and ``_quarter`` (see ROW_KEYS). Columns a mart computes (totals,
-        ``opened_on``) keep their stored value: no rule here reads them."""
+        of their key, with the mart's columns that ``used`` (a rule's SQL) mentions, plus
+        ``_row``, ``_i`` (position in ``view``), ``_key`` and ``_quarter`` (see ROW_KEYS).
+        Columns a mart computes (totals, ``opened_on``) keep their stored value: no rule
+        here reads them."""
         kind = self.read.kind
-        mart_columns = [r[0] for r in self.con.execute(f"DESCRIBE main.{kind}").fetchall()]
+        mart_columns = [
+            r[0]
+            for r in self.con.execute(f"DESCRIBE main.{kind}").fetchall()
+            if r[0] in self.spec.keys or re.search(rf"\b{r[0]}\b", used)
+        ]
         keys = {k: f"b.{k}" for k in self.spec.keys}
         if kind == "park_target":
             parts = [f"b.{p}" for p in ("period_type", "period_type_parsed") if p in names]
@@ -201,11 +206,17 @@ class PlausibilityChecks:
         keys = [k for k in self.spec.keys if k != "period_type"]
         if not rules or not set(keys) <= names:
             return  # a file without its keys is refused for that already
-        staged = self.staged_sql(names, view)
         for rule in rules:
             test = (TESTS_DIR / f"{rule.test}.sql").read_text(encoding="utf-8").strip()
             # The rules read current_date; validation's day (tests pin it) stands in.
             test = test.rstrip(";").replace("current_date", f"DATE '{self.today.isoformat()}'")
+            staged = self.staged_sql(names, view, test)
+            found = self.con.execute(
+                f"WITH {kind} AS ({staged}) SELECT count(*) FROM (\n{test}\n) r "
+                f"WHERE {rule.candidate.format(kind=kind)}"
+            ).fetchall()[0][0]
+            if not found:
+                continue  # the usual case: no second pass to find the rows in the file
             sql = (
                 f"WITH {kind} AS ({staged}) SELECT s._i, s._row, r.* FROM (\n{test}\n) r "
                 f"JOIN {kind} s ON {rule.join.format(kind=kind)} ORDER BY s._row"
@@ -304,110 +315,125 @@ class PlausibilityChecks:
 
     # -- warnings: flows and counts of a park report
     def flow_checks(self, names: set[str], view: str) -> None:
-        """Warn about a quarter's flow larger than its stock at the quarter's end, far above
-        the park's usual size (geometric mean of its other quarters, in the file and
-        stored), or a count beyond any park's. One query over the file's rows."""
-        flows = [f for f in FLOW_RATIO if f in names]
-        ceilings = [c for c in COUNT_CEILINGS if c in names]
-        if not (flows or ceilings) or not {"park_id", "quarter"} <= names:
+        """Warn about a count beyond any park's, a quarter's flow larger than its stock at
+        the quarter's end, or a flow far above the park's usual size (the geometric mean
+        of its other quarters, in the file and stored). Two queries; only flagged rows come
+        back to Python."""
+        if not {"park_id", "quarter"} <= names:
             return
-        stocks = {f: FLOW_STOCKS[f][0] for f in flows if f in FLOW_STOCKS}
-        stock_sql = [
-            f"coalesce(f.{s}, m.{s}) AS stock__{f}" if s in names else f"m.{s} AS stock__{f}"
+        warned = self._count_checks(names, view)
+        self._magnitude_checks(names, view, warned)
+
+    def _count_checks(self, names: set[str], view: str) -> set[tuple[int, str]]:
+        """Counts beyond COUNT_CEILINGS and flows above their stock; (row, column) warned."""
+        ceilings = [c for c in COUNT_CEILINGS if c in names]
+        stocks = {f: s for f, (s, _) in FLOW_STOCKS.items() if f in names}
+        if not (ceilings or stocks):
+            return set()
+        # The stock from the file, else the stored report of the same park and quarter.
+        joined = any(s not in names for s in stocks.values())
+        stock_sql = {
+            f: (f"coalesce(f.{s}, m.{s})" if joined else f"f.{s}") if s in names else f"m.{s}"
             for f, s in stocks.items()
-        ]
-        sums = [
-            f"sum(ln({f})) FILTER ({f} > 0) AS s__{f}, count(*) FILTER ({f} > 0) AS n__{f}"
-            for f in flows
-        ]
-        usual = [
-            f"CASE WHEN f.{f} > 0 AND u.n__{f} > {MIN_QUARTERS} "
-            f"THEN exp((u.s__{f} - ln(f.{f})) / (u.n__{f} - 1)) END AS usual__{f}, "
-            f"u.n__{f} - 1 AS others__{f}"
-            for f in flows
-        ]
-        measures = sorted({*flows, *ceilings})
-        file_columns = sorted({*measures, *(s for s in stocks.values() if s in names)})
+        }
         flagged = [
-            *(f"{c} > {COUNT_CEILINGS[c]}" for c in ceilings),
-            *(f"({f} > stock__{f} AND stock__{f} >= 0)" for f in stocks),
-            *(f"{f} > {FLOW_RATIO[f]} * usual__{f}" for f in flows),
+            *(f"f.{c} > {COUNT_CEILINGS[c]}" for c in ceilings),
+            *(f"(f.{f} > {sql} AND {sql} >= 0)" for f, sql in stock_sql.items()),
         ]
-        history = ", ".join(flows) or "NULL AS nothing"
+        columns = sorted({*ceilings, *stocks})
         sql = f"""
-            WITH file AS (
-                SELECT _row, _i, park_id, quarter, {", ".join(file_columns)}
-                FROM {view} WHERE park_id IS NOT NULL AND quarter IS NOT NULL
-            ),
-            history AS (
-                SELECT park_id, {history} FROM file
+            SELECT f._row, f._i{"".join(f", f.{c}" for c in columns)}
+                   {"".join(f", {sql} AS stock__{f}" for f, sql in stock_sql.items())}
+            FROM {view} f
+            {"LEFT JOIN main.park_quarter m ON m.park_id = f.park_id AND m.quarter = f.quarter" if joined else ""}
+            WHERE f.park_id IS NOT NULL AND f.quarter IS NOT NULL AND ({" OR ".join(flagged)})
+            ORDER BY f._row
+        """
+        warned = set()
+        cursor = self.con.execute(sql)
+        labels = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            r = dict(zip(labels, values, strict=True))
+            for name in ceilings:
+                if r[name] is not None and r[name] > COUNT_CEILINGS[name]:
+                    warned.add((r["_row"], name))
+                    self._warn(
+                        r, name, "intake.warning.implausible", low=0.0, high=COUNT_CEILINGS[name]
+                    )
+            for name in stocks:
+                stock, value = r[f"stock__{name}"], r[name]
+                if (r["_row"], name) in warned or value is None or stock is None:
+                    continue
+                if 0 <= stock < value:
+                    warned.add((r["_row"], name))
+                    self._warn(r, name, FLOW_STOCKS[name][1], stock=float(stock))
+        return warned
+
+    def _magnitude_checks(self, names: set[str], view: str, warned: set[tuple[int, str]]) -> None:
+        """Flows more than FLOW_RATIO times the geometric mean of the park's other quarters.
+        x > r * exp((S - ln x) / (N - 1)), with S and N over the park's quarters including
+        x, is x > exp(((N - 1) ln r + S) / N): one threshold per park. Only parks whose
+        largest value passes it are joined back to the file's rows."""
+        flows = [f for f in FLOW_RATIO if f in names]
+        if not flows:
+            return
+        sums = ", ".join(
+            f"count(*) FILTER ({f} > 0) AS n__{f}, sum(ln({f})) FILTER ({f} > 0) AS s__{f}, "
+            f"max({f}) AS top__{f}"
+            for f in flows
+        )
+        thresholds = ", ".join(
+            f"CASE WHEN n__{f} > {MIN_QUARTERS} THEN "
+            f"exp(((n__{f} - 1) * {math.log(FLOW_RATIO[f])} + s__{f}) / n__{f}) END AS t__{f}"
+            for f in flows
+        )
+        keyed = f"{view} WHERE park_id IS NOT NULL AND quarter IS NOT NULL"
+        listed = ", ".join(flows)
+        sql = f"""
+            WITH history AS (
+                SELECT park_id, {listed} FROM {keyed}
                 UNION ALL
-                SELECT park_id, {history} FROM main.park_quarter s
-                WHERE s.park_id IN (SELECT park_id FROM file) AND NOT EXISTS (
-                    SELECT 1 FROM file f WHERE f.park_id = s.park_id AND f.quarter = s.quarter)
+                SELECT s.park_id, {", ".join(f"s.{f}" for f in flows)} FROM main.park_quarter s
+                WHERE s.park_id IN (SELECT park_id FROM {keyed}) AND NOT EXISTS (
+                    SELECT 1 FROM {view} f WHERE f.park_id = s.park_id AND f.quarter = s.quarter)
             ),
-            usual AS (
-                SELECT park_id{"".join(", " + s for s in sums)} FROM history GROUP BY park_id
+            sums AS (SELECT park_id, {sums} FROM history GROUP BY park_id),
+            suspects AS (
+                SELECT * FROM (SELECT *, {thresholds} FROM sums)
+                WHERE {" OR ".join(f"top__{f} > t__{f}" for f in flows)}
             )
-            SELECT * FROM (
-                SELECT f._row, f._i{"".join(f", f.{c}" for c in measures)}
-                       {"".join(", " + s for s in stock_sql)}{"".join(", " + u for u in usual)}
-                FROM file f JOIN usual u USING (park_id)
-                LEFT JOIN main.park_quarter m ON m.park_id = f.park_id AND m.quarter = f.quarter
-            ) WHERE {" OR ".join(flagged)}
+            SELECT f._row, f._i, {", ".join(f"f.{c}" for c in flows)},
+                   {", ".join(f"u.n__{f}, u.s__{f}" for f in flows)}
+            FROM {view} f JOIN suspects u USING (park_id)
+            WHERE f.quarter IS NOT NULL AND ({" OR ".join(f"f.{f} > u.t__{f}" for f in flows)})
+            ORDER BY f._row
         """
         cursor = self.con.execute(sql)
-        columns = [d[0] for d in cursor.description]
-        found = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
-        for r in sorted(found, key=lambda r: r["_row"]):
-            self._report_flows(r, flows, ceilings, stocks)
+        labels = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            r = dict(zip(labels, values, strict=True))
+            for name in flows:
+                value, quarters = r[name], (r[f"n__{name}"] or 0) - 1
+                if (
+                    (r["_row"], name) in warned
+                    or not value
+                    or value <= 0
+                    or quarters < MIN_QUARTERS
+                ):
+                    continue
+                usual = math.exp((r[f"s__{name}"] - math.log(value)) / quarters)
+                if value > FLOW_RATIO[name] * usual:
+                    self._warn(
+                        r,
+                        name,
+                        "intake.warning.flow_magnitude",
+                        ratio=FLOW_RATIO[name],
+                        usual=float(usual),
+                        quarters=float(quarters),
+                    )
 
-    def _report_flows(self, r: dict, flows: list[str], ceilings: list[str], stocks: dict) -> None:
-        row, position = r["_row"], r["_i"]
-        for name in ceilings:
-            value = r[name]
-            if value is not None and value > COUNT_CEILINGS[name]:
-                high = COUNT_CEILINGS[name]
-                self.add(
-                    row,
-                    self.header(name),
-                    self.raw_at(name, position),
-                    "warning",
-                    "intake.warning.implausible",
-                    low=0.0,
-                    high=high,
-                )
-        for name in flows:
-            value = r[name]
-            if value is None:
-                continue
-            stock = r.get(f"stock__{name}")
-            if name in stocks and stock is not None and 0 <= stock < value:
-                self.add(
-                    row,
-                    self.header(name),
-                    self.raw_at(name, position),
-                    "warning",
-                    FLOW_STOCKS[name][1],
-                    stock=float(stock),
-                )
-                continue
-            usual = r[f"usual__{name}"]
-            if usual and value > FLOW_RATIO[name] * usual and not self._capped(name, value):
-                self.add(
-                    row,
-                    self.header(name),
-                    self.raw_at(name, position),
-                    "warning",
-                    "intake.warning.flow_magnitude",
-                    ratio=FLOW_RATIO[name],
-                    median=float(usual),
-                    quarters=float(r[f"others__{name}"]),
-                )
-
-    def _capped(self, name: str, value: float) -> bool:
-        """Already warned about as beyond any park's count."""
-        return name in COUNT_CEILINGS and value > COUNT_CEILINGS[name]
+    def _warn(self, r: dict, name: str, key: str, **params: Any) -> None:
+        self.add(r["_row"], self.header(name), self.raw_at(name, r["_i"]), "warning", key, **params)
 
     # -- warnings: a new park named like a registered one
     def lookalike_names(self) -> None:
