@@ -281,12 +281,15 @@ class PlausibilityChecks:
             return
         params: dict[str, Any] = {}
         if problem == "before 1990":
-            key = "intake.error.date_before_1990"
+            key = "intake.error.date_too_early"
         elif problem == "in the future":
             key, params = "intake.error.date_in_future", {"today": Day(self.today)}
         else:
             key = f"intake.error.{problem.replace(' ', '_')}"
-            params = {"founded": Day(r["reference"])}
+            founded = Day(r["reference"])
+            params = {"founded": self._shown("founded_on", position, founded.value)}
+            if params["founded"] == founded.value.isoformat():
+                params["founded"] = founded  # not in the file: shown as a date of the language
         self.add(
             r["_row"],
             self.header(column),

@@ -279,7 +279,7 @@ def _detect_delimiter(text: str) -> str:
     lines = [line for line in text[:200_000].splitlines()[:50] if line.strip()]
     best, best_score = ";", (-1.0, -1)
     for delim in DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=delim))) for line in lines]
+        counts = [_field_count(line, delim) for line in lines]
         if not counts or max(counts) < 2:
             continue
         mode = max(set(counts), key=counts.count)
@@ -287,6 +287,13 @@ def _detect_delimiter(text: str) -> str:
         if mode >= 2 and score > best_score:
             best, best_score = delim, score
     return best
+
+
+def _field_count(line: str, delimiter: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter)))
+    except csv.Error:  # a cell past csv's field limit: the record is refused later, by line
+        return line.count(delimiter) + 1
 
 
 def _physical_lines(text: str) -> Iterator[str]:
@@ -362,6 +369,7 @@ def _csv_body(
             body.issues.append(
                 ReadIssue(row, None, swallowed, "error", "intake.read.unclosed_quote")
             )
+            record.clear()  # its cells are the rows below: one message, not one per cell
             continue
         if len(record) < width and any(cell.strip() for cell in record):  # blank: dropped
             body.short.append((row, len(record)))
@@ -644,12 +652,13 @@ class _Workbook:
 
     def _read(self, sheet, name: str, max_row: int | None) -> list[list]:
         rows: list[list] = []
-        cells = 0
+        widest = 1
         try:
             for values in sheet.iter_rows(max_row=max_row, values_only=True):
-                cells += len(values) + 1
-                if cells > self.limits.max_cells:
-                    self._too_many(name, cells)
+                # The used range (rows so far x widest row) is what the table is built as.
+                widest = max(widest, len(values))
+                if (len(rows) + 1) * widest > self.limits.max_cells:
+                    self._too_many(name, (len(rows) + 1) * widest)
                 rows.append([_cell_text(v) for v in values])
         except UserError:
             raise
@@ -955,7 +964,12 @@ def _without_footnotes(body: list[list] | _CsvBody, first_row: int) -> list[list
         body,
         records=records[:end],
         lines=None if body.lines is None else body.lines[:end],
-        issues=[i for i in body.issues if i.row is None or i.row < last_row],
+        # A note's text may hold a delimiter; a quote left open is reported all the same.
+        issues=[
+            i
+            for i in body.issues
+            if i.row is None or i.row < last_row or i.key != "intake.error.extra_cells"
+        ],
         short=[s for s in body.short if s[0] < last_row],
     )
 
