@@ -22,6 +22,7 @@ from analytics import explore
 from analytics.errors import UserError
 from analytics.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_date, fmt_number, fmt_percent, t
 from analytics.i18n import unit_label as _unit_label
+from analytics.intake.export import neutralise
 from analytics.kpi import cards, formulas, park_card
 from analytics.kpi.country import country_kpis as _country_kpis
 from analytics.kpi.overview import Overview, overview
@@ -392,10 +393,11 @@ def report_quarters() -> list[str]:
 
 
 # How display tables format a column: numbers in the user's locale, as text, because
-# st.dataframe would show them in the browser's (often English) format.
+# st.dataframe would show them in the browser's (often English) format. Text is neutralised:
+# the table's own CSV download and copy do not guard against spreadsheet formulas.
 CELL_FORMATS = {
-    "text": lambda v, lang: str(v),
-    "code": lambda v, lang: str(v),
+    "text": lambda v, lang: neutralise(str(v)),
+    "code": lambda v, lang: neutralise(str(v)),
     "int": lambda v, lang: fmt_number(float(v), lang, 0),
     "num1": lambda v, lang: fmt_number(float(v), lang, 1),
     "num2": lambda v, lang: fmt_number(float(v), lang, 2),

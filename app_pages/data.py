@@ -17,6 +17,7 @@ from analytics.intake import Limits, commit_import, plan_import, read_file, user
 from analytics.intake.columns import KINDS
 from analytics.intake.history import TARGETS, value_text
 from app_pages import _shared
+from app_pages._safe_table import safe_dataframe
 
 MB = 1024 * 1024
 TEMPLATE_FORMATS = (".xlsx", ".csv")
@@ -203,7 +204,7 @@ if user is not None and user.can_edit():
             )
             if report.issues:
                 st.markdown(f"**{t('data.issues_title', lang)}**")
-                st.dataframe(issues_table(report), hide_index=True, key="data_issues")
+                safe_dataframe(issues_table(report), hide_index=True, key="data_issues")
             if plan.same_file_source_id is not None:
                 st.info(t("data.same_file", lang, source_id=plan.same_file_source_id))
             if report.errors:
@@ -287,7 +288,7 @@ else:
             t("data.col_source", lang): log["source_id"],
         }
     )
-    st.dataframe(shown, hide_index=True, key="data_imports")
+    safe_dataframe(shown, hide_index=True, key="data_imports")  # file names as uploaded
 
 st.subheader(t("data.revisions", lang))
 left, right = st.columns(2)
@@ -316,7 +317,7 @@ if code is not None:
     if changes.empty:
         st.info(t("data.no_revisions", lang))
     else:
-        st.dataframe(
+        safe_dataframe(
             pd.DataFrame(
                 {
                     t("data.col_when", lang): [
@@ -343,7 +344,7 @@ if code is not None:
 
 st.subheader(t("data.sources", lang))
 batches = _shared.sources()
-st.dataframe(
+safe_dataframe(
     pd.DataFrame(
         {
             t("data.col_source", lang): batches["source_id"],

@@ -6,6 +6,7 @@ import streamlit as st
 from analytics.explore import LEVELS, group_options
 from analytics.i18n import fmt_quarter, t
 from app_pages import _shared
+from app_pages._safe_table import safe_dataframe
 
 DEFAULT_INDICATOR = {"park": "jobs_total", "municipality": "employment", "region": "employment"}
 
@@ -92,4 +93,4 @@ table = chart_data[["group", "period", "value", "units"]].rename(
         "units": t("explore.col_units", lang),
     }
 )
-st.dataframe(table, hide_index=True, key="explore_table")
+safe_dataframe(table, hide_index=True, key="explore_table")

@@ -17,6 +17,7 @@ import streamlit as st
 from analytics import geo
 from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
 from app_pages import _shared
+from app_pages._safe_table import safe_dataframe
 
 MAP_HEIGHT = 520
 SHARE_INDICATORS = ("park_jobs_share", "park_investment_share")
@@ -496,7 +497,7 @@ columns = {
     "park_investment_share": t("regions.park_investment_share", lang),
 }
 shown = table[list(columns)].rename(columns=columns)
-st.dataframe(
+safe_dataframe(
     shown,
     hide_index=True,
     key="regions_table",
