@@ -20,6 +20,7 @@ from analytics.intake.columns import KINDS
 from analytics.intake.history import TARGETS, new_value_text, value_text
 from app_pages import _auth
 from app_pages.common import data, state
+from app_pages.common.safe_table import safe_dataframe
 
 MB = 1024 * 1024
 # Changed values shown in the preview table (a correction of a whole year is thousands).
@@ -248,7 +249,7 @@ if user is not None and user.can_edit():
             )
             if report.issues:
                 st.markdown(f"**{t('data.issues_title', lang)}**")
-                st.dataframe(issues_table(report), hide_index=True, key="data_issues")
+                safe_dataframe(issues_table(report), hide_index=True, key="data_issues")
             if report.ok:
                 show_changes(plan)
             if plan.same_file_source_id is not None:
@@ -351,7 +352,7 @@ else:
             t("data.col_source", lang): log["source_id"],
         }
     )
-    st.dataframe(shown, hide_index=True, key="data_imports")
+    safe_dataframe(shown, hide_index=True, key="data_imports")  # file names as uploaded
 
 st.subheader(t("data.revisions", lang))
 left, right = st.columns(2)
@@ -380,7 +381,7 @@ if code is not None:
     if changes.empty:
         st.info(t("data.no_revisions", lang))
     else:
-        st.dataframe(
+        safe_dataframe(
             pd.DataFrame(
                 {
                     t("data.col_when", lang): [
@@ -407,7 +408,7 @@ if code is not None:
 
 st.subheader(t("data.sources", lang))
 batches = data.sources()
-st.dataframe(
+safe_dataframe(
     pd.DataFrame(
         {
             t("data.col_source", lang): batches["source_id"],

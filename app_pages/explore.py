@@ -7,6 +7,7 @@ from analytics.explore import LEVELS, group_options
 from analytics.i18n import fmt_quarter, t
 from app_pages.common import data, state
 from app_pages.common.format import plotly_separators
+from app_pages.common.safe_table import safe_dataframe
 
 DEFAULT_INDICATOR = {"park": "jobs_total", "municipality": "employment", "region": "employment"}
 
@@ -93,4 +94,4 @@ table = chart_data[["group", "period", "value", "units"]].rename(
         "units": t("explore.col_units", lang),
     }
 )
-st.dataframe(table, hide_index=True, key="explore_table")
+safe_dataframe(table, hide_index=True, key="explore_table")

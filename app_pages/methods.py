@@ -7,6 +7,7 @@ import streamlit as st
 from analytics.i18n import fmt_date, t
 from app_pages.common import data, state
 from app_pages.common.monitoring import rule_lines
+from app_pages.common.safe_table import safe_dataframe
 
 # Estimators and diagnostics in the order an analyst meets them on the Impact page.
 METHODS = ("twfe", "cs", "sunab", "synth", "pretrend", "relative_magnitudes")
@@ -58,7 +59,7 @@ with sources_tab:
     st.subheader(t("methods.loaded_sources", lang))
     st.caption(t("methods.loaded_sources_caption", lang))
     batches = data.sources()
-    st.dataframe(
+    safe_dataframe(
         pd.DataFrame(
             {
                 t("methods.col_source", lang): batches["source_id"],

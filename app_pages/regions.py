@@ -18,6 +18,7 @@ from analytics.i18n.cells import display_frame, format_cell
 from analytics.quarter import Quarter
 from app_pages.common import data, state
 from app_pages.common.format import plotly_separators
+from app_pages.common.safe_table import safe_dataframe
 
 MAP_HEIGHT = 520
 SHARE_INDICATORS = ("park_jobs_share", "park_investment_share")
@@ -508,7 +509,7 @@ columns = {
     "park_investment_share": t("regions.park_investment_share", lang),
 }
 shown = table[list(columns)].rename(columns=columns)
-st.dataframe(
+safe_dataframe(
     shown,
     hide_index=True,
     key="regions_table",

@@ -67,7 +67,13 @@ def _csv(path: Path) -> None:
     for col in kind_spec("park_quarter").columns[2:-1]:
         frame[col.name] = np.round(rng.uniform(1, 9, n), 2)
     frame["avg_wage"] = np.round(rng.uniform(40_000, 60_000, n), 0)
+    # Stocks consistent with the flows and the registry (leasable 150 ha), as the data tests
+    # that validation runs on the batch require: a benchmark of rows the import refuses or
+    # warns about on every line would time the messages, not the import.
+    frame["jobs_total"] = np.round(rng.uniform(100, 900, n), 0)
+    frame["residents_count"] = np.round(rng.uniform(10, 90, n), 0)
     frame["area_occupied_ha"] = np.round(rng.uniform(50, 60, n), 1)
+    frame["area_free_ha"] = np.round(150 - frame["area_occupied_ha"], 1)
     frame.to_csv(path, index=False)
 
 

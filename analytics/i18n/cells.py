@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 
 from analytics.i18n import fmt_date, fmt_number, fmt_percent
+from analytics.intake.export import neutralise
 
 CellKind = Literal[
     "text", "code", "int", "num1", "num2", "pct", "date", "signed", "pct_change", "year"
@@ -51,7 +52,9 @@ def format_cell(value: Any, kind: CellKind, lang: str) -> str:
     if is_missing(value):
         return MISSING
     if kind in ("text", "code"):  # code: a short identifier, given a narrow column
-        return str(value)
+        # Neutralised: the app table's own CSV download and copy do not guard against
+        # spreadsheet formulas, and documents are copied into spreadsheets too.
+        return neutralise(str(value))
     if kind == "date":
         return fmt_date(pd.Timestamp(value).date(), lang)
     if kind == "year":  # no digit grouping: 2025, not 2 025

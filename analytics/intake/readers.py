@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,10 +46,21 @@ from analytics.intake.columns import (
     match_header,
     normalise_header,
 )
+from analytics.intake.encodings import decode
 from analytics.intake.periods import looks_like_quarter
-from analytics.intake.safety import Limits, check_line_lengths, check_size, check_zip
+from analytics.intake.safety import (
+    Limits,
+    check_line_lengths,
+    check_size,
+    check_zip,
+    plain_count,
+    scan_sheet,
+)
 
 HEADER_SCAN_ROWS = 30
+MB = 1024 * 1024
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted .xlsx
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 DELIMITERS = (";", ",", "\t")
 FAST_PATH_BYTES = 2 * 1024 * 1024
 FAST_PATH_BLOCK_BYTES = 1 << 24  # pyarrow parses blocks of this size in parallel
@@ -172,13 +184,13 @@ def read_file(
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     if isinstance(source, (str, Path)):
         path = Path(source)
-        check_size(path.stat().st_size, limits)  # before reading a byte
-        data = path.read_bytes()
         filename = filename or path.name
+        check_size(path.stat().st_size, limits, filename)  # before reading a byte
+        data = path.read_bytes()
     else:
         data = bytes(source)
         filename = filename or "upload"
-    check_size(len(data), limits)
+    check_size(len(data), limits, filename)
     if not data or data.isspace():  # strip() would copy the whole file
         raise UserError("intake.empty_file", file=filename)
     # Hashing a big file takes as long as parsing it; hashlib releases the GIL, so both run
@@ -186,7 +198,9 @@ def read_file(
     with ThreadPoolExecutor(max_workers=1) as pool:
         checksum = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         grid = _read_grid(data, filename, kind, sheet, limits)
-        return _assemble(grid, filename, checksum.result(), len(data))
+        read = _assemble(grid, filename, checksum.result(), len(data))
+    _check_cell_lengths(read, limits)
+    return read
 
 
 @dataclass(frozen=True)
@@ -218,26 +232,31 @@ class _Grid:
 def _read_grid(
     data: bytes, filename: str, kind: str | None, sheet: str | None, limits: Limits
 ) -> _Grid:
-    if data[:4] == b"PK\x03\x04":
-        check_zip(data, limits)
-        grid, sheet_name = _xlsx_grid(data, filename, sheet)
-        header_idx, header_kind = _find_header(grid, kind)
-        fmt = {"format": "xlsx", "sheet": sheet_name}
-        return _Grid(grid, header_idx, header_kind, grid[header_idx + 1 :], fmt)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        check_zip(data, limits, filename)
+        table = _xlsx_table(data, filename, sheet, kind, limits)
+        fmt = {"format": "xlsx", "sheet": table.name}
+        body = table.rows[table.header_idx + 1 :]
+        return _Grid(table.rows, table.header_idx, table.kind, body, fmt)
+    if data[:8] == _COMPOUND_FILE:
+        # Excel saves a password-protected .xlsx inside the old compound-file container.
+        if _ENCRYPTED_PACKAGE in data[:MB]:
+            raise UserError("intake.read.xlsx_encrypted", file=filename)
         raise UserError("intake.xls_old", file=filename)
-    check_line_lengths(data, limits)
-    text, encoding = _decode(data)
+    check_line_lengths(data, limits, filename)
+    text, encoding = decode(data, filename)
+    if _holds_nothing(text):
+        raise UserError("intake.empty_file", file=filename)
     delimiter = _detect_delimiter(text)
-    head = _records(islice(_physical_lines(text), HEADER_SCAN_ROWS), delimiter, 1)
+    head = _records(islice(_physical_lines(text), HEADER_SCAN_ROWS), delimiter, 1, filename)
     grid = head.records
-    header_idx, header_kind = _find_header(grid, kind)
+    header_idx, header_kind = _find_header(grid, kind, filename)
     fmt = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
     width = len(grid[header_idx])
     # Physical lines up to the end of the header record (a header cell may hold a line break).
     header_end = head.lines[header_idx + 1] - 1 if header_idx + 1 < len(grid) else None
     header_end = header_end or _record_end(text, delimiter, header_idx)
-    body = _csv_body(data, text, encoding, delimiter, header_end, width, header_idx + 2)
+    body = _csv_body(data, text, encoding, delimiter, header_end, width, header_idx + 2, filename)
     # Without its own lines, the body goes on one line per record below the header.
     body_lines = [header_end + 1] if body.lines is None else body.lines
     lines = np.concatenate((head.lines[: header_idx + 1], body_lines)).astype(np.int64)
@@ -247,14 +266,10 @@ def _read_grid(
 # ---------------------------------------------------------------- CSV
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (BOM or not) when the bytes are valid UTF-8, else CP1251 (1C/Excel on Windows)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace"), "cp1251"
+def _holds_nothing(text: str) -> bool:
+    """Only a BOM, spaces, line ends or delimiters: an empty file (small files only; a big
+    one holds something, and stripping it would copy it)."""
+    return len(text) < MB and not text.strip(" \t\r\n;,\ufeff\u00a0")
 
 
 def _detect_delimiter(text: str) -> str:
@@ -265,7 +280,7 @@ def _detect_delimiter(text: str) -> str:
     lines = [line for line in text[:200_000].splitlines()[:50] if line.strip()]
     best, best_score = ";", (-1.0, -1)
     for delim in DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=delim))) for line in lines]
+        counts = [_field_count(line, delim) for line in lines]
         if not counts or max(counts) < 2:
             continue
         mode = max(set(counts), key=counts.count)
@@ -275,21 +290,39 @@ def _detect_delimiter(text: str) -> str:
     return best
 
 
+def _field_count(line: str, delimiter: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter)))
+    except csv.Error:  # a cell past csv's field limit: the record is refused later, by line
+        return line.count(delimiter) + 1
+
+
 def _physical_lines(text: str) -> Iterator[str]:
     """The lines of ``text`` with their ends, one at a time (a million-line file is not
     split into a million strings at once)."""
     return (match.group() for match in _PHYSICAL_LINE.finditer(text))
 
 
-def _records(lines: Iterable[str], delimiter: str, first_line: int) -> _CsvBody:
+def _records(lines: Iterable[str], delimiter: str, first_line: int, file: str) -> _CsvBody:
     """Records of ``lines`` with the line number each starts on, counting from ``first_line``.
     csv.reader keeps a quoted line break in its cell because the lines keep their ends."""
     reader = csv.reader(lines, delimiter=delimiter)
     rows, numbers, consumed = [], [], 0
-    for row in reader:
-        numbers.append(first_line + consumed)
-        consumed = reader.line_num  # lines read so far: a record may take several
-        rows.append(row)
+    try:
+        for row in reader:
+            numbers.append(first_line + consumed)
+            consumed = reader.line_num  # lines read so far: a record may take several
+            rows.append(row)
+    except csv.Error as exc:
+        # Outside strict mode csv.reader stops only at a cell longer than its field limit
+        # (131,072 characters), in practice a quote left open; anything else is named too.
+        line = first_line + consumed
+        if "field limit" in str(exc):
+            limit = plain_count(csv.field_size_limit())
+            raise UserError(
+                "intake.read.cell_too_long_line", file=file, line=line, limit=limit
+            ) from exc
+        raise UserError("intake.read.csv_broken", file=file, line=line) from exc
     return _CsvBody(rows, numbers)
 
 
@@ -320,6 +353,7 @@ def _csv_body(
     header_end: int,
     width: int,
     first_row: int,
+    file: str,
 ) -> _CsvBody:
     """The records below the header (which ends on line ``header_end``; the first record is
     row ``first_row``): for big clean files an Arrow table parsed by pyarrow's multi-threaded
@@ -329,8 +363,15 @@ def _csv_body(
         if fast is not None:
             return fast
     lines = islice(_physical_lines(text), header_end, None)
-    body = _records(lines, delimiter, header_end + 1)
+    body = _records(lines, delimiter, header_end + 1, file)
     for row, record in enumerate(body.records, start=first_row):
+        swallowed = _swallowed_lines(record, delimiter, width)
+        if swallowed is not None:
+            body.issues.append(
+                ReadIssue(row, None, swallowed, "error", "intake.read.unclosed_quote")
+            )
+            record.clear()  # its cells are the rows below: one message, not one per cell
+            continue
         if len(record) < width and any(cell.strip() for cell in record):  # blank: dropped
             body.short.append((row, len(record)))
         extra = [cell.strip() for cell in record[width:] if cell.strip()]
@@ -388,6 +429,18 @@ def _ends_inside_quotes(text: str, line: int, delimiter: str) -> bool:
     except csv.Error as exc:
         return "unexpected end of data" in str(exc)
     return False
+
+
+def _swallowed_lines(record: list[str], delimiter: str, width: int) -> str | None:
+    """The start of a cell that holds whole further rows of the file (a quote opened and
+    never closed takes every line below it into one cell), or None."""
+    for cell in record:
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        lines = cell.splitlines()
+        if any(line.count(delimiter) >= max(width - 1, 1) for line in lines[1:]):
+            return lines[0][:60]
+    return None
 
 
 def _csv_fast(
@@ -526,40 +579,220 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _sheet_rows(ws) -> list[list[str | None]]:
-    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    while rows and not any(c not in (None, "") for c in rows[-1]):
-        rows.pop()
-    return rows
+@dataclass(frozen=True)
+class _SheetTable:
+    """The worksheet a table was found on: its rows as text, the header's index and kind."""
+
+    rows: list[list]
+    name: str
+    header_idx: int
+    kind: str
 
 
-def _xlsx_grid(data: bytes, filename: str, sheet: str | None) -> tuple[list[list], str]:
+def _xlsx_table(
+    data: bytes, filename: str, sheet: str | None, kind: str | None, limits: Limits
+) -> _SheetTable:
     import openpyxl  # heavy; only needed for workbooks
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken archives
-        raise UserError("intake.xlsx_broken", reason=str(exc) or type(exc).__name__) from exc
+        raise UserError("intake.xlsx_broken", file=filename) from exc
     try:
-        names = book.sheetnames
-        if sheet is not None:
-            if sheet not in names:
-                raise UserError("intake.sheet_missing", sheet=sheet, sheets=", ".join(names))
-            rows = _sheet_rows(book[sheet])
-            if not rows:
-                raise UserError("intake.sheet_empty", sheet=sheet)
-            return rows, sheet
-        first = _sheet_rows(book[names[0]])
-        if first:
-            return first, names[0]
-        # Detect, don't ask, only where reliable: an empty first sheet may mean the wrong
-        # workbook, so name the sheet that has data and let the user confirm it.
-        for name in names[1:]:
-            if _sheet_rows(book[name]):
-                raise UserError("intake.first_sheet_empty", sheet=names[0], other=name)
-        raise UserError("intake.empty_file", file=filename)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            workbook = _Workbook(book, archive, filename, limits)
+            table = workbook.table(sheet, kind)
+            workbook.check_formulas(table)
+            return table
     finally:
         book.close()
+
+
+def _quoted_names(names: Sequence[str]) -> str:
+    return ", ".join(f"«{name}»" for name in names)
+
+
+class _Workbook:
+    """An open workbook (read-only openpyxl, and its zip archive for byte scans): finds the
+    sheet holding the table and reads it within the cell limit."""
+
+    def __init__(self, book, archive: zipfile.ZipFile, filename: str, limits: Limits) -> None:
+        self.book, self.archive, self.file, self.limits = book, archive, filename, limits
+        self.names: list[str] = list(book.sheetnames)
+        self.has_formulas: dict[str, bool] = {}
+
+    def table(self, sheet: str | None, kind: str | None) -> _SheetTable:
+        """The table of ``sheet``, or of the first sheet; when the first sheet holds none and
+        another does, the user is told which (an empty first sheet may mean the wrong file,
+        so the choice is confirmed, not guessed)."""
+        if sheet is not None:
+            if sheet not in self.names:
+                raise UserError(
+                    "intake.sheet_missing",
+                    file=self.file,
+                    sheet=sheet,
+                    sheets=_quoted_names(self.names),
+                )
+            return self._table_of(sheet, kind)
+        if not self.names:
+            raise UserError("intake.empty_file", file=self.file)
+        first, others = self.names[0], self.names[1:]
+        first_head = self.head(first)
+        if _header_score(first_head, kind) > 0:
+            return self._table_of(first, kind)
+        for name in others:
+            if _header_score(self.head(name), kind) > 0:
+                key = (
+                    "intake.read.data_on_other_sheet" if first_head else "intake.first_sheet_empty"
+                )
+                raise UserError(
+                    key, file=self.file, sheet=first, other=name, sheets=_quoted_names(self.names)
+                )
+        if first_head:
+            return self._table_of(first, kind)  # kind given: validation names the headers
+        filled = next((name for name in others if self.head(name)), None)
+        if filled is None:
+            raise UserError("intake.empty_file", file=self.file)
+        raise UserError(
+            "intake.first_sheet_empty",
+            file=self.file,
+            sheet=first,
+            other=filled,
+            sheets=_quoted_names(self.names),
+        )
+
+    def _table_of(self, name: str, kind: str | None) -> _SheetTable:
+        rows = self.rows(name)
+        if not rows:
+            raise UserError("intake.sheet_empty", file=self.file, sheet=name)
+        header_idx, header_kind = _find_header(rows, kind, self.file)
+        return _SheetTable(rows, name, header_idx, header_kind)
+
+    def _worksheet(self, name: str):
+        sheet = self.book[name]
+        if not hasattr(sheet, "iter_rows"):  # a chart sheet holds no cells
+            return None
+        # Rows as long as their own last cell: the <dimension> a file declares may be wrong
+        # or hostile (A1:XFD1048576 would pad every row to 16,384 cells).
+        sheet.reset_dimensions()
+        return sheet
+
+    def head(self, name: str) -> list[list]:
+        """The first rows of a sheet (where a header can be), blank rows at the end dropped."""
+        sheet = self._worksheet(name)
+        if sheet is None:
+            return []
+        return self._read(sheet, name, HEADER_SCAN_ROWS)
+
+    def rows(self, name: str) -> list[list]:
+        """Every row of a sheet as text, refused past the cell limit: first from a byte
+        count of its XML, then while streaming (gaps and padding count as cells)."""
+        sheet = self._worksheet(name)
+        if sheet is None:
+            return []
+        member = getattr(sheet, "_worksheet_path", None)
+        if member in set(self.archive.namelist()):
+            cells, formulas = scan_sheet(self.archive, member, self.file)
+            self.has_formulas[name] = formulas
+            if cells > self.limits.max_cells:
+                self._too_many(name, cells)
+        return self._read(sheet, name, None)
+
+    def _read(self, sheet, name: str, max_row: int | None) -> list[list]:
+        rows: list[list] = []
+        widest = 1
+        try:
+            for values in sheet.iter_rows(max_row=max_row, values_only=True):
+                # The used range (rows so far x widest row) is what the table is built as.
+                widest = max(widest, len(values))
+                if (len(rows) + 1) * widest > self.limits.max_cells:
+                    self._too_many(name, (len(rows) + 1) * widest)
+                rows.append([_cell_text(v) for v in values])
+        except UserError:
+            raise
+        except Exception as exc:  # a worksheet part openpyxl cannot parse
+            raise UserError("intake.xlsx_broken", file=self.file) from exc
+        while rows and not any(c not in (None, "") for c in rows[-1]):
+            rows.pop()
+        return rows
+
+    def _too_many(self, name: str, cells: int) -> None:
+        raise UserError(
+            "intake.read.too_many_cells",
+            file=self.file,
+            sheet=name,
+            cells=plain_count(cells),
+            limit=plain_count(self.limits.max_cells),
+        )
+
+    def check_formulas(self, table: _SheetTable) -> None:
+        """Refuse formulas without saved values in the table (on or below its header):
+        openpyxl reads them as empty cells, which would quietly lose the figures."""
+        if not self.has_formulas.get(table.name):
+            return
+        member = self.book[table.name]._worksheet_path
+        recalc = _recalculated_on_load(self.archive)
+        header = table.rows[table.header_idx]
+        cells = [
+            (row, col)
+            for row, col in formula_cells_without_values(self.archive, member, recalc)
+            if row > table.header_idx and col <= len(header)
+        ]
+        if not cells:
+            return
+        row, col = min(cells)
+        from openpyxl.utils import get_column_letter
+
+        raise UserError(
+            "intake.read.formulas_without_values",
+            file=self.file,
+            sheet=table.name,
+            cell=f"{get_column_letter(col)}{row}",
+            column=header[col - 1] or get_column_letter(col),
+            more=len(cells) - 1,
+        )
+
+
+_FULL_CALC = re.compile(rb"fullCalcOnLoad\s*=\s*[\"'](?:1|true)[\"']")
+
+
+def _recalculated_on_load(archive: zipfile.ZipFile) -> bool:
+    """Whether the workbook asks to be recalculated when opened: programs that cannot
+    calculate (openpyxl, xlsxwriter) say so and store no value, or a placeholder 0, for
+    every formula; a workbook Excel saved does not."""
+    try:
+        return _FULL_CALC.search(archive.read("xl/workbook.xml")) is not None
+    except KeyError:
+        return False
+
+
+def formula_cells_without_values(
+    archive: zipfile.ZipFile, member: str, recalc: bool
+) -> list[tuple[int, int]]:
+    """(row, column), 1-based, of each formula cell of a worksheet without a saved value
+    (every formula cell when ``recalc``). Streams the XML; memory stays flat."""
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    found: list[tuple[int, int]] = []
+    sheet_data = None
+    with archive.open(member) as stream:
+        for event, element in ET.iterparse(stream, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start":
+                if tag == "sheetData":
+                    sheet_data = element
+                continue
+            if tag == "c":
+                children = {child.tag.rpartition("}")[2]: child for child in element}
+                value = children.get("v")
+                saved = value is not None and (value.text or "").strip() != ""
+                if "f" in children and (recalc or not saved) and element.get("r"):
+                    found.append(coordinate_to_tuple(element.get("r")))
+            elif tag == "row" and sheet_data is not None:
+                sheet_data.clear()  # rows read so far: nothing is kept
+    return found
 
 
 # ---------------------------------------------------------------- header and layout
@@ -583,20 +816,31 @@ def _row_matches(row: list, kind: str | None) -> tuple[int, str | None]:
     return best, best_kind
 
 
-def _find_header(grid: list[list], kind: str | None) -> tuple[int, str]:
-    """The header row (0-based) and the kind it fits best; the first non-empty row when none
-    matches (validation then lists the unknown headers with suggestions)."""
-    stat = stat_tables.find_header(grid, kind)  # a statistics office's table (stat_tables.py)
-    if stat is not None:
-        return stat
+def _best_header(grid: list[list], kind: str | None) -> tuple[int | None, int, str | None]:
+    """(index, score, kind) of the row of ``grid`` that looks most like a header."""
     best_idx, best_score, best_kind = None, 0, kind
     for idx, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         score, fits = _row_matches(row, kind)
         if score > best_score and sum(1 for c in row if c not in (None, "")) >= 2:
             best_idx, best_score, best_kind = idx, score, fits
+    return best_idx, best_score, best_kind
+
+
+def _header_score(grid: list[list], kind: str | None) -> int:
+    """How much the best header row of ``grid`` looks like one (0: no header at all)."""
+    return _best_header(grid, kind)[1]
+
+
+def _find_header(grid: list[list], kind: str | None, filename: str) -> tuple[int, str]:
+    """The header row (0-based) and the kind it fits best; the first non-empty row when none
+    matches (validation then lists the unknown headers with suggestions)."""
+    stat = stat_tables.find_header(grid, kind)  # a statistics office's table (stat_tables.py)
+    if stat is not None:
+        return stat
+    best_idx, _, best_kind = _best_header(grid, kind)
     if best_idx is None:
         if kind is None:
-            raise UserError("intake.kind_unknown")
+            raise UserError("intake.kind_unknown", file=filename)
         nonempty = [i for i, r in enumerate(grid) if any(c not in (None, "") for c in r)]
         return nonempty[0], kind
     return best_idx, best_kind or kind
@@ -626,10 +870,11 @@ def _columns_of(body: list[list] | _CsvBody, width: int) -> list[list]:
 
 
 def _assemble(grid: _Grid, filename: str, checksum: str, size: int) -> ReadResult:
-    header_idx, kind, fmt, body = grid.header_idx, grid.kind, grid.fmt, grid.body
+    header_idx, kind, fmt = grid.header_idx, grid.kind, grid.fmt
     header = _header_cells(grid.head, header_idx, filename)
     width = len(header)
     first_row = header_idx + 2  # 1-based row number of the first body row
+    body = _without_footnotes(grid.body, first_row)
     quarter_cols = [i for i, h in enumerate(header) if looks_like_quarter(h)]
     title = _title_text(grid.head, header_idx)
     if kind in stat_tables.STAT_KINDS:
@@ -731,6 +976,118 @@ def _stat_table(grid: _Grid, kind, first_row, title, filename, checksum, size):
     )  # fmt: skip
 
 
+# ---------------------------------------------------------------- notes below a table
+
+# Words a note under a statistics table or a report starts with (ru, uk, en), lower case.
+FOOTNOTE_WORDS = (
+    "примечание",
+    "примечания",
+    "прим.",
+    "примітка",
+    "примітки",
+    "источник",
+    "джерело",
+    "справочно",
+    "довідково",
+    "составлено",
+    "складено",
+    "рассчитано",
+    "розраховано",
+    "по данным",
+    "за даними",
+    "note",
+    "source",
+)
+# A footnote's mark: "*", "¹", "1)", "(1)", "1. text".
+_FOOTNOTE_START = re.compile(r"^(?:[*¹²³⁴⁵⁶⁷⁸⁹⁰]+|\(?\d{1,2}\)|\d{1,2}\.\s+\D)")
+_NUMBER_TEXT = re.compile(r"^[-−+]?\d[\d \u00a0\u202f]*(?:[.,]\d+)?%?$")
+
+
+def is_footnote(text: object) -> bool:
+    """Whether a cell reads as a note under a table: it starts with a footnote mark or a
+    word notes start with ("Примечание", "Источник", "Note", ...)."""
+    value = str(text).strip().lower()
+    return bool(value) and (
+        value.startswith(FOOTNOTE_WORDS) or _FOOTNOTE_START.match(value) is not None
+    )
+
+
+def _is_note_row(row: Sequence) -> bool:
+    """A footnote row: its first filled cell is a note and no cell after it holds a number
+    (a note that wrapped into the next cells is still text)."""
+    cells = [str(c).strip() for c in row if c not in (None, "") and str(c).strip()]
+    if not cells:
+        return True  # blank rows between the table and its notes
+    return is_footnote(cells[0]) and not any(_NUMBER_TEXT.match(c) for c in cells[1:])
+
+
+def footnote_start(rows: Sequence[Sequence]) -> int:
+    """Where the block of notes (and blank rows) at the end of ``rows`` begins: the index
+    after the table's last row of data, ``len(rows)`` when the table ends the file."""
+    end = len(rows)
+    while end > 0 and _is_note_row(rows[end - 1]):
+        end -= 1
+    return end
+
+
+def _without_footnotes(body: list[list] | _CsvBody, first_row: int) -> list[list] | _CsvBody:
+    """The rows below the header without the notes after the table: footnotes are not data.
+    (Arrow tables of the fast CSV path have a full record on every line, so no notes.)"""
+    records = body.records if isinstance(body, _CsvBody) else body
+    if isinstance(records, pa.Table) or not records:
+        return body
+    end = footnote_start(records)
+    if end == len(records):
+        return body
+    if not isinstance(body, _CsvBody):
+        return records[:end]
+    last_row = first_row + end  # rows from here on are notes
+    return replace(
+        body,
+        records=records[:end],
+        lines=None if body.lines is None else body.lines[:end],
+        # A note's text may hold a delimiter; a quote left open is reported all the same.
+        issues=[
+            i
+            for i in body.issues
+            if i.row is None or i.row < last_row or i.key != "intake.error.extra_cells"
+        ],
+        short=[s for s in body.short if s[0] < last_row],
+    )
+
+
+def _check_cell_lengths(read: ReadResult, limits: Limits) -> None:
+    """Refuse a cell longer than an Excel cell can be (byte lengths first: they come from
+    the offsets alone, without reading the text)."""
+    table = read.table
+    for name in table.column_names:
+        if name.startswith("_") or not pa.types.is_string(table.schema.field(name).type):
+            continue
+        column = table.column(name)
+        if (
+            len(column) == 0
+            or (pc.max(pc.binary_length(column)).as_py() or 0) <= limits.max_cell_chars
+        ):
+            continue
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py() or 0
+        if longest <= limits.max_cell_chars:
+            continue
+        at = pc.index(pc.greater(lengths, limits.max_cell_chars), True).as_py()
+        row = table.column("_row")[at].as_py()
+        header = read.headers.get(name) or ""
+        if "_col" in table.column_names and not header:
+            header = table.column("_col")[at].as_py() or name
+        raise UserError(
+            "intake.read.cell_too_long",
+            file=read.file_name,
+            row=row,
+            column=header or name,
+            chars=plain_count(longest),
+            limit=plain_count(limits.max_cell_chars),
+        )
+
+
 def _short_rows(
     short: list[tuple[int, int]], keep: dict[str, int], columns: int
 ) -> tuple[ShortRow, ...]:
@@ -744,10 +1101,17 @@ def _short_rows(
     return tuple(found)
 
 
+_HEADER_MARK = re.compile(r"\s*[*¹²³⁴⁵⁶⁷⁸⁹⁰]+$")
+
+
 def _header_cells(grid: list[list], header_idx: int, filename: str) -> list[str | None]:
+    """The header's cells on one line, without footnote marks ("I кв. 2024¹", "Занятость*")."""
     if header_idx >= len(grid):
         raise UserError("intake.empty_file", file=filename)
-    header = [_one_line(str(c).strip()) if c not in (None, "") else None for c in grid[header_idx]]
+    header = [
+        _HEADER_MARK.sub("", _one_line(str(c).strip())) or None if c not in (None, "") else None
+        for c in grid[header_idx]
+    ]
     while header and header[-1] is None:
         header.pop()
     return header

@@ -40,7 +40,9 @@ from analytics.intake.columns import (
     parse_bool,
     suggest_header,
 )
+from analytics.intake.export import looks_like_formula
 from analytics.intake.periods import current_quarter, parse_date, parse_period, parse_quarter
+from analytics.intake.plausibility import Day, PlausibilityChecks
 from analytics.intake.readers import ReadResult
 from analytics.quarter import Quarter
 from analytics.registries.intake import finish_typing, region_lookup
@@ -51,9 +53,17 @@ _EXCEL_DATE_HINT = (
     r"^\d{1,2}[./ -](янв|фев|мар|апр|май|мая|июн|июл|авг|сен|окт|ноя|дек|січ|лют|бер|кві|тра|"
     r"чер|лип|сер|вер|жов|лис|гру|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
-_FORMULA_START = ("=", "+", "@")
 # The reader's errors for a file that ends inside its last row.
 CUT_OFF_KEYS = ("intake.error.cut_off", "intake.error.cut_off_quote")
+
+
+def _formula_sql(column: str) -> str:
+    """SQL for :func:`analytics.intake.export.looks_like_formula` (cells are trimmed here):
+    a leading =, +, -, @ unless the text is wholly a signed number."""
+    return (
+        f"(regexp_matches({column}, '^[=+@-]') "
+        f"AND NOT regexp_full_match({column}, '[-+][0-9 \u00a0\u202f]*([.,][0-9]+)?\\s*%?'))"
+    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +123,7 @@ class DateParam:
 
 
 def _fmt_param(value: Any, lang: str) -> Any:
-    if isinstance(value, DateParam):
+    if isinstance(value, (DateParam, Day)):
         return fmt_date(value.value, lang)
     if isinstance(value, dt.date):
         return fmt_quarter(value, lang) if Quarter.of(value).start == value else value
@@ -341,7 +351,7 @@ class _Check:
     params: tuple = ()
 
 
-class _Context:
+class _Context(PlausibilityChecks):
     def __init__(self, con, read: ReadResult, lang: str, today: dt.date) -> None:
         self.con = con
         self.read = read
@@ -561,8 +571,6 @@ class _Context:
         checks = [*self._cell_checks(names), *self._range_checks(names)]
         checks += [*self._clearing_checks(names), *self._new_row_checks(names)]
         checks += [*self._duplicate_checks(names), *self._future_checks(names)]
-        if kind == "park_quarter":
-            checks += self._area_checks(names)
         if kind in NAMED_KINDS:
             checks += self._registry_checks(names)
         if kind == "park_target":
@@ -573,6 +581,11 @@ class _Context:
         self.con.register(view, typed.append_column("_i", positions))
         try:
             self._run(checks, view)
+            self.batch_rules(names, view)
+            if kind == "park_quarter":
+                self.flow_checks(names, view)
+            if kind == "park":
+                self.lookalike_names()
             if kind in {"park_quarter", "region_quarter", "municipality_quarter"}:
                 self._jumps(names, view)
         finally:
@@ -632,9 +645,7 @@ class _Context:
                     _Check(
                         f"SELECT _row, NULL::VARCHAR AS _col, {col.name} AS value, "
                         f"NULL::DOUBLE AS num, NULL::VARCHAR AS txt FROM {{typed}} "
-                        f"WHERE left({col.name}, 1) IN ('=', '+', '@') "
-                        f"   OR (left({col.name}, 1) = '-' "
-                        f"       AND NOT regexp_matches({col.name}, '^-[0-9 ]'))",
+                        f"WHERE {_formula_sql(col.name)}",
                         lambda r, col=col: self.add(
                             r[0], self.header(col.name), r[2], "error", "intake.error.formula"
                         ),
@@ -736,7 +747,7 @@ class _Context:
         self.add(r[0], self.cell_header(col.name, r[1]), None, "error", "intake.error.required")
 
     def _type_issue(self, col: ColumnSpec, row, column, raw: str) -> None:
-        if raw.startswith(_FORMULA_START):
+        if looks_like_formula(raw):
             self.add(row, column, raw, "error", "intake.error.formula")
         elif col.dtype == "number" and re.match(_EXCEL_DATE_HINT, raw.lower()):
             self.add(row, column, raw, "error", "intake.error.number_became_date")
@@ -886,26 +897,6 @@ class _Context:
                     current=now,
                 ),
                 (now,),
-            )
-        ]
-
-    def _area_checks(self, names: set[str]) -> list[_Check]:
-        if not {"area_occupied_ha", "park_id"} <= self.present:
-            return []
-        return [
-            _Check(
-                "SELECT _row, NULL::VARCHAR AS _col, raw__area_occupied_ha AS value, "
-                "p.leasable_area_ha::DOUBLE AS num, NULL::VARCHAR AS txt "
-                f"FROM {{typed}} t JOIN ({current_rows_sql('park')}) p ON t.park_id = p.park_id "
-                "WHERE t.area_occupied_ha > p.leasable_area_ha + 1e-9",
-                lambda r: self.add(
-                    r[0],
-                    self.header("area_occupied_ha"),
-                    r[2],
-                    "error",
-                    "intake.error.occupied_gt_leasable",
-                    leasable=float(r[3]),
-                ),
             )
         ]
 
