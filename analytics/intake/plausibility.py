@@ -246,7 +246,7 @@ class PlausibilityChecks:
     def _report_area(self, r: dict) -> None:
         position, row = r["_i"], r["_row"]
         occupied = "area_occupied_ha"
-        if r["problem"] == "occupied > leasable":
+        if r["problem"] == "occupied_gt_leasable":
             if self._in_file(position, (occupied,)):
                 self.add(
                     row,
@@ -280,12 +280,12 @@ class PlausibilityChecks:
         if not self._in_file(position, involved):
             return
         params: dict[str, Any] = {}
-        if problem == "before 1990":
+        if problem == "before_1990":
             key = "intake.error.date_too_early"
-        elif problem == "in the future":
+        elif problem == "in_future":
             key, params = "intake.error.date_in_future", {"today": Day(self.today)}
         else:
-            key = f"intake.error.{problem.replace(' ', '_')}"
+            key = f"intake.error.{problem}"
             founded = Day(r["reference"])
             params = {"founded": self._shown("founded_on", position, founded.value)}
             if params["founded"] == founded.value.isoformat():

@@ -364,6 +364,8 @@ def _csv_body(
             return fast
     lines = islice(_physical_lines(text), header_end, None)
     body = _records(lines, delimiter, header_end + 1, file)
+    # Before the loop below clears a swallowing record, which would hide where the file ends.
+    cut = _cut_off(text, body, width, first_row, delimiter)
     for row, record in enumerate(body.records, start=first_row):
         swallowed = _swallowed_lines(record, delimiter, width)
         if swallowed is not None:
@@ -383,8 +385,14 @@ def _csv_body(
             body.issues.append(
                 ReadIssue(row, None, extra[0], "error", "intake.error.extra_cells", params)
             )
-    cut = _cut_off(text, body, width, first_row, delimiter)
     if cut is not None:
+        if cut.key == "intake.error.cut_off_quote":
+            # The quote runs to the end of the file: one message for the row, the one that
+            # says the file ends inside the cell (it may be cut off), not a second one.
+            body.issues[:] = [
+                i for i in body.issues
+                if not (i.row == cut.row and i.key == "intake.read.unclosed_quote")
+            ]
         body.issues.append(cut)
     return body
 

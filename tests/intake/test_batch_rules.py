@@ -37,7 +37,7 @@ def test_the_new_data_tests_find_bad_mart_rows(db):
     build(con)
     failed = _failed(con)
     assert set(failed) == {"dates", "negative_statistics"}
-    assert [(r[1], r[3], r[5]) for r in failed["dates"]] == [(PARK, "founded_on", "before 1990")]
+    assert [(r[1], r[3], r[5]) for r in failed["dates"]] == [(PARK, "founded_on", "before_1990")]
     assert all(r[5] == "negative" and r[4] < 0 for r in failed["negative_statistics"])
     con.close()
 
@@ -59,7 +59,7 @@ def test_a_file_is_refused_for_what_check_would_report_after_loading_it(db):
     build(con)
     bad = _failed(con)["area_consistency"]
     assert [(r[0], r[1].date(), r[2]) for r in bad] == [
-        (PARK, dt.date(2022, 1, 1), "occupied + free != leasable")
+        (PARK, dt.date(2022, 1, 1), "occupied_free_not_leasable")
     ]
     con.close()
 

@@ -167,3 +167,21 @@ def test_demo_passes_check_and_a_corrupted_demo_row_is_printed(demo_db, tmp_path
     assert proc.returncode == 1
     bad_line = next(line for line in proc.stdout.splitlines() if "jobs_total" in line)
     assert park_id in bad_line and str(quarter) in bad_line and "-7" in bad_line
+
+
+def test_every_data_test_and_problem_code_is_said_in_every_language():
+    """`check` reads check.rule.<test> and check.problem.<code>: a new SQL test or code
+    without its catalogue entry would end `check` in a KeyError (seen with dates.sql)."""
+    import re
+
+    from analytics.i18n import has_key
+    from analytics.warehouse.checks import TESTS_DIR, data_test_names
+
+    missing = [n for n in data_test_names() if not has_key(f"check.rule.{n}")]
+    codes = set()
+    for path in TESTS_DIR.glob("*.sql"):
+        sql = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r"'([a-z0-9_]+)' AS problem", sql))
+        codes |= set(re.findall(r"(?:THEN|ELSE) '([a-z0-9_]+)'", sql))
+    missing += [c for c in sorted(codes) if not has_key(f"check.problem.{c}")]
+    assert codes and not missing, missing

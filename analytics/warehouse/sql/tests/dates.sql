@@ -12,33 +12,33 @@ WITH registry_dates AS (
     ) ON COLUMNS(* EXCLUDE (park_id)) INTO NAME column_name VALUE value
 )
 SELECT 'park' AS mart, park_id AS row_key, NULL::DATE AS quarter, column_name, value,
-       CASE WHEN value < DATE '1990-01-01' THEN 'before 1990' ELSE 'in the future' END AS problem,
+       CASE WHEN value < DATE '1990-01-01' THEN 'before_1990' ELSE 'in_future' END AS problem,
        NULL::DATE AS reference
 FROM registry_dates
 WHERE value < DATE '1990-01-01' OR value > current_date
 UNION ALL
-SELECT 'park', park_id, NULL, 'closed_on', closed_on, 'closed before founded', founded_on
+SELECT 'park', park_id, NULL, 'closed_on', closed_on, 'closed_before_founded', founded_on
 FROM park WHERE closed_on < founded_on
 UNION ALL
-SELECT 'park', park_id, NULL, 'excluded_on', excluded_on, 'excluded before founded', founded_on
+SELECT 'park', park_id, NULL, 'excluded_on', excluded_on, 'excluded_before_founded', founded_on
 FROM park WHERE excluded_on < founded_on
 UNION ALL
 SELECT 'park_quarter', park_id, quarter, 'reported_on', reported_on,
-       CASE WHEN reported_on < DATE '1990-01-01' THEN 'before 1990' ELSE 'in the future' END, NULL
+       CASE WHEN reported_on < DATE '1990-01-01' THEN 'before_1990' ELSE 'in_future' END, NULL
 FROM park_quarter WHERE reported_on < DATE '1990-01-01' OR reported_on > current_date
 UNION ALL
-SELECT 'park_quarter', park_id, quarter, 'quarter', quarter, 'before 1990', NULL
+SELECT 'park_quarter', park_id, quarter, 'quarter', quarter, 'before_1990', NULL
 FROM park_quarter WHERE quarter < DATE '1990-01-01'
 UNION ALL
 SELECT 'region_quarter', region_code || '/' || indicator, quarter, 'quarter', quarter,
-       'before 1990', NULL
+       'before_1990', NULL
 FROM region_quarter WHERE quarter < DATE '1990-01-01'
 UNION ALL
 SELECT 'municipality_quarter', municipality_code || '/' || indicator, quarter, 'quarter', quarter,
-       'before 1990', NULL
+       'before_1990', NULL
 FROM municipality_quarter WHERE quarter < DATE '1990-01-01'
 UNION ALL
 SELECT 'park_target', park_id || '/' || indicator || '/' || period_type, period_start,
-       'period_start', period_start, 'before 1990', NULL
+       'period_start', period_start, 'before_1990', NULL
 FROM park_target WHERE period_start < DATE '1990-01-01'
 ORDER BY 1, 2, 3, 4;
