@@ -157,3 +157,36 @@ def test_a_commit_from_the_data_page_waits_for_a_reader_and_says_so(app_db, hold
             "SELECT jobs_total FROM park_quarter WHERE park_id = 'XD-P001'"
             " AND quarter = DATE '2025-10-01'"
         ).fetchone() == (200,)
+
+
+WRITE_AND_HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE written_meanwhile (x INTEGER)")  # the file changes on disk (.wal)
+print("holding", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+def test_a_cached_view_is_drawn_at_once_while_a_writer_is_at_work(app_db, tmp_path):
+    at = new_app("en").run()
+    before = at.metric[0].value
+    script = tmp_path / "write_and_hold.py"
+    script.write_text(WRITE_AND_HOLD, encoding="utf-8")
+    writer = subprocess.Popen(
+        [sys.executable, str(script), str(app_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "holding"
+        started = time.monotonic()
+        at.run()  # the same view: the data as last committed, without waiting for the writer
+        assert time.monotonic() - started < 1.0
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert at.metric[0].value == before
+    finally:
+        writer.kill()
+        writer.wait()
