@@ -358,9 +358,10 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
 
 def _warehouse_currency(db: Path) -> str | None:
     """The currency of the warehouse's money, None when there is none to read (no file yet,
-    or the app holds it open) or several: a blank template does not need the warehouse."""
+    or a writer holds it for more than a moment) or several: a blank template does not need
+    the warehouse, so it does not wait for it."""
     try:
-        with connect(db, read_only=True) as con:
+        with connect(db, read_only=True, wait=1.0, on_wait=lambda notice: None) as con:
             return lookups.currency(con)
     except (UserError, duckdb.Error):
         return None
