@@ -22,6 +22,7 @@ from analytics.policy import commands as policy_commands
 from analytics.registries import commands as registries_commands
 from analytics.reports import commands as reports_commands
 from analytics.warehouse import commands as warehouse_commands
+from analytics.warehouse import sharing
 
 # Modules that contribute commands, in the order they appear in --help.
 COMMAND_MODULES = (
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     lang = args.lang or language_from_env()
+    sharing.set_notice_language(lang)  # "waiting for the warehouse…" lines on stderr
     try:
         return int(args.handler(args, lang) or 0)
     except UserError as exc:

@@ -61,7 +61,7 @@ def _ending(account: dict, moment: dt.datetime) -> tuple | None:
     if moment - account["last_active"] > idle:
         return ("expired", idle)
     user = users.User(account["name"], account["role"], account["stamp"])
-    with data.cursor() as cur:
+    with data.reading_here() as cur:  # also from the commit button's callback
         reason = users.session_end(cur, user)
     return (reason, user.name) if reason else None
 
@@ -104,10 +104,14 @@ def _log_in() -> None:
         return
     moment = now()
     failures = st.session_state.setdefault(FAILURES_KEY, [])
-    with data.cursor() as cur:
-        attempt = users.log_in(
-            cur, name, password, channel="app", now=moment, session_failures=failures
-        )
+    try:
+        with data.writing() as con:  # the attempt is logged
+            attempt = users.log_in(
+                con, name, password, channel="app", now=moment, session_failures=failures
+            )
+    except UserError as exc:  # the warehouse stayed busy: nothing was tried
+        st.session_state[REFUSAL_KEY] = ("busy", exc)
+        return
     if attempt.user is None:
         if attempt.outcome == "failure":
             failures.append(moment)
@@ -132,6 +136,8 @@ def _refusal_messages(lang: str) -> list[str]:
     refusal = st.session_state.get(REFUSAL_KEY)
     if refusal is None:
         return []
+    if refusal[0] == "busy":  # ("busy", the error): the warehouse stayed busy
+        return [refusal[1].message(lang)]
     outcome, locked_until = refusal
     shown = [] if outcome == "locked" else [t("data.login_failed", lang)]
     moment = now()
@@ -190,7 +196,7 @@ def login_log_section(lang: str) -> None:
             lock=fmt_minutes(users.LOCK_DURATION, lang),
         )
     )
-    with data.cursor() as cur:
+    with data.reading_here() as cur:
         log = users.recent_logins(cur, LOG_ROWS)
     if log.empty:
         st.info(t("data.no_logins", lang))

@@ -154,7 +154,7 @@ def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits, cr
     if cached and cached[0] == stamp:
         return cached[1]
     read = read_file(upload.getvalue(), upload.name, kind=kind, sheet=sheet, limits=limits)
-    with data.cursor() as cur:
+    with data.reading_here() as cur:
         plan = plan_import(cur, validate(cur, read, lang, create_municipalities=create))
     st.session_state["data_preview"] = (stamp, plan)
     return plan
@@ -173,10 +173,10 @@ def commit_shown() -> None:
     accept = bool(st.session_state.get("data_accept_warnings")) or not plan.report.warnings
     try:
         # The role is checked again at commit time: an account may have lost it meanwhile.
-        with data.cursor() as cur:
-            editor = users.require_editor(cur, account.name)
+        with data.writing() as con:  # the file alone for the commit's moment only
+            editor = users.require_editor(con, account.name)
             summary = commit_import(
-                cur, plan, user=editor.name, accept_warnings=accept, user_verified=True
+                con, plan, user=editor.name, accept_warnings=accept, user_verified=True
             )
     except UserError as exc:
         st.session_state["data_commit_error"] = exc

@@ -13,6 +13,7 @@ from analytics.demo.load import write_demo
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, t
 from analytics.warehouse.connection import default_db_path
+from analytics.warehouse.sharing import open_duckdb
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +58,15 @@ def real_sources(path: Path) -> int:
     if not path.exists():
         return 0
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        con = open_duckdb(path, read_only=True)  # waits while another program writes to it
+    except UserError as exc:
+        if exc.key != "warehouse.cannot_open":
+            raise
+        raise UserError(
+            "demo.unreadable_target", path=str(path), reason=exc.params["reason"]
+        ) from exc
+    try:
+        with con:
             has_source = con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = 'source'"
             ).fetchone()[0]
@@ -77,7 +86,7 @@ def run_demo(args: argparse.Namespace, lang: str) -> int:
             raise UserError("demo.refuse_real_data", path=str(path), n=found)
     started = time.perf_counter()
     write_demo(path, args.seed)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_duckdb(path, read_only=True) as con:
         counts = con.execute(
             "SELECT (SELECT count(*) FROM region), (SELECT count(*) FROM municipality),"
             " (SELECT count(*) FROM park), (SELECT count(DISTINCT quarter) FROM municipality_quarter)"

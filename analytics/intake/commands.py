@@ -105,7 +105,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------- import
 
 
-def _importing_user(con, args: argparse.Namespace, lang: str) -> tuple[str, bool]:
+def _importing_user(
+    con, args: argparse.Namespace, lang: str, password: str | None
+) -> tuple[str, bool]:
     """The account an import is recorded under, and whether its password was checked.
 
     With accounts in the warehouse ``--user`` must name an editor, whose password is asked
@@ -116,7 +118,8 @@ def _importing_user(con, args: argparse.Namespace, lang: str) -> tuple[str, bool
         return args.user or users.operating_system_user(), False
     if not args.user:
         raise UserError("intake.user_required")
-    password = _read_password(args, lang, args.user, confirm=False)
+    if password is None:  # the first account was created since the password was asked for
+        password = _read_password(args, lang, args.user, confirm=False)
     now = users.utc_now()
     attempt = users.log_in(con, args.user, password, channel="cli", now=now)
     if attempt.user is None:
@@ -124,6 +127,54 @@ def _importing_user(con, args: argparse.Namespace, lang: str) -> tuple[str, bool
             raise users.lock_error(attempt.locked_until, now, lang)
         raise UserError("intake.login.failed")
     return users.require_editor(con, attempt.user.name).name, True
+
+
+def _import_password(args: argparse.Namespace, lang: str, accounts: bool) -> str | None:
+    """The editor's password, asked before the warehouse is opened for writing: a prompt
+    waits for a person, and the app and other commands keep the file meanwhile."""
+    if not accounts:
+        return None
+    if not args.user:
+        raise UserError("intake.user_required")
+    return _read_password(args, lang, args.user, confirm=False)
+
+
+def _checked(con, read, args: argparse.Namespace, lang: str):
+    """Validate and plan ``read`` against the warehouse as it is on ``con``; the plan, and
+    its status before any commit ("ok", "errors" or "warnings") with the refusal line."""
+    report = validate(con, read, lang, create_municipalities=args.create_municipalities)
+    plan = plan_import(con, report)
+    report = plan.report  # with the plan's own warnings (cleared values, tenfold changes)
+    if report.errors:
+        return plan, "errors", None
+    if report.warnings and not args.accept_warnings:
+        return plan, "warnings", t("intake.warnings_need_flag", lang, n=len(report.warnings))
+    return plan, "ok", None
+
+
+def _commit(con, read, plan, args: argparse.Namespace, lang: str, user: str, verified: bool):
+    """Commit ``plan``; if another import landed since it was made, check the file again
+    against the warehouse as it is now (nobody else can change it while ``con`` writes)."""
+    try:
+        return plan, "ok", None, _commit_plan(con, plan, args, user, verified)
+    except UserError as exc:
+        if exc.key != "intake.plan_outdated":
+            raise
+    plan, status, refusal = _checked(con, read, args, lang)
+    if status != "ok":
+        return plan, status, refusal, dry_run_summary(plan)
+    return plan, status, refusal, _commit_plan(con, plan, args, user, verified)
+
+
+def _commit_plan(con, plan, args: argparse.Namespace, user: str, verified: bool):
+    return commit_import(
+        con,
+        plan,
+        user=user,
+        accept_warnings=args.accept_warnings,
+        user_verified=verified,
+        os_user=users.operating_system_user(),
+    )
 
 
 def _detected_line(detected: dict, lang: str) -> str:
@@ -152,27 +203,24 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
         raise UserError("intake.summary.bad_changes", value=limit)
     path = Path(args.file)
     read = read_file(path, path.name, kind=args.kind, sheet=args.sheet)
-    with connect(args.db or default_db_path(), read_only=args.dry_run) as con:
-        user, verified = (None, None) if args.dry_run else _importing_user(con, args, lang)
-        report = validate(con, read, lang, create_municipalities=args.create_municipalities)
-        plan = plan_import(con, report)
-        report = plan.report  # with the plan's own warnings (cleared values, tenfold changes)
-        status, summary, refusal = "ok", dry_run_summary(plan), None
-        if report.errors:
-            status = "errors"
-        elif report.warnings and not args.accept_warnings:
-            status = "warnings"
-            refusal = t("intake.warnings_need_flag", lang, n=len(report.warnings))
-        elif not args.dry_run:
-            summary = commit_import(
-                con,
-                plan,
-                user=user,
-                accept_warnings=args.accept_warnings,
-                user_verified=verified,
-                os_user=users.operating_system_user(),
-            )
-            status = "noop" if summary.noop else "committed"
+    db = Path(args.db or default_db_path())
+    # The file is checked on a read-only connection, which the app and other readers share;
+    # only the commit holds the warehouse alone (a new warehouse is created by the commit).
+    with connect(db, read_only=args.dry_run or db.exists()) as con:
+        accounts = bool(users.list_users(con))
+        plan, status, refusal = _checked(con, read, args, lang)
+    summary, user = dry_run_summary(plan), None
+    if not args.dry_run:
+        password = _import_password(args, lang, accounts)
+        with connect(db) as con:
+            user, verified = _importing_user(con, args, lang, password)
+            if status == "ok":
+                plan, status, refusal, summary = _commit(
+                    con, read, plan, args, lang, user, verified
+                )
+                if status == "ok":
+                    status = "noop" if summary.noop else "committed"
+    report = plan.report
     if args.format == "json":
         changes = preview.changes_json(plan)
         if limit:
@@ -310,9 +358,10 @@ def run_history(args: argparse.Namespace, lang: str) -> int:
 
 def _warehouse_currency(db: Path) -> str | None:
     """The currency of the warehouse's money, None when there is none to read (no file yet,
-    or the app holds it open) or several: a blank template does not need the warehouse."""
+    or a writer holds it for more than a moment) or several: a blank template does not need
+    the warehouse, so it does not wait for it."""
     try:
-        with connect(db, read_only=True) as con:
+        with connect(db, read_only=True, wait=1.0, on_wait=lambda notice: None) as con:
             return lookups.currency(con)
     except (UserError, duckdb.Error):
         return None
@@ -358,28 +407,29 @@ def _read_password(args: argparse.Namespace, lang: str, name: str, *, confirm: b
 
 
 def run_user(args: argparse.Namespace, lang: str) -> int:
-    with connect(args.db or default_db_path()) as con:
-        if args.action == "list":
+    db = Path(args.db or default_db_path())
+    if args.action == "list":
+        with connect(db, read_only=db.exists()) as con:
             for user in users.list_users(con):
                 print(f"{user.name}\t{user.role}")
-            return 0
-        if not args.name:
-            raise UserError("intake.user_required")
+        return 0
+    if not args.name:
+        raise UserError("intake.user_required")
+    if args.action == "role" and not args.role:
+        raise UserError("intake.user.role_required")
+    # Asked before the warehouse is opened for writing: a prompt waits for a person, and the
+    # app and other commands keep the file meanwhile.
+    password = None
+    if args.action in ("add", "passwd"):
+        password = _read_password(args, lang, args.name, confirm=True)
+    with connect(db) as con:
         if args.action == "add":
-            user = users.add_user(
-                con,
-                args.name,
-                args.role or "editor",
-                _read_password(args, lang, args.name, confirm=True),
-            )
+            user = users.add_user(con, args.name, args.role or "editor", password)
             print(t("intake.user.added", lang, name=user.name, role=user.role))
         elif args.action == "passwd":
-            password = _read_password(args, lang, args.name, confirm=True)
             users.set_password(con, args.name, password, args.role)
             print(t("intake.user.changed", lang, name=args.name))
         elif args.action == "role":
-            if not args.role:
-                raise UserError("intake.user.role_required")
             user = users.set_role(con, args.name, args.role)
             print(t("intake.user.role_changed", lang, name=user.name, role=user.role))
         else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pycountry
 
 from analytics.errors import UserError
@@ -19,6 +18,7 @@ from analytics.policy.compliance import load_config
 from analytics.registries.subdivisions import check_country, country, subdivisions
 from analytics.warehouse.build import append_raw, build, frame_checksum, register_source
 from analytics.warehouse.connection import connect
+from analytics.warehouse.sharing import open_duckdb
 
 LOADED_BY = "python -m analytics init"
 PRODUCER = "ISO 3166-2 (pycountry {version}); national classifiers (data/registries)"
@@ -51,10 +51,7 @@ def db_path(target: str | Path) -> Path:
 def _has_data(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return False
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise UserError("warehouse.cannot_open", path=str(path), reason=str(exc)) from exc
+    con = open_duckdb(path, read_only=True)  # waits while another program writes to it
     try:
         sql = "SELECT table_name FROM information_schema.tables"
         tables = {r[0] for r in con.execute(sql).fetchall()}

@@ -1,20 +1,58 @@
-"""Opening the warehouse: one DuckDB file, its schema kept current by versioned migrations.
+"""Opening the warehouse: one DuckDB file, its schema kept current by versioned migrations,
+shared by the app, the command line and notebooks at once.
 
 Migrations are ``migrations/NNN_description.sql`` files applied in order, each in its own
 transaction, and recorded in ``schema_version``. A file written by a newer version of the
 program is refused with a clear message rather than half-understood.
+
+Sharing: DuckDB lets several processes read the file at once while a writer needs it alone.
+Every open here waits, bounded and saying for whom, while another process holds the file
+(:mod:`analytics.warehouse.sharing`). Short-lived programs (commands, notebooks) call
+:func:`connect` and close the connection when done. A long-running one with many threads (the
+app) reads through :func:`reading`, which shares one read-only connection between its threads
+only while they use it (or while :func:`keeping_open` says a page is being drawn), and writes
+through :func:`writing`, which first waits for its own readers: the app holds the file only
+for the moment it reads or writes, so commands and notebooks can work beside it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from analytics.errors import UserError
+from analytics.warehouse.sharing import (
+    Holder,
+    Wait,
+    Waiter,
+    WarehouseBusy,
+    holder_of,
+    open_within,
+    queued_writer,
+    wait_seconds,
+)
+
+__all__ = [
+    "Wait",
+    "WarehouseBusy",
+    "connect",
+    "data_signature",
+    "default_db_path",
+    "keeping_open",
+    "migrate",
+    "reading",
+    "schema_version",
+    "wait_seconds",
+    "writing",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "warehouse.duckdb"
@@ -89,30 +127,278 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def connect(
-    path: Path | str | None = None, *, read_only: bool = False
+    path: Path | str | None = None,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    on_wait: Callable[[Wait], None] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, upgrading an older schema first.
+    """Open the warehouse, upgrading an older schema first; the caller closes it.
 
-    A read-only open of an outdated file upgrades it through a short read-write
-    connection, then reopens read-only. A missing file is an error in read-only mode.
+    While another process holds the file in a conflicting mode the open waits, at most
+    ``wait`` seconds (default PARKS_LOCK_WAIT_SECONDS, 30), and after a second ``on_wait``
+    hears for whom (default: one line on stderr); at the bound it raises WarehouseBusy. A
+    read-only open of an outdated file upgrades it through a short read-write connection,
+    then reopens read-only. A missing file is an error in read-only mode.
     """
     db_path = Path(path) if path is not None else default_db_path()
+    return _connect(db_path, read_only, Waiter(str(db_path), wait, on_wait))
+
+
+def _connect(db_path: Path, read_only: bool, waiter: Waiter) -> duckdb.DuckDBPyConnection:
     if read_only and not db_path.exists():
         raise UserError("warehouse.missing", path=str(db_path))
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(db_path, read_only, waiter)
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise UserError("warehouse.cannot_open", path=str(db_path), reason=str(exc)) from exc
-    current = schema_version(con)
-    if current > latest_version():
+        current = schema_version(con)
+        if current > latest_version():
+            raise UserError("warehouse.newer_schema", found=current, supported=latest_version())
+        if current < latest_version() and not read_only:
+            migrate(con)
+    except BaseException:
         con.close()
-        raise UserError("warehouse.newer_schema", found=current, supported=latest_version())
-    if current < latest_version():
-        if read_only:
-            con.close()
-            with duckdb.connect(str(db_path)) as writer:
-                migrate(writer)
-            return duckdb.connect(str(db_path), read_only=True)
-        migrate(con)
+        raise
+    if current < latest_version() and read_only:
+        con.close()
+        with _open(db_path, False, waiter) as writer:
+            migrate(writer)
+        return _open(db_path, True, waiter)
     return con
+
+
+def _open(db_path: Path, read_only: bool, waiter: Waiter) -> duckdb.DuckDBPyConnection:
+    """Open within ``waiter``'s bound; an idle shared reader of this process gives way to a
+    writer of this process."""
+    try:
+        return open_within(db_path, read_only, waiter)
+    except UserError as exc:
+        if exc.key != "warehouse.sharing.same_process" or not _shared(db_path).close_if_idle():
+            raise
+    return open_within(db_path, read_only, waiter)
+
+
+def data_signature(path: Path | str | None = None) -> tuple:
+    """A cheap stamp of the file's state on disk (size, time and inode of the file and of its
+    write-ahead log): it changes whenever a writer changed the file. Costs two ``stat`` calls
+    and never opens the file, so it can be read on every accessor call."""
+    db_path = Path(path) if path is not None else default_db_path()
+    found = []
+    for file in (db_path, db_path.with_name(db_path.name + ".wal")):
+        try:
+            st = os.stat(file)
+        except FileNotFoundError:
+            found.append(None)
+            continue
+        found.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(found)
+
+
+# ---------------------------------------------------------------------------- one process, many threads
+
+
+class _SharedReader:
+    """One read-only connection the threads of a process share while they use it.
+
+    Each :func:`reading` takes a cursor; the connection closes when the last cursor is
+    returned, unless a page run keeps it open (:func:`keeping_open`) and no writer waits, in
+    this process or (the writers' queue) in another. Writers of this process wait for the
+    cursors to come back and readers wait for the writer: DuckDB cannot hold one file in two
+    modes in one process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cond = threading.Condition()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._cursors = 0
+        self._pins = 0
+        self._opening = False
+        self._writers = 0  # threads of this process waiting to write, or writing
+        self._writing = False
+        self._draining = False  # a queued writer elsewhere: no new cursors on this connection
+        self._local = threading.local()  # this thread's cursors (a read nested in a read)
+
+    # -- readers
+
+    def acquire(self, waiter: Waiter) -> duckdb.DuckDBPyConnection:
+        """A cursor on the shared connection, opening it when needed (within ``waiter``)."""
+        with self._cond:
+            while True:
+                if self._depth() and self._con is not None:
+                    return self._take()  # nested in this thread's own read: never wait for it
+                if self._writers:
+                    waiter.saw(this_process(), "writing")
+                elif self._draining:
+                    waiter.saw(queued_writer(self.path) or this_process(), "writing")
+                elif self._opening:
+                    waiter.due(this_process(), "reading")  # the opening thread says why
+                elif self._con is not None and self._cursors and queued_writer(self.path):
+                    self._draining = True  # no new cursors: let the writer in once these are back
+                    continue
+                elif self._con is not None:
+                    return self._take()
+                else:
+                    self._opening = True
+                    break
+                self._cond.wait(waiter.pause())
+        try:
+            con = _connect(self.path, True, waiter)
+        except BaseException:
+            with self._cond:
+                self._opening = False
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            self._con, self._opening = con, False
+            self._cond.notify_all()
+            return self._take()
+
+    def _depth(self) -> int:
+        return getattr(self._local, "depth", 0)
+
+    def _take(self) -> duckdb.DuckDBPyConnection:
+        self._cursors += 1
+        self._local.depth = self._depth() + 1
+        return self._con.cursor()
+
+    def release(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.close()
+        with self._cond:
+            self._cursors -= 1
+            self._local.depth = self._depth() - 1
+            if not self._cursors:
+                self._draining = False
+                if not self._pins or self._writers or queued_writer(self.path):
+                    self._close()
+            self._cond.notify_all()
+
+    def pin(self) -> None:
+        with self._cond:
+            self._pins += 1
+
+    def unpin(self) -> None:
+        with self._cond:
+            self._pins -= 1
+            if not self._pins and not self._cursors:
+                self._close()
+            self._cond.notify_all()
+
+    def close_if_idle(self) -> bool:
+        """Close the connection if no cursor is out; whether it was open and is now closed."""
+        with self._cond:
+            if self._con is None or self._cursors:
+                return False
+            self._close()
+            self._cond.notify_all()
+            return True
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    # -- writers
+
+    @contextmanager
+    def writer(self, waiter: Waiter) -> Iterator[None]:
+        """Hold this process's readers back while one of its threads writes."""
+        with self._cond:
+            self._writers += 1
+            try:
+                while self._cursors or self._opening or self._writing:
+                    waiter.saw(this_process(), "reading" if self._cursors else "writing")
+                    self._cond.wait(waiter.pause())
+            except BaseException:
+                self._writers -= 1
+                self._cond.notify_all()
+                raise
+            self._close()
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._writers -= 1
+                self._cond.notify_all()
+
+
+@cache
+def this_process() -> Holder:
+    return holder_of(os.getpid())
+
+
+_readers: dict[str, _SharedReader] = {}
+_readers_lock = threading.Lock()
+
+
+def _shared(path: Path) -> _SharedReader:
+    key = os.path.abspath(path)
+    with _readers_lock:
+        if key not in _readers:
+            _readers[key] = _SharedReader(Path(key))
+        return _readers[key]
+
+
+@dataclass
+class Reading:
+    """A cursor taken by :func:`reading`; ``with`` gives it back when the block ends."""
+
+    _reader: _SharedReader
+    cursor: duckdb.DuckDBPyConnection
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        return self.cursor
+
+    def __exit__(self, *exc) -> None:
+        self._reader.release(self.cursor)
+
+
+def reading(
+    path: Path | str | None = None,
+    *,
+    wait: float | None = None,
+    on_wait: Callable[[Wait], None] | None = None,
+) -> Reading:
+    """A cursor on this process's shared read-only connection: ``with reading() as cur:``.
+
+    The cursor is taken at the call (waiting as :func:`connect` does, which is where
+    WarehouseBusy comes from) and given back when the ``with`` block ends.
+    """
+    db_path = Path(path) if path is not None else default_db_path()
+    if not db_path.exists():
+        raise UserError("warehouse.missing", path=str(db_path))
+    reader = _shared(db_path)
+    return Reading(reader, reader.acquire(Waiter(str(db_path), wait, on_wait)))
+
+
+@contextmanager
+def writing(
+    path: Path | str | None = None,
+    *,
+    wait: float | None = None,
+    on_wait: Callable[[Wait], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection for one commit, closed after it (so readers elsewhere get the
+    file back at once). Waits first for this process's readers, then for other processes."""
+    db_path = Path(path) if path is not None else default_db_path()
+    waiter = Waiter(str(db_path), wait, on_wait)
+    with _shared(db_path).writer(waiter):
+        con = _connect(db_path, False, waiter)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def keeping_open(path: Path | str | None = None) -> Iterator[None]:
+    """Keep the shared read-only connection open between the cursors of one job (a page run:
+    dozens of queries, one open), unless a writer asks for the file meanwhile."""
+    reader = _shared(Path(path) if path is not None else default_db_path())
+    reader.pin()
+    try:
+        yield
+    finally:
+        reader.unpin()

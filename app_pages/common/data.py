@@ -1,7 +1,7 @@
-"""The pages' data: the warehouse connection and one cached accessor per analytics call.
+"""The pages' data: the warehouse, opened per use, and one cached accessor per analytics call.
 
-Every accessor is a plain function with its own ``st.cache_data``: it opens a cursor on the
-app's one connection, calls analytics and returns the result, so a reader (or an IDE) can
+Every accessor is a plain function with its own ``st.cache_data``: it takes a cursor on the
+connection a run's accessors share, calls analytics and returns the result, so a reader (or an IDE) can
 follow a page straight into analytics. Nothing here holds SQL or computes.
 
 The caches hold results for the data as loaded. The router reads the data's stamp (newest
@@ -11,9 +11,13 @@ from the Data page or from the command line shows on the next interaction.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import io
 import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +42,10 @@ from analytics.policy.peers import peer_percentiles as percentiles_of
 from analytics.policy.peers import rank_within_peers
 from analytics.policy.timeline import park_timeline as timeline_of
 from analytics.quarter import Quarter
-from analytics.warehouse.connection import connect, default_db_path
+from analytics.warehouse import connection
+from analytics.warehouse.connection import Wait, WarehouseBusy, default_db_path, wait_seconds
+from analytics.warehouse.sharing import seconds_text
+from app_pages.common import state
 
 # Modules that take seconds to import (statsmodels behind the plan forecasts, the estimators,
 # the report writers) are imported inside the accessors that need them, so a page that does
@@ -51,41 +58,149 @@ Weights = tuple[tuple[str, float], ...]  # (KPI code, weight) pairs: hashable fo
 
 
 # ---------------------------------------------------------------------------------------
-# The connection and the data stamp
+# The warehouse, opened per use, and the data stamp
+#
+# The app holds no connection between runs, so the command line and notebooks can use the
+# file beside it: a run's accessors share one read-only connection (page_run keeps it for the
+# run, analytics.warehouse.connection.reading hands out cursors), and a login or a commit
+# opens the file for writing for its moment only.
+
+# An accessor waits this long in silence for a writer elsewhere (a commit takes about as
+# long); then the router says what the page waits for, waits and runs the page again.
+QUERY_WAIT_SECONDS = 1.0
 
 
-@st.cache_resource
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    """The app's one DuckDB connection, read-write because editors load data from the Data
-    page (DuckDB lets one process hold a file read-write; accessors take a cursor each)."""
-    if not Path(path).exists():
-        raise UserError("warehouse.missing", path=path)
-    return connect(path)
+class WarehouseWait(Exception):
+    """An accessor found the warehouse held by a writer elsewhere for more than a moment.
+    Not a UserError, so pages do not swallow it: it reaches the router (:func:`page_run`). A
+    cached function must not draw the notice itself: Streamlit would replay it on every hit."""
+
+    def __init__(self, busy: WarehouseBusy) -> None:
+        super().__init__(str(busy))
+        self.busy = busy
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A fresh cursor on the shared connection (DuckDB cursors are not shared across threads)."""
-    return _connection(str(default_db_path())).cursor()
+@contextlib.contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor for an accessor (``with cursor() as cur:``) on the connection this run's
+    accessors share; waits a moment at most (then :class:`WarehouseWait`)."""
+    try:
+        lease = connection.reading(wait=min(QUERY_WAIT_SECONDS, wait_seconds()))
+    except WarehouseBusy as busy:
+        raise WarehouseWait(busy) from None
+    with lease as cur:
+        yield cur
+
+
+@contextlib.contextmanager
+def _said_in_page() -> Iterator[tuple[Callable[[Wait], None], Callable[[], None]]]:
+    """A notice for a wait outside cached functions (a button's callback included), as
+    ``(say, got_it)``: nothing for a short wait; past a second, what the page waits for, and
+    once ``got_it()`` is called, how long it waited."""
+    lang = state.language()
+    slot, heard, started = None, [], time.monotonic()
+
+    def say(wait: Wait) -> None:
+        nonlocal slot
+        slot = slot or st.empty()
+        slot.info(wait.message(lang), icon="⏳")
+        heard.append(wait)
+
+    def got_it() -> None:
+        if slot is not None:
+            seconds = seconds_text(time.monotonic() - started, lang)
+            holder = heard[-1].holder.text(lang)
+            slot.caption(t("warehouse.sharing.waited", lang, seconds=seconds, holder=holder))
+
+    yield say, got_it
+
+
+@contextlib.contextmanager
+def reading_here() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor for a read outside cached functions (session checks, previews, callbacks):
+    waits up to PARKS_LOCK_WAIT_SECONDS, saying so on the page; WarehouseBusy after that."""
+    with _said_in_page() as (say, got_it):
+        lease = connection.reading(on_wait=say)
+        got_it()
+    with lease as cur:
+        yield cur
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse for writing, for one commit or login (closed right after, so readers
+    elsewhere get the file back); waits as :func:`reading_here` does."""
+    with _said_in_page() as (say, got_it), connection.writing(on_wait=say) as con:
+        got_it()
+        yield con
+
+
+@contextlib.contextmanager
+def page_run(lang: str) -> Iterator[None]:
+    """The router's frame around a run: the run's accessors share one read-only connection,
+    closed when the run ends; an accessor that found a writer at work makes the page say what
+    it waits for, wait, and run again; a wait that ran out is one translated line."""
+    try:
+        with connection.keeping_open():
+            yield
+    except WarehouseWait as pending:
+        _wait_and_rerun(pending.busy.wait, lang)
+    except WarehouseBusy as busy:
+        st.error(busy.message(lang))
+
+
+def _wait_and_rerun(wait: Wait, lang: str) -> None:
+    bound = wait_seconds()  # the whole wait, the moment the accessor waited included
+    slot = st.empty()
+    slot.info(dataclasses.replace(wait, seconds=bound).message(lang), icon="⏳")
+    try:
+        with connection.reading(wait=max(0.0, bound - QUERY_WAIT_SECONDS)):
+            pass
+    except WarehouseBusy as busy:
+        slot.error(WarehouseBusy(dataclasses.replace(busy.wait, seconds=bound)).message(lang))
+        return
+    except UserError as exc:
+        slot.error(exc.message(lang))
+        return
+    st.rerun()
 
 
 _stamp_lock = threading.Lock()
-_seen: dict[str, tuple[str, int, int]] = {}  # the stamp of the last run
+# The stamp of the last run, with the file's state on disk it was read at and the problem
+# (missing file, newer schema) met reading it.
+_seen: dict[str, object] = {}
 
 
 def watch_data() -> None:
     """Read the data's stamp and empty every cache when it changed since the last run (an
     import from the command line, or another warehouse file). The router calls it once per
-    run, before any page reads data."""
+    run, before any page reads data.
+
+    The warehouse is opened only when the file changed on disk (stat of it and its .wal: a
+    cached rerun opens nothing), and while a writer elsewhere is at work the caches keep the
+    data as last committed instead of waiting for it."""
     path = str(default_db_path())
+    signature = (path, connection.data_signature(path))
+    if _seen.get("signature") == signature:
+        return
+    known = _seen.get("stamp") is not None
+    problem = None
     try:
-        with cursor() as cur:
+        lease = connection.reading(path, wait=0 if known else QUERY_WAIT_SECONDS)
+    except WarehouseBusy as busy:
+        if known:
+            return  # asked again on the next run
+        raise WarehouseWait(busy) from None
+    except UserError as exc:  # no warehouse (yet): nothing cached from another file may show
+        stamp, problem = (path, -1, -1), exc
+    else:
+        with lease as cur:
+            signature = (path, connection.data_signature(path))  # steady while open here
             stamp = (path, *lookups.data_stamp(cur))
-    except UserError:  # no warehouse (yet): nothing cached from another file may show
-        stamp = (path, -1, -1)
     with _stamp_lock:
         if _seen.get("stamp") not in (None, stamp):
             st.cache_data.clear()
-        _seen["stamp"] = stamp
+        _seen.update(stamp=stamp, signature=signature, problem=problem)
 
 
 def data_changed() -> None:
@@ -102,10 +217,11 @@ def data_stamp() -> tuple[str, int, int] | None:
 
 def require_database(lang: str) -> None:
     """Stop the page with a translated explanation when the warehouse cannot be opened."""
-    try:
-        _connection(str(default_db_path()))
-    except UserError as exc:
-        st.error(exc.message(lang))
+    problem = _seen.get("problem")
+    if not Path(default_db_path()).exists():
+        problem = UserError("warehouse.missing", path=str(default_db_path()))
+    if problem is not None:
+        st.error(problem.message(lang))
         st.stop()
 
 

@@ -1,0 +1,117 @@
+"""The command line beside the running app (issue 13's acceptance): with the real server up on
+the demo warehouse and a browser session using it, `info`, `check`, `review`, `report`,
+`user add` and `import` succeed from another process, and the open page shows the import on
+its next interaction.
+
+Before the app opened the warehouse per use, each of these commands failed with DuckDB's
+"Could not set lock on file … Conflicting lock is held" for as long as the app ran.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+import duckdb
+import pytest
+
+from analytics.i18n import fmt_number
+from tests.browser.conftest import ROOT, page_url, start_server, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+METRIC = '[data-testid="stMain"] [data-testid="stMetricValue"]'
+PASSWORD = "correct horse battery"
+
+
+def latest_jobs(db) -> int:
+    """Outside reference: the review's first KPI card straight from the mart."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "SELECT sum(jobs_total) FROM park_quarter"
+            " WHERE quarter = (SELECT max(quarter) FROM park_quarter)"
+        ).fetchone()[0]
+
+
+def choose_quarter(page, label: str) -> None:
+    """Pick a quarter in the review's first select box and wait for the page to settle."""
+    box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
+    box.click()
+    page.keyboard.type(label)  # the list is virtualised: type the label to reach it
+    page.get_by_role("option", name=label, exact=True).click()
+    wait_for_app(page, timeout_ms=180_000)
+
+
+def commands(db, folder):
+    report = folder / "correction.csv"
+    report.write_text("Park (code or name),Quarter,Jobs at residents\nXD-P001,Q4 2025,200\n")
+    return [
+        (["info"], None),
+        (["check"], None),
+        (["review", "--quarter", "2025Q4"], None),
+        (["report", "--quarter", "2025Q4", "--format", "pdf", "-o", str(folder / "r.pdf")], None),
+        (["user", "add", "anna", "--role", "editor", "--password-stdin"], PASSWORD + "\n"),
+        (["import", str(report), "--user", "anna", "--password-stdin"], PASSWORD + "\n"),
+    ]
+
+
+def test_commands_succeed_beside_the_running_app_and_the_import_shows(browser, demo_db, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_db, db)
+    url, server = start_server(db, tmp_path / "streamlit.log")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(page_url(url, "review", "lang=en"))
+        page.wait_for_selector(METRIC, timeout=180_000)
+        wait_for_app(page, timeout_ms=180_000)
+        before = page.locator(METRIC).first.inner_text()
+        assert before == fmt_number(latest_jobs(db), "en")
+
+        done = {}
+
+        def run_all():
+            env = {**os.environ, "PARKS_DB": str(db)}
+            for args, given in commands(db, tmp_path):
+                done[args[0]] = subprocess.run(
+                    [sys.executable, "-m", "analytics", "--lang", "en", *args],
+                    cwd=ROOT,
+                    env=env,
+                    input=given,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
+
+        worker = threading.Thread(target=run_all)
+        worker.start()
+        labels, i = ("Q3 2025", "Q4 2025"), 0
+        while worker.is_alive():  # someone keeps using the app meanwhile
+            choose_quarter(page, labels[i % 2])
+            i += 1
+        worker.join()
+        for name, result in done.items():
+            assert result.returncode == 0, (name, result.stderr)
+            assert "lock" not in result.stderr.lower(), (name, result.stderr)
+        assert len(done) == 6 and (tmp_path / "r.pdf").stat().st_size > 0
+        assert "Loaded as source" in done["import"].stdout
+
+        # The page, left open, shows the import on its next interaction.
+        if i % 2 == 1:  # it last showed Q3 2025
+            choose_quarter(page, "Q4 2025")
+        else:
+            choose_quarter(page, "Q3 2025")
+            choose_quarter(page, "Q4 2025")
+        shown = page.locator(METRIC).first.inner_text()
+        assert shown == fmt_number(latest_jobs(db), "en") != before
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        context.close()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
