@@ -183,7 +183,9 @@ def watch_data() -> None:
     signature = (path, connection.data_signature(path))
     if _seen.get("signature") == signature:
         return
-    known = _seen.get("stamp") is not None
+    # Data as last committed may stand in for a busy file only when it came from this file:
+    # after a switch to another warehouse nothing cached may show before it has been read.
+    known = (_seen.get("stamp") or (None,))[0] == path
     problem = None
     try:
         lease = connection.reading(path, wait=0 if known else QUERY_WAIT_SECONDS)

@@ -190,3 +190,23 @@ def test_a_cached_view_is_drawn_at_once_while_a_writer_is_at_work(app_db, tmp_pa
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_after_a_switch_to_another_file_a_busy_file_is_waited_for_not_shown_stale(
+    app_db, hold, tmp_path, monkeypatch
+):
+    """Data cached from the first file may not stand in for the second while it is busy."""
+    new_app("en").run()  # the first file's data are now cached and stamped
+    other = tmp_path / "other.duckdb"
+    other.write_bytes(app_db.read_bytes())
+    with duckdb.connect(str(other)) as con:
+        con.execute("UPDATE park_quarter SET jobs_total = jobs_total + 1")
+    monkeypatch.setenv("PARKS_DB", str(other))
+    writer = hold(other, "write")
+    release_after(writer, 2.5)
+    started = time.monotonic()
+    at = new_app("en").run()
+    assert time.monotonic() - started >= 2.5
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.metric[0].value == fmt_number(latest_jobs(other), "en")
+    assert latest_jobs(other) != latest_jobs(app_db)
