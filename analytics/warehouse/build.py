@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,30 @@ def _run_touched(con: duckdb.DuckDBPyConnection, tables: Collection[str]) -> Non
             rebuilt.add(name)
 
 
+@cache
+def build_digest() -> str:
+    """A digest of everything a full build reads besides the raw tables: the staging and mart
+    SQL and the seeds. Stored in ``build_stamp`` by each full build."""
+    digest = hashlib.sha256()
+    for path in sorted(
+        [*SQL_DIR.glob("staging/*.sql"), *SQL_DIR.glob("marts/*.sql"), *SEEDS_DIR.rglob("*.yml")]
+    ):
+        digest.update(path.relative_to(SQL_DIR.parent).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def built_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file's staging views, marts and seeds are this program's."""
+    row = con.execute("SELECT max(digest) FROM build_stamp").fetchone()
+    return row[0] == build_digest()
+
+
+def _stamp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM build_stamp")
+    con.execute("INSERT INTO build_stamp (digest) VALUES (?)", [build_digest()])
+
+
 def build(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -113,6 +138,7 @@ def build(
             load_seeds(con)
             _run_sql_folder(con, "staging")
             _run_sql_folder(con, "marts")
+            _stamp(con)
         else:
             _run_touched(con, tables)
         if transaction:

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from analytics.errors import UserError
+from analytics.warehouse.build import build, built_current
 from analytics.warehouse.sharing import (
     Holder,
     Wait,
@@ -154,17 +155,26 @@ def _connect(db_path: Path, read_only: bool, waiter: Waiter) -> duckdb.DuckDBPyC
         current = schema_version(con)
         if current > latest_version():
             raise UserError("warehouse.newer_schema", found=current, supported=latest_version())
-        if current < latest_version() and not read_only:
-            migrate(con)
+        outdated = current < latest_version() or not built_current(con)
+        if outdated and not read_only:
+            _upgrade(con)
     except BaseException:
         con.close()
         raise
-    if current < latest_version() and read_only:
+    if outdated and read_only:
         con.close()
         with _open(db_path, False, waiter) as writer:
-            migrate(writer)
+            _upgrade(writer)
         return _open(db_path, True, waiter)
     return con
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the schema and then the staging views, marts and seeds up to this program (a
+    file from an older version lacks the marts it added: every command must find them)."""
+    migrate(con)
+    if not built_current(con):
+        build(con)
 
 
 def _open(db_path: Path, read_only: bool, waiter: Waiter) -> duckdb.DuckDBPyConnection:

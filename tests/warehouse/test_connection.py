@@ -18,17 +18,26 @@ def test_new_file_gets_every_migration(tmp_path):
     assert {"source", "indicator", "raw_park", "raw_park_quarter", "truth_effect"} <= tables
 
 
-def test_older_file_is_upgraded_and_keeps_its_data(tmp_path, monkeypatch):
+def _write_as_version(path, version):
+    """The file as a program that knew migrations 1..version only would have written it."""
+    with duckdb.connect(str(path)) as old:
+        old.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
+            " description VARCHAR NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
+        for m in connection.migrations()[:version]:
+            old.execute(m.path.read_text(encoding="utf-8"))
+            old.execute("INSERT INTO schema_version VALUES (?, ?, now())", [m.version, "x"])
+
+
+def test_older_file_is_upgraded_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.duckdb"
-    # Write the file as a program that knew only migration 1 would, plus a row of data.
-    first_only = connection.migrations()[:1]
-    monkeypatch.setattr(connection, "migrations", lambda: first_only)
-    with connect(path) as con:
-        con.execute(
+    _write_as_version(path, 1)
+    with duckdb.connect(str(path)) as old:
+        old.execute(
             "INSERT INTO source (kind, producer, title, checksum, simulated)"
             " VALUES ('registry', 'test', 'kept', 'x', false)"
         )
-    monkeypatch.undo()
     # An empty pre-migration file (version 0) is also "older" and must upgrade.
     with duckdb.connect(str(tmp_path / "empty.duckdb")):
         pass
@@ -37,6 +46,48 @@ def test_older_file_is_upgraded_and_keeps_its_data(tmp_path, monkeypatch):
     with connect(path, read_only=True) as con:
         assert schema_version(con) == latest_version()
         assert con.execute("SELECT title FROM source").fetchall() == [("kept",)]
+
+
+def test_a_warehouse_from_an_older_version_gets_the_marts_it_lacks(demo_db, tmp_path):
+    """A file built before the annual marts existed (schema 9, no region_year): ``check``,
+    ``info`` and the marts' readers find them after the first open, its data unchanged."""
+    path = tmp_path / "old.duckdb"
+    path.write_bytes(demo_db.read_bytes())
+    with duckdb.connect(str(path)) as old:
+        raw = old.execute("SELECT count(*) FROM raw_park_quarter").fetchone()[0]
+        old.execute("DROP TABLE region_year")
+        old.execute("DROP TABLE municipality_year")
+        old.execute("DROP TABLE build_stamp")
+        old.execute("DELETE FROM schema_version WHERE version = 10")
+    for command in (["check"], ["info"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "analytics", "--lang", "uk", *command, "--db", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+    with connect(path, read_only=True) as con:
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        assert {"region_year", "municipality_year"} <= tables
+        assert con.execute("SELECT count(*) FROM raw_park_quarter").fetchone()[0] == raw
+
+
+def test_changed_mart_sql_is_rebuilt_on_open(tmp_path, monkeypatch):
+    """A new program version whose marts differ (same schema) rebuilds them on open."""
+    from analytics.warehouse.build import build_digest
+
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE build_stamp SET digest = 'an older program'")
+        con.execute("DROP TABLE region_year")
+    with connect(path, read_only=True) as con:
+        assert con.execute("SELECT max(digest) FROM build_stamp").fetchone()[0] == (
+            build_digest()
+        )
+        assert con.execute("SELECT count(*) FROM region_year").fetchone()[0] == 0
 
 
 def _write_future_file(path):
