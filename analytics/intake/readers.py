@@ -390,7 +390,8 @@ def _csv_body(
             # The quote runs to the end of the file: one message for the row, the one that
             # says the file ends inside the cell (it may be cut off), not a second one.
             body.issues[:] = [
-                i for i in body.issues
+                i
+                for i in body.issues
                 if not (i.row == cut.row and i.key == "intake.read.unclosed_quote")
             ]
         body.issues.append(cut)

@@ -84,9 +84,7 @@ def test_changed_mart_sql_is_rebuilt_on_open(tmp_path, monkeypatch):
         con.execute("UPDATE build_stamp SET digest = 'an older program'")
         con.execute("DROP TABLE region_year")
     with connect(path, read_only=True) as con:
-        assert con.execute("SELECT max(digest) FROM build_stamp").fetchone()[0] == (
-            build_digest()
-        )
+        assert con.execute("SELECT max(digest) FROM build_stamp").fetchone()[0] == (build_digest())
         assert con.execute("SELECT count(*) FROM region_year").fetchone()[0] == 0
 
 
