@@ -17,7 +17,7 @@ from analytics.effects.park_spec import (
 )
 from analytics.effects.results import ci_method_key
 from analytics.errors import UserError
-from analytics.i18n import fmt_number, fmt_percent, fmt_quarter, t
+from analytics.i18n import fmt_number, fmt_percent, t
 from analytics.intake.export import write_csv, write_xlsx
 from analytics.quarter import Quarter
 from app_pages.common import data, state
@@ -30,17 +30,6 @@ data.require_database(lang)
 
 st.title(t("impact.title", lang))
 st.caption(t("impact.caption", lang))
-
-
-def quarter_text(label: str) -> str:
-    """ "2017Q3" in the reader's notation."""
-    return fmt_quarter(Quarter.parse(label), lang)
-
-
-def period_text(period: int) -> str:
-    """A period index of the estimators (year * 4 + quarter - 1) in the reader's notation."""
-    year, quarter = divmod(int(period), 4)
-    return fmt_quarter((year, quarter + 1), lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,7 +246,7 @@ if effect.event_study is not None:
 elif effect.synthetic is not None:
     synthetic = effect.synthetic
     gaps = synthetic.gaps
-    ticks = [quarter_text(q) for q in gaps["time"]]
+    ticks = [Quarter.parse(q).text(lang) for q in gaps["time"]]
     figure = go.Figure()
     for i, column in enumerate(synthetic.placebo_gaps.columns):
         figure.add_trace(
@@ -292,7 +281,9 @@ elif effect.synthetic is not None:
             )
         )
     figure.add_hline(y=0, line_color="#888888", line_width=1)
-    figure.add_vline(x=ticks.index(quarter_text(synthetic.treatment_start)), line_dash="dot")
+    figure.add_vline(
+        x=ticks.index(Quarter.parse(synthetic.treatment_start).text(lang)), line_dash="dot"
+    )
     figure.update_layout(
         title=t("impact.synth_gaps", lang, place=effect.place(lang) or ""),
         yaxis_title=y_title,
@@ -310,8 +301,8 @@ if effect.att_gt is not None and not effect.att_gt.att_gt.empty:
     heatmap = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),
-            x=[period_text(p) for p in grid.columns],
-            y=[period_text(g) for g in grid.index],
+            x=[Quarter.from_index(p).text(lang) for p in grid.columns],
+            y=[Quarter.from_index(g).text(lang) for g in grid.index],
             colorscale="RdBu",
             zmid=0,
             colorbar={"title": unit_text},

@@ -104,12 +104,13 @@ def data_stamp(con: duckdb.DuckDBPyConnection) -> tuple[str, int, int]:
 
 
 def area_outcomes(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    """Reported area indicators usable as outcomes: code, unit, name_ru/uk/en."""
+    """Reported quarterly area indicators usable as outcomes (the panels are quarterly: an
+    annual indicator such as GRP is not one): code, unit, name_ru/uk/en."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(map(repr, LEVELS))}; got {level!r}")
     return con.execute(
         "SELECT code, unit, name_ru, name_uk, name_en FROM indicator"
-        " WHERE entity = ? AND kind = 'reported' ORDER BY code",
+        " WHERE entity = ? AND kind = 'reported' AND frequency = 'quarter' ORDER BY code",
         [level],
     ).df()
 

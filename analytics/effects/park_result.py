@@ -22,7 +22,7 @@ import pandas as pd
 
 from analytics.effects.park_spec import ParkEffectSpec
 from analytics.effects.reading import THIN_COHORT_UNITS, read_result
-from analytics.effects.results import Diagnostics, EffectResult, Fact, json_safe
+from analytics.effects.results import Diagnostics, EffectResult, Fact, json_safe, method_label
 from analytics.effects.synth import SynthResult
 from analytics.i18n import t
 
@@ -172,6 +172,9 @@ class ParkEffect:
 
     def outcome_label(self, lang: str) -> str:
         return self.outcome.label(lang)
+
+    def method_label(self, lang: str) -> str:
+        return method_label(self.method, lang)
 
     def place(self, lang: str) -> str | None:
         return None if self.place_names is None else self.place_names.get(lang)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import fmt_number, fmt_percent, t
+from analytics.i18n import fmt_number, fmt_percent, has_key, t
 
 if TYPE_CHECKING:  # diagnostics.py imports this module (and scipy, which we load lazily)
     from analytics.effects.diagnostics import PretrendTest
@@ -215,6 +215,13 @@ class Diagnostics:
         return out
 
 
+def method_label(method: str, lang: str) -> str:
+    """A method's name in ``lang``, spelled once in the shared words: "cs_dynamic" is
+    Callaway–Sant'Anna's dynamic aggregation, named as the method."""
+    family = method.split("_")[0]
+    return t(f"method.{family}", lang) if has_key(f"method.{family}") else method
+
+
 @dataclass(frozen=True)
 class EffectResult:
     """Headline effect with uncertainty and the call that produced it.
@@ -262,6 +269,19 @@ class EffectResult:
     def warnings_in(self, lang: str) -> list[str]:
         """The warnings in the user's language (``warnings`` holds the English text)."""
         return list(warning_texts(self.warning_codes, lang))
+
+    def outcome_label(self, lang: str) -> str:
+        """The outcome as the panel names it: an estimator alone knows only its column."""
+        return self.outcome
+
+    def method_label(self, lang: str) -> str:
+        return method_label(self.method, lang)
+
+    def reading(self, lang: str) -> str:
+        """The plain-language reading of the headline in ``lang``."""
+        from analytics.effects.reading import read_result  # reading.py builds on this module
+
+        return read_result(self, lang)
 
     @cached_property
     def diagnostics(self) -> Diagnostics:
@@ -355,6 +375,12 @@ class EffectContract(Protocol):
     def diagnostics(self) -> Diagnostics: ...
 
     def warnings_in(self, lang: str) -> list[str]: ...
+
+    def outcome_label(self, lang: str) -> str: ...
+
+    def method_label(self, lang: str) -> str: ...
+
+    def reading(self, lang: str) -> str: ...
 
     def tidy(self) -> pd.DataFrame: ...
 

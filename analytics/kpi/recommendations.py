@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.effects.reading import read_result
+from analytics.effects.results import EffectContract as Effect
 from analytics.i18n import LANGUAGES, t
 from analytics.i18n.message import Message, Name, Names, Number, Unit
 from analytics.kpi.review import LOW_OCCUPANCY, NAME_COLUMNS, REPORT_DUE_DAYS, Finding, Review
@@ -48,7 +48,7 @@ class RecommendationsSupport:
     findings: tuple[Finding, ...]
     budget: pd.DataFrame  # park_id, names, public money and taxes (cumulative), efficiency,
     # payback
-    effects: tuple[Any, ...]  # EffectResult or ParkEffect objects, as given
+    effects: tuple[Effect, ...]  # EffectResult or ParkEffect objects, as given
     suggestions: tuple[Suggestion, ...]
 
     def effects_table(self, lang: str) -> pd.DataFrame:
@@ -73,42 +73,32 @@ def budget_table(review: Review) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def outcome_name(effect: Any) -> Name:
-    """The outcome of an effect in every language (an EffectResult alone only knows its
-    panel column)."""
-    if hasattr(effect, "outcome_label"):  # a ParkEffect
-        return Name(*(effect.outcome_label(lang) for lang in LANGUAGES))
-    outcome = str(getattr(effect, "result", effect).outcome)
-    return Name(outcome, outcome, outcome)
+def outcome_name(effect: Effect) -> Name:
+    """The outcome of an effect in every language."""
+    return Name(*(effect.outcome_label(lang) for lang in LANGUAGES))
 
 
-def effects_table(effects: Sequence[Any], lang: str) -> pd.DataFrame:
-    """One row per effect: an EffectResult (the effects engine's result contract) or a
-    ParkEffect from analytics.effects.parks, whose outcome name, method and reading are in
-    words (an EffectResult alone only knows its panel column)."""
-    rows = []
-    for effect in effects:
-        result = getattr(effect, "result", effect)
-        described = hasattr(effect, "outcome_label")  # a ParkEffect
-        rows.append(
-            {
-                "outcome": outcome_name(effect).text(lang),
-                "method": (
-                    t(f"method.{effect.params['method']}", lang) if described else result.method
-                ),
-                "estimate": result.estimate,
-                "se": result.se,
-                "ci_low": result.ci_low,
-                "ci_high": result.ci_high,
-                "n_units": result.n_units,
-                "reading": effect.reading(lang) if described else read_result(result, lang),
-            }
-        )
+def effects_table(effects: Sequence[Effect], lang: str) -> pd.DataFrame:
+    """One row per effect, read through the result contract: an estimator's EffectResult or
+    a ParkEffect (which names its outcome and method in words)."""
+    rows = [
+        {
+            "outcome": effect.outcome_label(lang),
+            "method": effect.method_label(lang),
+            "estimate": effect.estimate,
+            "se": effect.se,
+            "ci_low": effect.ci_low,
+            "ci_high": effect.ci_high,
+            "n_units": effect.n_units,
+            "reading": effect.reading(lang),
+        }
+        for effect in effects
+    ]
     columns = ["outcome", "method", "estimate", "se", "ci_low", "ci_high", "n_units", "reading"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _suggest(review: Review, budget: pd.DataFrame, effects: Sequence[Any]) -> list[Suggestion]:
+def _suggest(review: Review, budget: pd.DataFrame, effects: Sequence[Effect]) -> list[Suggestion]:
     out: list[Suggestion] = []
 
     def add(code: str, addressee: str, **params) -> None:
@@ -141,24 +131,23 @@ def _suggest(review: Review, budget: pd.DataFrame, effects: Sequence[Any]) -> li
             unit=Unit("mln_currency", review.currency),
         )
     for effect in effects:
-        result = getattr(effect, "result", effect)
-        if not np.isfinite(result.ci_low) or not np.isfinite(result.ci_high):
+        if not np.isfinite(effect.ci_low) or not np.isfinite(effect.ci_high):
             continue
-        clear = result.ci_low > 0 or result.ci_high < 0
+        clear = effect.ci_low > 0 or effect.ci_high < 0
         add(
             "effect_clear" if clear else "effect_unclear",
             "media" if clear else "departments",
             outcome=outcome_name(effect),
-            estimate=Number(result.estimate, 2),
-            low=Number(result.ci_low, 2),
-            high=Number(result.ci_high, 2),
+            estimate=Number(effect.estimate, 2),
+            low=Number(effect.ci_low, 2),
+            high=Number(effect.ci_high, 2),
         )
     add("coverage", "media", quarter_parks=len(parks))
     return out
 
 
 def recommendations_support(
-    review: Review, effects: Sequence[Any] | None = None
+    review: Review, effects: Sequence[Effect] | None = None
 ) -> RecommendationsSupport:
     """Findings, budget efficiency and effects (EffectResult or ParkEffect objects, optional)
     side by side, with rule-based suggestions for the chamber, in no language yet."""

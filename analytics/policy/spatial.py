@@ -290,9 +290,10 @@ def ring_effects(
         sample = ring_sample(exposure, ring, rings)
         treat_time = [("" if pd.isna(v) else Quarter.of(v).label) for v in sample["treat_time"]]
         units = pd.DataFrame({"unit": sample["municipality_code"], "treat_time": treat_time})
-        data = panel.merge(units, on="unit")
+        # The estimator names its result after the column: the indicator, not "value".
+        data = panel.merge(units, on="unit").rename(columns={"value": outcome})
         result = att_gt(
-            data, unit="unit", time="quarter", outcome="value", treat_time="treat_time",
+            data, unit="unit", time="quarter", outcome=outcome, treat_time="treat_time",
             control="never", alpha=alpha,
         )  # fmt: skip
         ring_km = (float(ring[0]), float(ring[1]))

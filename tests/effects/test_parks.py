@@ -324,3 +324,15 @@ def test_one_specification_for_the_estimate_its_panel_and_its_truth(con):
         ParkEffectSpec(outcome="employment", method="ols")
     with pytest.raises(ValueError, match="park_types"):
         ParkEffectSpec(outcome="employment", park_types=("casino",))
+
+
+def test_annual_statistics_are_not_offered_as_quarterly_outcomes(con):
+    """GRP and the other annual indicators have one value a year: a quarterly park panel of
+    them would be three empty quarters in four, so they are neither offered nor estimated."""
+    for level in ("region", "municipality"):
+        codes = set(panels.area_outcomes(con, level)["code"])
+        assert "employment" in codes
+        assert not codes & {"grp", "grp_per_capita", "employment_annual", "avg_wage_annual"}
+    with pytest.raises(UserError) as caught:
+        park_effect(con, outcome="grp", level="region", method="twfe")
+    assert caught.value.key == "effects_parks.unknown_outcome"

@@ -29,6 +29,8 @@ def test_suggestions_rest_on_the_numbers(warehouse):  # noqa: F811
     assert "2 of 5 parks" in texts["roadmap"]  # B late, C missing, of A B C D F
     assert "12.00" in texts["effect_clear"] and "8.00" in texts["effect_clear"]
     assert list(support.effects_table("en")["outcome"]) == ["employment", "avg_wage"]
+    # The method is the shared word for every result, not an estimator's internal code.
+    assert list(support.effects_table("ru")["method"]) == ["Каллауэй — Сант'Анна"] * 2
     assert support.budget["park_id"].tolist() == ["A", "B", "D", "F"]
 
 

@@ -49,6 +49,7 @@ def test_ring_estimate_covers_the_planted_spillover(con, ring):
     effect = ring_effect(con, ring)
     truth = _truth(con, effect)
     result = effect.result
+    assert result.outcome == "employment"  # the indicator, not the panel's "value" column
     assert effect.n_treated >= 15 and effect.n_controls >= 100
     assert result.ci_low <= truth <= result.ci_high, (result.estimate, result.ci_low, truth)
     if ring == INNER:
