@@ -99,10 +99,12 @@ def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def import_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Committed imports, newest first."""
+    """Committed imports, newest first, with what each did to rows and to single values
+    (values_*: empty for imports made before the warehouse counted them)."""
     return con.execute(
         "SELECT import_id, source_id, kind, file_name, sheet, rows_read, inserted, updated,"
-        " unchanged, warnings, imported_by, imported_at FROM import_log"
+        " unchanged, values_new, values_changed, values_cleared, values_kept, warnings,"
+        " imported_by, imported_at FROM import_log"
         " ORDER BY import_id DESC"
     ).df()
 

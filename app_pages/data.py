@@ -348,6 +348,12 @@ else:
             t("data.inserted", lang): log["inserted"],
             t("data.updated", lang): log["updated"],
             t("data.unchanged", lang): log["unchanged"],
+            # What the import did to single values: a correction changes a few values of a
+            # row, which the row counts alone call "updated".
+            **{
+                t(f"data.values_{name}", lang): log[f"values_{name}"].astype("Int64")
+                for name in ("new", "changed", "cleared")
+            },
             t("data.col_warnings", lang): log["warnings"],
             t("data.col_source", lang): log["source_id"],
         }
