@@ -20,10 +20,18 @@ class UserError(Exception):
     def message(self, lang: str) -> str:
         from analytics.i18n import fmt_number, t
 
-        params = {
-            k: fmt_number(v, lang) if isinstance(v, Count) else v for k, v in self.params.items()
-        }
+        params = {k: _shown(v, lang, fmt_number) for k, v in self.params.items()}
         return t(self.key, lang, **params)
+
+
+def _shown(value: Any, lang: str, fmt_number) -> Any:
+    """A parameter in ``lang``: counts with digit grouping; objects that render themselves
+    (a list of conflicting values) through their ``text``."""
+    if isinstance(value, Count):
+        return fmt_number(value, lang)
+    if hasattr(value, "text") and callable(value.text):
+        return value.text(lang)
+    return value
 
 
 class Count(int):

@@ -162,9 +162,11 @@ def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits, cr
 
 def commit_shown() -> None:
     """The commit button's callback. Callbacks run before the page is drawn again, so this
-    commits the plan the editor was shown, never one recomputed meanwhile; if another import
-    changed the warehouse since, commit_import refuses (intake.plan_outdated) and the page
-    shows the new preview."""
+    commits the plan the editor was shown, never one recomputed meanwhile. If another import
+    landed since, commit_import writes the file over the data as they are now, unless the
+    other import changed a value this file states (intake.edit_conflict, each value named)
+    or the plan now warns of more (intake.plan_outdated): then the page shows the new
+    preview."""
     cached = st.session_state.get("data_preview")
     account = _auth.current_user()  # the session checked against the warehouse again
     if cached is None or account is None:
@@ -226,8 +228,8 @@ if user is not None and user.can_edit():
             else t("data.noop", lang)
         )
     failed = st.session_state.pop("data_commit_error", None)
-    if failed is not None:
-        st.error(failed.message(lang))
+    if failed is not None:  # a refusal may list values, one per line (Markdown line breaks)
+        st.error(failed.message(lang).replace("\n", "  \n"))
     if upload is not None:
         try:
             plan = preview_plan(upload, kind, sheet, limits, create)

@@ -26,9 +26,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.errors import UserError
+from analytics.errors import Count, UserError
 from analytics.intake.columns import NAMED_KINDS, kind_spec
 from analytics.intake.history import NUMERIC_TYPES
+from analytics.intake.preview import EditConflict, EditConflicts
 from analytics.intake.validate import (
     DateParam,
     Issue,
@@ -84,6 +85,7 @@ class ImportPlan:
     cells: pa.Table | None = None
     new_keys: pa.Table | None = None
     base_source_id: int | None = None
+    validated: ValidationReport | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> str:
@@ -190,7 +192,7 @@ def plan_import(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> Imp
     base = con.execute("SELECT max(source_id) FROM source").fetchall()[0][0]
     if not report.ok:
         empty = pa.table({c: pa.array([], pa.string()) for c in [*columns, "_status"]})
-        return ImportPlan(report, empty, 0, 0, 0, same, base_source_id=base)
+        return ImportPlan(report, empty, 0, 0, 0, same, base_source_id=base, validated=report)
     keys = list(spec.keys)
     value_columns = [c for c in columns if c not in keys]
     key_values = {k: key_value_sql(kind, k, names) for k in keys}
@@ -241,6 +243,7 @@ def plan_import(con: duckdb.DuckDBPyConnection, report: ValidationReport) -> Imp
         cells,
         added.select(["_row", *keys]),
         base,
+        report,
     )
 
 
@@ -390,13 +393,17 @@ def commit_import(
         return _summary(plan, None, dry_run=False)
     read = report.read
     kind = read.kind
-    columns = [c for c in plan.rows.column_names if not c.startswith("_")]
-    col_list = ", ".join(columns)
     con.execute("BEGIN TRANSACTION")
     try:
         newest = con.execute("SELECT max(source_id) FROM source").fetchall()[0][0]
         if newest != plan.base_source_id:
-            raise UserError("intake.plan_outdated")
+            plan = _rebased(con, plan)
+            report = plan.report
+        if plan.changes == 0:  # another import already wrote what this file says
+            con.execute("COMMIT")
+            return _summary(plan, None, dry_run=False)
+        columns = [c for c in plan.rows.column_names if not c.startswith("_")]
+        col_list = ", ".join(columns)
         source_id = con.execute(
             "INSERT INTO source (kind, producer, title, file_name, checksum, simulated, "
             "loaded_by, user_verified, os_user) VALUES (?, ?, ?, ?, ?, false, ?, ?, ?) "
@@ -448,6 +455,64 @@ def commit_import(
         con.execute("ROLLBACK")
         raise
     return _summary(plan, source_id, dry_run=False)
+
+
+def _rebased(con: duckdb.DuckDBPyConnection, plan: ImportPlan) -> ImportPlan:
+    """The plan made again against the data as they are now, inside the commit's
+    transaction, after another import landed since the preview: what the other import
+    changed elsewhere is kept, and the commit writes this file's values over the data as
+    they are. Refused when the other import changed a value this file states
+    (intake.edit_conflict names each: as previewed, theirs, yours), or when the plan now
+    has errors or warnings the editor has not seen (intake.plan_outdated)."""
+    if plan.validated is None:
+        raise UserError("intake.plan_outdated")
+    fresh = plan_import(con, plan.validated)
+    conflicts = _conflicts(plan, fresh)
+    if conflicts:
+        raise UserError(
+            "intake.edit_conflict",
+            n=Count(len(conflicts)),
+            cells=EditConflicts(plan.kind, tuple(conflicts)),
+        )
+    if fresh.report.errors or len(fresh.report.warnings) > len(plan.report.warnings):
+        raise UserError("intake.plan_outdated")
+    return fresh
+
+
+def _conflicts(plan: ImportPlan, fresh: ImportPlan) -> list[EditConflict]:
+    """The values this file states that changed in the warehouse between ``plan`` and
+    ``fresh``. A value the file changes is compared with the old value its preview showed;
+    one it stated as stored (so absent from the preview's list) or adds to a new record was,
+    at the preview, equal to the file's value or empty."""
+    keys = list(kind_spec(plan.kind).keys)
+
+    def ident(cell: dict[str, Any]) -> tuple:
+        return tuple(cell[k] for k in keys), cell["column_name"]
+
+    seen = {ident(c): c for c in _rows(plan.cells)}
+    created = {tuple(r[k] for k in keys) for r in _rows(plan.new_keys)}
+    out = []
+    for cell in _rows(fresh.cells):
+        at = ident(cell)
+        if at in seen:
+            previewed = seen[at]["old"]
+        elif at[0] in created:
+            previewed = None
+        else:
+            previewed = cell["new"]
+        if previewed != cell["old"]:
+            yours = None if cell["change"] == "cleared" else cell["new"]
+            key = {k: cell[k] for k in keys}
+            out.append(
+                EditConflict(
+                    key, cell["column_name"], cell["numeric"], previewed, cell["old"], yours
+                )
+            )
+    return out
+
+
+def _rows(table: pa.Table | None) -> list[dict[str, Any]]:
+    return [] if table is None else table.to_pylist()
 
 
 def _insert_companions(con: duckdb.DuckDBPyConnection, companions, source_id: int) -> None:

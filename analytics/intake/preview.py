@@ -9,14 +9,21 @@ words); the JSON form keeps them as stored (numbers as numbers, dates in ISO for
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from analytics.i18n import fmt_date, fmt_quarter, has_key, t
+from analytics.i18n import fmt_date, fmt_number, fmt_quarter, has_key, t
 from analytics.intake.columns import header_label, kind_spec
 from analytics.intake.history import value_text
-from analytics.intake.load import ImportPlan
+
+if TYPE_CHECKING:  # load.py names conflicts in the preview's words: no import back at run time
+    from analytics.intake.load import ImportPlan
+
+# A refusal lists this many conflicting values, then says how many more there are.
+CONFLICTS_SHOWN = 20
 
 
 def _entity(kind: str) -> str:
@@ -128,3 +135,45 @@ def changes_json(plan: ImportPlan) -> dict[str, Any]:
         {"key": _json_key(kind, k), "row": k["_row"]} for k in _limited(plan.new_keys, None)
     ]
     return {"values": plan.values.to_dict(), "cells": cells, "new_rows": new_rows}
+
+
+@dataclass(frozen=True)
+class EditConflict:
+    """A value the file changes that another import changed since the preview: ``old`` as
+    the preview showed it, ``theirs`` as stored now, ``yours`` as the file states it (None:
+    empty, or cleared by the file)."""
+
+    key: dict[str, Any]
+    column: str
+    numeric: bool
+    old: str | None
+    theirs: str | None
+    yours: str | None
+
+
+@dataclass(frozen=True)
+class EditConflicts:
+    """The conflicting values of a refused commit, one line each in the reader's words (a
+    message parameter: it renders itself in the message's language)."""
+
+    kind: str
+    conflicts: Sequence[EditConflict]
+
+    def text(self, lang: str) -> str:
+        lines = []
+        for c in self.conflicts[:CONFLICTS_SHOWN]:
+            lines.append(
+                t(
+                    "intake.edit_conflict_cell",
+                    lang,
+                    item=key_text(self.kind, c.key, lang),
+                    column=header_label(c.column, lang, _entity(self.kind)),
+                    old=shown_value(self.kind, c.column, c.old, c.numeric, lang),
+                    theirs=shown_value(self.kind, c.column, c.theirs, c.numeric, lang),
+                    yours=shown_value(self.kind, c.column, c.yours, c.numeric, lang),
+                )
+            )
+        more = len(self.conflicts) - CONFLICTS_SHOWN
+        if more > 0:
+            lines.append(t("intake.edit_conflict_more", lang, n=fmt_number(more, lang)))
+        return "\n".join(lines)

@@ -309,22 +309,43 @@ def test_the_template_can_be_downloaded_filled_with_the_current_data(app, app_db
     assert empty.max_row == 1  # unticked: headers only
 
 
-def test_a_preview_made_before_another_import_is_not_committed_unseen(accounts):
+def _other_editor_loads(db, content: bytes) -> None:
+    """Meanwhile someone else loads a file (the command line, another editor)."""
     from analytics.intake import commit_import, plan_import, read_file, validate
 
+    with duckdb.connect(str(db)) as con:
+        plan = plan_import(con, validate(con, read_file(content, "other.csv"), "en"))
+        commit_import(con, plan, user="boris", accept_warnings=True)
+
+
+def test_a_preview_made_before_another_import_of_other_values_is_committed(accounts):
     at = log_in(open_data_page("en"), "olga")
     at = upload(at, "mine.csv", b"park_id,quarter,jobs_total\nXD-P001,2025Q4,111\n")
     assert not at.exception, [e.value for e in at.exception]
-    # Meanwhile someone else loads a file (the command line, another editor).
-    other = b"park_id,quarter,jobs_total\nXD-P002,2025Q4,222\n"
-    with duckdb.connect(str(accounts)) as con:
-        plan = plan_import(con, validate(con, read_file(other, "other.csv"), "en"))
-        commit_import(con, plan, user="boris", accept_warnings=True)
+    _other_editor_loads(accounts, b"park_id,quarter,jobs_total\nXD-P002,2025Q4,222\n")
     at.button(key="data_commit").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(e.value == t("intake.plan_outdated", "en") for e in at.error)
-    assert _stored(accounts, ("XD-P001",))["XD-P001"]["jobs_total"] != 111
+    assert not at.error and len(at.success) == 1, [e.value for e in at.error]
+    stored = _stored(accounts, ("XD-P001", "XD-P002"))
+    assert stored["XD-P001"]["jobs_total"] == 111 and stored["XD-P002"]["jobs_total"] == 222
+
+
+def test_a_value_another_editor_changed_since_the_preview_is_refused_naming_it(accounts):
+    old = _stored(accounts, ("XD-P001",))["XD-P001"]["jobs_total"]
+    at = log_in(open_data_page("ru"), "olga")
+    at = upload(at, "mine.csv", b"park_id,quarter,jobs_total\nXD-P001,2025Q4,111\n")
+    assert not at.exception, [e.value for e in at.exception]
+    _other_editor_loads(accounts, b"park_id,quarter,jobs_total\nXD-P001,2025Q4,222\n")
+    at.button(key="data_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("Файл не загружен: пока вы смотрели предпросмотр")
+    assert (
+        f"XD-P001 · IV кв. 2025, «Рабочие места у резидентов»: было {fmt_number(old, 'ru')}, "
+        "у другого пользователя 222, у вас 111"
+    ) in error
+    assert _stored(accounts, ("XD-P001",))["XD-P001"]["jobs_total"] == 222
     # The page shows the new preview, made against the new data: now it can be committed.
-    assert metric(at, t("data.values_changed", "en")) == "1"
+    assert metric(at, t("data.values_changed", "ru")) == "1"
     at.button(key="data_commit").click().run()
     assert _stored(accounts, ("XD-P001",))["XD-P001"]["jobs_total"] == 111

@@ -497,28 +497,7 @@ def test_an_import_that_fails_while_writing_changes_no_table(db, tmp_path, capsy
     assert table_checksums(db) == before
 
 
-def test_a_plan_made_before_another_import_is_not_committed(db, tmp_path):
-    from analytics.errors import UserError
-    from analytics.intake import commit_import, plan_import, read_file, validate
-
-    first = _write(tmp_path / "a.csv", "park_id,quarter,jobs_total\nXD-P001,2025Q4,1\n")
-    second = _write(tmp_path / "b.csv", "park_id,quarter,jobs_total\nXD-P002,2025Q4,2\n")
-    with duckdb.connect(str(db)) as con:
-        stale = plan_import(con, validate(con, read_file(first), "en"))
-        fresh = plan_import(con, validate(con, read_file(second), "en"))
-        commit_import(con, fresh, user="a", accept_warnings=True)
-        before = table_checksums_of(con)
-        with pytest.raises(UserError) as caught:
-            commit_import(con, stale, user="a", accept_warnings=True)
-        assert caught.value.key == "intake.plan_outdated"
-        assert table_checksums_of(con) == before
-
-
-def table_checksums_of(con) -> list:
-    return con.execute(
-        "SELECT (SELECT count(*) FROM source), (SELECT count(*) FROM raw_park_quarter), "
-        "(SELECT count(*) FROM import_log)"
-    ).fetchall()
+# A plan made before another import: tests/intake/test_conflicts.py.
 
 
 # ------------------------------------------------------------------ the template explains it
