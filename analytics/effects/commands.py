@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -28,6 +27,7 @@ import pandas as pd
 from analytics.effects import park_commands
 from analytics.effects.cli_options import check_choice, parse_number, split_columns
 from analytics.effects.panel import UNBALANCED
+from analytics.effects.panel_file import read_panel
 from analytics.effects.reading import read_result
 from analytics.effects.results import Diagnostics, json_safe, sample_dict
 from analytics.errors import UserError
@@ -36,7 +36,6 @@ METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid")
 SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
-ENCODINGS = ("utf-8-sig", "cp1251")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -162,29 +161,6 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     ):
         raise UserError("effects.treatment_required")
     return options
-
-
-def read_panel(path: str) -> pd.DataFrame:
-    """The CSV at ``path`` (UTF-8, else Windows-1251 as Russian statistics offices export)."""
-    if not Path(path).is_file():
-        raise UserError("effects.cli.unreadable", path=path, reason="no such file")
-    last_error = ""
-    for encoding in ENCODINGS:
-        try:
-            data = pd.read_csv(path, encoding=encoding, sep=None, engine="python")
-        except UnicodeDecodeError as exc:
-            last_error = str(exc)
-            continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
-            raise UserError("effects.cli.unreadable", path=path, reason=_one_line(exc)) from None
-        if data.empty:
-            raise UserError("effects.cli.unreadable", path=path, reason="no rows")
-        return data
-    raise UserError("effects.cli.unreadable", path=path, reason=_one_line(last_error))
-
-
-def _one_line(error: Any) -> str:
-    return " ".join(str(error).split())[:200]
 
 
 class Estimate(NamedTuple):
