@@ -115,3 +115,57 @@ def test_commands_succeed_beside_the_running_app_and_the_import_shows(browser, d
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_two_app_instances_share_one_warehouse_with_the_command_line(browser, demo_db, tmp_path):
+    """Two servers on one file (a department running the app twice, or behind a balancer):
+    both draw the review while the other is in use, and a CLI import shows in both."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_db, db)
+    servers = [start_server(db, tmp_path / f"streamlit{i}.log") for i in (1, 2)]
+    # A context each: two people, and keyboard focus on each page (one context gives it to
+    # one page only).
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in servers]
+    try:
+        pages = []
+        for (url, _), context in zip(servers, contexts, strict=True):
+            page = context.new_page()
+            page.goto(page_url(url, "review", "lang=en"))
+            page.wait_for_selector(METRIC, timeout=180_000)
+            wait_for_app(page, timeout_ms=180_000)
+            pages.append(page)
+        before = fmt_number(latest_jobs(db), "en")
+        assert [p.locator(METRIC).first.inner_text() for p in pages] == [before, before]
+        report = tmp_path / "correction.csv"
+        report.write_text("Park (code or name),Quarter,Jobs at residents\nXD-P001,Q4 2025,200\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "analytics", "--lang", "en", "import", str(report)],
+            cwd=ROOT,
+            env={**os.environ, "PARKS_DB": str(db)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        after = fmt_number(latest_jobs(db), "en")
+        assert after != before
+        for page in pages:  # the next interactions on each instance show the import
+            page.bring_to_front()
+            first = page.locator(METRIC).first
+            for label in ("Q3 2025", "Q4 2025"):
+                shown = first.inner_text()
+                for _ in range(3):  # a choice made while the page still settles can be lost
+                    choose_quarter(page, label)
+                    if first.inner_text() != shown:
+                        break
+            assert first.inner_text() == after, (before, pages.index(page))
+            assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        for context in contexts:
+            context.close()
+        for _, server in servers:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
