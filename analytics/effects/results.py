@@ -277,12 +277,6 @@ class EffectResult:
     def method_label(self, lang: str) -> str:
         return method_label(self.method, lang)
 
-    def reading(self, lang: str) -> str:
-        """The plain-language reading of the headline in ``lang``."""
-        from analytics.effects.reading import read_result  # reading.py builds on this module
-
-        return read_result(self, lang)
-
     @cached_property
     def diagnostics(self) -> Diagnostics:
         """The evidence for the headline (pre-trend test, placebo ranks, forbidden
@@ -379,8 +373,6 @@ class EffectContract(Protocol):
     def outcome_label(self, lang: str) -> str: ...
 
     def method_label(self, lang: str) -> str: ...
-
-    def reading(self, lang: str) -> str: ...
 
     def tidy(self) -> pd.DataFrame: ...
 

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.effects.results import EffectContract as Effect
+from analytics.effects.park_result import ParkEffect
+from analytics.effects.reading import read_result
+from analytics.effects.results import EffectResult
 from analytics.i18n import LANGUAGES, t
 from analytics.i18n.message import Message, Name, Names, Number, Unit
 from analytics.kpi.review import LOW_OCCUPANCY, NAME_COLUMNS, REPORT_DUE_DAYS, Finding, Review
@@ -73,6 +75,15 @@ def budget_table(review: Review) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+# What recommendations read: an estimator's result, or a park effect (which also knows the
+# indicator's names, the place and the sample's limits that its reading needs).
+Effect = EffectResult | ParkEffect
+
+
+def reading(effect: Effect, lang: str) -> str:
+    return effect.reading(lang) if isinstance(effect, ParkEffect) else read_result(effect, lang)
+
+
 def outcome_name(effect: Effect) -> Name:
     """The outcome of an effect in every language."""
     return Name(*(effect.outcome_label(lang) for lang in LANGUAGES))
@@ -90,7 +101,7 @@ def effects_table(effects: Sequence[Effect], lang: str) -> pd.DataFrame:
             "ci_low": effect.ci_low,
             "ci_high": effect.ci_high,
             "n_units": effect.n_units,
-            "reading": effect.reading(lang),
+            "reading": reading(effect, lang),
         }
         for effect in effects
     ]
