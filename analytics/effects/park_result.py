@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.effects.ascm import ASCMResult
 from analytics.effects.park_spec import ParkEffectSpec
 from analytics.effects.reading import THIN_COHORT_UNITS, read_result
 from analytics.effects.results import Diagnostics, EffectResult, Fact, json_safe, method_label
@@ -149,6 +150,11 @@ class ParkEffect:
         return self.result if isinstance(self.result, SynthResult) else None
 
     @property
+    def augmented(self) -> ASCMResult | None:
+        """The augmented synthetic-control result (gaps, ridge and SCM weights), else None."""
+        return self.result if isinstance(self.result, ASCMResult) else None
+
+    @property
     def thin_cohorts(self) -> bool:
         """Whether most treatment dates hold fewer than THIN_COHORT_UNITS treated units, for
         the estimators whose standard errors then come out too small (CS, Sun-Abraham)."""
@@ -238,9 +244,10 @@ class ParkEffect:
         sheets = {"effect": self.tidy(), "diagnostics": self.glance()}
         if self.att_gt is not None:
             sheets["att_gt"] = self.att_gt.att_gt
-        if self.synthetic is not None:
-            sheets["gaps"] = self.synthetic.gaps
-            sheets["donor_weights"] = self.synthetic.weights.reset_index()
+        one_park = self.synthetic if self.synthetic is not None else self.augmented
+        if one_park is not None:
+            sheets["gaps"] = one_park.gaps
+            sheets["donor_weights"] = one_park.weights.reset_index()
         return sheets
 
     def summary(self) -> str:

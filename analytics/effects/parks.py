@@ -3,7 +3,8 @@
 :func:`park_effect` takes one :class:`~analytics.effects.park_spec.ParkEffectSpec` (or its
 fields as keywords), builds the unit x quarter panel (:mod:`analytics.effects.park_panel`,
 whose docstring states the panel rules) and runs one of the estimators: TWFE, Callaway &
-Sant'Anna, Sun & Abraham, or synthetic control for one park. The answer is a
+Sant'Anna, Sun & Abraham, or synthetic control or augmented synthetic control (ridge ASCM with
+conformal inference) for one park. The answer is a
 :class:`~analytics.effects.park_result.ParkEffect`, which answers the result contract of
 :mod:`analytics.effects.results`. The demo's true effect for the same specification is
 :func:`analytics.demo.truth.park_effect_truth`.
@@ -40,6 +41,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from analytics.effects.ascm import augmented_synthetic_control
 from analytics.effects.cs import aggte, att_gt
 from analytics.effects.park_panel import (
     ParkPanel,
@@ -157,6 +159,15 @@ def _run(
             data, **columns, treat_time="first_quarter", control=control, alpha=spec.alpha
         )
         return result, _event_window(result), None
+    if spec.method == "ascm":
+        result = augmented_synthetic_control(
+            data,
+            **columns,
+            treated_unit=panel.sc_unit,
+            treatment_start=panel.sc_start,
+            alpha=spec.alpha,
+        )
+        return result, None, None
     result = synthetic_control(
         data,
         **columns,
