@@ -38,6 +38,7 @@ from analytics.effects.ascm_conformal import (
 )
 from analytics.effects.ascm_fit import LambdaPath, RidgeFit, cross_validate, fit_ridge_ascm
 from analytics.effects.results import (
+    CI_METHODS,
     Diagnostics,
     EffectResult,
     WarningCode,
@@ -47,10 +48,7 @@ from analytics.effects.results import (
 from analytics.effects.synth_data import prepare
 
 METHOD = "ascm"
-CI_METHOD = (
-    "inverted conformal permutation test of a constant post-period effect, moving blocks, "
-    "ridge ASCM refitted under each null (Chernozhukov, Wuthrich & Zhu 2021)"
-)
+CI_METHOD = CI_METHODS["conformal"]
 # The ridge step "nearly interpolates" the pre-period when it removes all but this share of
 # the SCM's imbalance: its counterfactual then rests on the ridge extrapolation.
 INTERPOLATING_SHARE = 0.01

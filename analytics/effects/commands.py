@@ -35,7 +35,7 @@ from analytics.effects.reading import read_result
 from analytics.effects.results import Diagnostics, json_safe, sample_dict
 from analytics.errors import UserError
 
-METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid", "ascm")
+METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid", "ascm", "all")
 FIXEDEFF = ("yes", "no")
 SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
@@ -100,6 +100,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, lang: str) -> int:
     options = _check_options(args)
     data = read_panel(options["data"])
+    if options["method"] == "all":
+        return _print_agreement(data, options, args.json, lang)
     try:
         estimate = ESTIMATORS[options["method"]](data, options)
     except ValueError as exc:
@@ -109,6 +111,29 @@ def run(args: argparse.Namespace, lang: str) -> int:
         print(json.dumps(payload, ensure_ascii=False))
     else:
         print(_text(estimate.result, lang, estimate.evidence))
+    return 0
+
+
+def _print_agreement(data: pd.DataFrame, options: dict[str, Any], as_json: bool, lang: str) -> int:
+    """``--method all``: every method on the data (:mod:`analytics.effects.agreement`)."""
+    from analytics.effects.agreement import PANEL_METHODS, agreement, agreement_text
+    from analytics.effects.design import n_treated_units, options_for
+
+    def run(method: str):
+        def estimate() -> Any:
+            return ESTIMATORS[method](*options_for(method, data, options)).result
+
+        return estimate
+
+    table = agreement(
+        {m: run(m) for m in PANEL_METHODS},
+        alpha=options["alpha"],
+        outcome=options["outcome"],
+        n_treated_units=n_treated_units(data, options),
+    )
+    print(
+        json.dumps(table.to_dict(), ensure_ascii=False) if as_json else agreement_text(table, lang)
+    )
     return 0
 
 
@@ -172,8 +197,9 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         raise UserError("effects.cli.missing_for_method", method="ascm", option="--treated-unit")
     if options["replications"] < 2:
         raise UserError("effects.cli.bad_number", option="--replications", value=args.replications)
-    if args.method in ("twfe", "imputation", "sdid") and not (
-        options["treat_time"] or options["treated"]
+    treatment = options["treat_time"] or options["treated"]
+    if (args.method in ("twfe", "imputation", "sdid") and not treatment) or (
+        args.method == "all" and not (treatment or named)
     ):
         raise UserError("effects.treatment_required")
     return options

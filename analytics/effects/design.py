@@ -83,3 +83,46 @@ def first_period_column(
             raise UserError("synth.treated_unit_missing", unit=treated_unit, suggestions="–")
         column = pd.Series(np.where(is_treated, str(treatment_start), "0"), index=df.index)
     return df.assign(**{DERIVED_TREAT_TIME: column})
+
+
+def options_for(
+    method: str, data: pd.DataFrame, options: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The data and command-line options (:mod:`analytics.effects.commands`) with which
+    ``method`` sees the treatment the options state in any of its forms: a first-treated
+    column is derived for the DiD methods from a 0/1 indicator or from one treated unit and
+    its start, and the treated unit and start of synthetic control from the treatment
+    columns (when they name exactly one unit)."""
+    o = dict(options)
+    columns = (o["unit"], o["time"], o["outcome"])
+    named = bool(o["treated_unit"] and o["treatment_start"])
+    if method in ("sc", "ascm"):
+        if not named:
+            unit, start = one_treated_unit(data, *columns, o["treat_time"], o["treated"])
+            o["treated_unit"], o["treatment_start"] = str(unit), str(start)
+        return data, o
+    needs_column = method in ("cs", "sa") or not (o["treat_time"] or o["treated"])
+    if needs_column and not o["treat_time"]:
+        if not (o["treated"] or named):
+            raise UserError("effects.treatment_required")
+        data = first_period_column(
+            data, *columns, o["treated"], o["treated_unit"], o["treatment_start"]
+        )
+        o["treat_time"], o["treated"] = DERIVED_TREAT_TIME, None
+    return data, o
+
+
+def n_treated_units(data: pd.DataFrame, options: dict[str, Any]) -> int | None:
+    """How many units the options' treatment names (None when the data do not say)."""
+    if (
+        options["treated_unit"]
+        and options["treatment_start"]
+        and not (options["treat_time"] or options["treated"])
+    ):
+        return 1
+    columns = (options["unit"], options["time"], options["outcome"])
+    try:
+        first = unit_first_periods(data, *columns, options["treat_time"], options["treated"])
+    except (UserError, ValueError):
+        return None
+    return int((first.astype(str) != "0").sum())

@@ -128,6 +128,12 @@ def _estimate(
     )
 
 
+def run_on_panel(panel: ParkPanel, spec: ParkEffectSpec) -> EffectResult:
+    """The headline result of ``spec``'s method on ``panel`` (the agreement table runs every
+    method on one park's sample this way)."""
+    return _run(panel, spec)[0]
+
+
 def _run(
     panel: ParkPanel, spec: ParkEffectSpec
 ) -> tuple[EffectResult, EffectResult | None, EffectResult | None]:
