@@ -21,11 +21,13 @@ from typing import Any
 import pandas as pd
 
 from analytics.effects.ascm import ASCMResult
+from analytics.effects.park_levels import ParkLevels
 from analytics.effects.park_spec import ParkEffectSpec
 from analytics.effects.reading import THIN_COHORT_UNITS, read_result
 from analytics.effects.results import Diagnostics, EffectResult, Fact, json_safe, method_label
+from analytics.effects.sample import no_conclusion_reason
 from analytics.effects.synth import SynthResult
-from analytics.i18n import t
+from analytics.i18n import LANGUAGES, t
 
 LOG_POINTS = "log_points"
 
@@ -90,6 +92,9 @@ class ParkEffect:
     event_study: EffectResult | None = field(default=None, repr=False)
     att_gt: EffectResult | None = field(default=None, repr=False)
     place_names: Mapping[str, str] | None = None
+    # The effect in the indicator's own units (effect_level, effect_total, the counterfactual
+    # path): :mod:`analytics.effects.park_levels`.
+    levels: ParkLevels | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------------------- contract
 
@@ -199,6 +204,8 @@ class ParkEffect:
         )
         if self.outcome.transform == "log":
             text += " " + t("effects_parks.log_hint", lang)
+        if self.levels is not None and no_conclusion_reason(self.result) is None:
+            text += " " + self.levels.reading(lang)
         return text
 
     # ---------------------------------------------------------------------------- tables
@@ -244,6 +251,8 @@ class ParkEffect:
         sheets = {"effect": self.tidy(), "diagnostics": self.glance()}
         if self.att_gt is not None:
             sheets["att_gt"] = self.att_gt.att_gt
+        if self.levels is not None:
+            sheets["counterfactual"] = self.levels.counterfactual
         one_park = self.synthetic if self.synthetic is not None else self.augmented
         if one_park is not None:
             sheets["gaps"] = one_park.gaps
@@ -262,6 +271,14 @@ class ParkEffect:
             f"{len(self.dropped)}",
         ]
         lines += [f"  {fact.name} {fact.value:.4g}" for fact in self.diagnostics.facts()]
+        if self.levels is not None:
+            for name in ("effect_level", "effect_total"):
+                value = getattr(self.levels, name)
+                if value is not None:
+                    lines.append(
+                        f"  {name} {value.estimate:.6g} {value.unit} [{value.ci_low:.6g}, "
+                        f"{value.ci_high:.6g}] in {value.quarter.label} over {value.n_units} units"
+                    )
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -294,4 +311,10 @@ class ParkEffect:
         }
         if self.event_study is not None:
             out["event_study"] = self.event_study.event_study
+        if self.levels is not None:
+            out.update(self.levels.to_dict())
+            concluded = no_conclusion_reason(self.result) is None
+            out["reading_in_units"] = {
+                lang: self.levels.reading(lang) if concluded else None for lang in LANGUAGES
+            }
         return json_safe(out)

@@ -43,6 +43,7 @@ import numpy as np
 
 from analytics.effects.ascm import augmented_synthetic_control
 from analytics.effects.cs import aggte, att_gt
+from analytics.effects.park_levels import indicator_facts, park_levels
 from analytics.effects.park_panel import (
     ParkPanel,
     data_stamp,
@@ -107,6 +108,8 @@ def _estimate(
         names={lang: str(indicator[f"name_{lang}"]) for lang in LANGUAGES},
     )
     headline, event_study, cells = _run(panel, spec)
+    facts = indicator_facts(con, spec.level, spec.outcome)
+    levels = park_levels(panel, headline, unit=outcome.unit, **facts)
     # Where there is an event study, its result carries every diagnostic of the method (the
     # pre-trend test over EVENT_WINDOW; Sun-Abraham's treated units): a CS simple headline
     # has none of its own.
@@ -125,6 +128,7 @@ def _estimate(
         event_study=event_study,
         att_gt=cells,
         place_names=place_names(con, spec.level, panel.sc_unit),
+        levels=levels,
     )
 
 
