@@ -73,6 +73,9 @@ class ConformalTest:
         values, vectors = np.linalg.eigh(self.y0 @ self.y0.T)
         kept = lambda_ / (np.clip(values, 0.0, None) + lambda_)
         self.leftover = (vectors * kept) @ vectors.T  # T x T
+        # Row j, column i: the period that lands on i under the cyclic shift by j (np.roll).
+        periods = np.arange(self.n_periods)
+        self.shifts = (periods[None, :] - periods[:, None]) % self.n_periods
 
     def residuals(self, h0: float) -> np.ndarray:
         """Whole-window residuals of the refit under ``H0: effect = h0``."""
@@ -81,17 +84,22 @@ class ConformalTest:
         return self.leftover @ (y1 - self.y0 @ omega)
 
     def p_value(self, h0: float) -> float:
-        return block_p_value(self.residuals(h0), self.post)
+        return block_p_value(self.residuals(h0), self.post, self.shifts)
 
     def p_value_infinity(self) -> float:
-        return block_p_value(self.leftover @ self.direction, self.post)
+        return block_p_value(self.leftover @ self.direction, self.post, self.shifts)
 
 
-def block_p_value(residuals: np.ndarray, post: np.ndarray) -> float:
+def block_p_value(
+    residuals: np.ndarray, post: np.ndarray, shifts: np.ndarray | None = None
+) -> float:
     """Share of the ``T`` cyclic shifts whose post-period sum of absolute residuals is at
-    least the observed one (the identity shift included)."""
-    shifted = np.stack([np.roll(residuals, j) for j in range(residuals.size)])
-    stats = np.abs(shifted[:, post]).sum(axis=1)
+    least the observed one (the identity shift included). ``shifts``: the index matrix of the
+    shifts (``ConformalTest.shifts``), else built here."""
+    if shifts is None:
+        periods = np.arange(residuals.size)
+        shifts = (periods[None, :] - periods[:, None]) % residuals.size
+    stats = np.abs(residuals[shifts][:, post]).sum(axis=1)
     # The observed statistic is the identity shift's, summed the same way; a shift that ties
     # it up to rounding counts as a tie.
     observed = stats[0] * (1 - TIE_TOLERANCE)

@@ -5,7 +5,9 @@ Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
 imputation / two-stage DiD), ``ascm`` (augmented synthetic control with a conformal interval,
 for the one treated unit of ``--treated-unit``/``--treatment-start`` or of the treatment
 columns; keys weights, scm_weights, ridge_weights, ridge_lambda, lambda_path,
-interval_status, gaps). With ``--json`` one JSON object is printed
+interval_status, gaps); ``all`` (every method on the same data, the agreement table of
+:mod:`analytics.effects.agreement`: JSON ``{"methods": [...], "disagree": [[a, b], ...]}``, a
+method that cannot run listed with its reason). With ``--json`` one JSON object is printed
 (keys: method, estimate, se, ci_low, ci_high, ci_method, n_units, n_obs, dropped, warnings and, when
 they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
 pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,

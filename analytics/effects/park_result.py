@@ -14,6 +14,7 @@ the downloads, the report and the command line all read it from here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,6 +242,11 @@ class ParkEffect:
             "n_obs": self.n_obs,
         }
         row.update({fact.name: fact.value for fact in self.facts()})
+        if self.levels is not None:
+            for name in ("effect_level", "effect_total"):
+                value = getattr(self.levels, name)
+                for part in ("estimate", "ci_low", "ci_high"):
+                    row[f"{name}_{part}"] = math.nan if value is None else getattr(value, part)
         row["n_dropped"] = len(self.dropped)
         row["n_warnings"] = len(self.warnings)
         return pd.DataFrame([row])
