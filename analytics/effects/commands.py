@@ -127,8 +127,10 @@ def _print_agreement(data: pd.DataFrame, options: dict[str, Any], as_json: bool,
 
         return estimate
 
+    # The table's order first, then any estimator added since, so none is left out.
+    methods = dict.fromkeys([*PANEL_METHODS, *ESTIMATORS])
     table = agreement(
-        {m: run(m) for m in PANEL_METHODS},
+        {m: run(m) for m in methods},
         alpha=options["alpha"],
         outcome=options["outcome"],
         n_treated_units=n_treated_units(data, options),

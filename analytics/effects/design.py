@@ -36,12 +36,13 @@ def unit_first_periods(
     treat_time: str | None,
     treated: str | None,
 ) -> pd.Series:
-    """Each unit's first treated period as written in ``df`` (0 = never treated)."""
+    """Each input unit's first treated period as written in ``df`` (0 = never treated), the
+    units an estimator would drop included (it drops them again from the same column)."""
     panel = prepare_panel(
         df, unit=unit, time=time, outcome=outcome, treat_time=treat_time, treated=treated
     )
     raw = _raw_periods(df, time)
-    cohorts = panel.unit_cohorts()
+    cohorts = panel.input_cohorts
     return cohorts.map(lambda g: raw.get(int(g), int(g)) if g > 0 else 0)
 
 
