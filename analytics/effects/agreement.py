@@ -31,7 +31,7 @@ from analytics.effects.imputation import imputation_did
 from analytics.effects.park_panel import park_panel
 from analytics.effects.park_spec import ONE_PARK_METHODS, as_spec
 from analytics.effects.parks import park_effect, run_on_panel
-from analytics.effects.results import WarningCode, ci_method_key, json_safe
+from analytics.effects.results import WarningCode, ci_method_key, json_safe, method_label
 from analytics.effects.sdid import synthetic_did
 from analytics.errors import UserError
 from analytics.i18n import check_language, fmt_number, has_key, t
@@ -122,11 +122,6 @@ def overlap(a: MethodRow, b: MethodRow) -> bool:
     return not (a.ci_high < b.ci_low or b.ci_high < a.ci_low)
 
 
-def method_name(method: str, lang: str) -> str:
-    key = f"method.{method}"
-    return t(key, lang) if has_key(key) else method
-
-
 @dataclass(frozen=True)
 class Agreement:
     """The table (:meth:`table`, :meth:`to_dict`), the pairs that disagree and the reading."""
@@ -168,7 +163,7 @@ class Agreement:
         pairs = self.disagree
         if pairs:
             joined = "; ".join(
-                t("effects_agreement.pair", lang, a=method_name(a, lang), b=method_name(b, lang))
+                t("effects_agreement.pair", lang, a=method_label(a, lang), b=method_label(b, lang))
                 for a, b in pairs
             )
             sentences.append(t("effects_agreement.disagree", lang, pairs=joined))
@@ -181,7 +176,7 @@ class Agreement:
         if self.n_treated_units == 1 and any(r.method in INFLUENCE_METHODS for r in ok):
             sentences.append(t("effects_agreement.one_treated", lang))
         if refused:
-            names = ", ".join(method_name(r.method, lang) for r in refused)
+            names = ", ".join(method_label(r.method, lang) for r in refused)
             sentences.append(t("effects_agreement.not_applicable", lang, methods=names))
         return " ".join(sentences)
 
@@ -201,7 +196,7 @@ def _basis(method: str, lang: str) -> str:
     key = f"effects_agreement.basis.{method}"
     if not has_key(key):
         return ""
-    return t(key, lang, method=method_name(method, lang))
+    return t(key, lang, method=method_label(method, lang))
 
 
 def agreement(
@@ -313,7 +308,7 @@ def agreement_text(table: Agreement, lang: str) -> str:
     ok = [r for r in table.rows if r.status == "ok"]
     digits = _decimals(ok)
     level = round((1 - table.alpha) * 100)
-    names = {r.method: method_name(r.method, lang) for r in table.rows}
+    names = {r.method: method_label(r.method, lang) for r in table.rows}
     width = max(len(n) for n in names.values()) + 2
     header = (
         f"{t('effects_agreement.col.method', lang):<{width}}"
