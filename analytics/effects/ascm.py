@@ -267,7 +267,8 @@ def augmented_synthetic_control(
     )
     y = panel.outcome.to_numpy(dtype=float)
     times = list(panel.outcome.index)
-    pre = np.array([t in set(panel.pre_periods) for t in times])
+    pre_periods = set(panel.pre_periods)
+    pre = np.array([t in pre_periods for t in times])
     path: LambdaPath | None = None
     if ridge_lambda is None:
         path = cross_validate(y, pre, fixedeff)
