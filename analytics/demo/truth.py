@@ -19,7 +19,7 @@ import pandas as pd
 
 from analytics.effects.panel import to_period_index
 from analytics.effects.park_panel import ParkPanel, park_panel, quarter_labels
-from analytics.effects.park_spec import EVENT_WINDOW, ParkEffectSpec, as_spec
+from analytics.effects.park_spec import EVENT_WINDOW, ONE_PARK_METHODS, ParkEffectSpec, as_spec
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def park_effect_truth(
         return None
     panel = park_panel(con, spec)
     data = panel.data.assign(effect=true_effects(con, panel))
-    if spec.method == "sc":
+    if spec.method in ONE_PARK_METHODS:
         post = data.loc[(data["unit"] == panel.sc_unit)].loc[:, ["quarter", "effect"]]
         post = post.rename(columns={"quarter": "time", "effect": "truth"}).reset_index(drop=True)
         mean = float(post.loc[post["time"] >= panel.sc_start, "truth"].mean())

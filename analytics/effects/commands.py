@@ -2,7 +2,12 @@
 
 Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
 (Sun & Abraham), ``sc`` (synthetic control), ``imputation`` (Borusyak-Jaravel-Spiess
-imputation / two-stage DiD). With ``--json`` one JSON object is printed
+imputation / two-stage DiD), ``ascm`` (augmented synthetic control with a conformal interval,
+for the one treated unit of ``--treated-unit``/``--treatment-start`` or of the treatment
+columns; keys weights, scm_weights, ridge_weights, ridge_lambda, lambda_path,
+interval_status, gaps); ``all`` (every method on the same data, the agreement table of
+:mod:`analytics.effects.agreement`: JSON ``{"methods": [...], "disagree": [[a, b], ...]}``, a
+method that cannot run listed with its reason). With ``--json`` one JSON object is printed
 (keys: method, estimate, se, ci_low, ci_high, ci_method, n_units, n_obs, dropped, warnings and, when
 they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
 pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,
@@ -32,7 +37,8 @@ from analytics.effects.reading import read_result
 from analytics.effects.results import Diagnostics, json_safe, sample_dict
 from analytics.errors import UserError
 
-METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid")
+METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid", "ascm", "all")
+FIXEDEFF = ("yes", "no")
 SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
@@ -82,6 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
     add("--treatment-start", metavar="VALUE", help="sc: first treated period")
     add("--predictors", metavar="A,B", default="", help="sc: predictor columns")
+    add("--ridge-lambda", metavar="L", default=None, help="ascm: ridge penalty (default: CV)")
+    add("--fixedeff", metavar="{yes,no}", default="yes", help="ascm: centre units on their means")
     add("--bootstrap", metavar="N", default="0", help="CS multiplier bootstrap draws")
     add("--seed", metavar="N", default=None, help="random seed for the bootstrap")
     add("--alpha", metavar="A", default="0.05", help="1 - confidence level (default 0.05)")
@@ -94,6 +102,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, lang: str) -> int:
     options = _check_options(args)
     data = read_panel(options["data"])
+    if options["method"] == "all":
+        return _print_agreement(data, options, args.json, lang)
     try:
         estimate = ESTIMATORS[options["method"]](data, options)
     except ValueError as exc:
@@ -106,6 +116,31 @@ def run(args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
+def _print_agreement(data: pd.DataFrame, options: dict[str, Any], as_json: bool, lang: str) -> int:
+    """``--method all``: every method on the data (:mod:`analytics.effects.agreement`)."""
+    from analytics.effects.agreement import PANEL_METHODS, agreement, agreement_text
+    from analytics.effects.design import n_treated_units, options_for
+
+    def run(method: str):
+        def estimate() -> Any:
+            return ESTIMATORS[method](*options_for(method, data, options)).result
+
+        return estimate
+
+    # The table's order first, then any estimator added since, so none is left out.
+    methods = dict.fromkeys([*PANEL_METHODS, *ESTIMATORS])
+    table = agreement(
+        {m: run(m) for m in methods},
+        alpha=options["alpha"],
+        outcome=options["outcome"],
+        n_treated_units=n_treated_units(data, options),
+    )
+    print(
+        json.dumps(table.to_dict(), ensure_ascii=False) if as_json else agreement_text(table, lang)
+    )
+    return 0
+
+
 def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     for option in ("data", "unit", "time", "outcome", "method"):
         if not getattr(args, option):
@@ -115,6 +150,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     check_choice("--est-method", args.est_method, EST_METHODS)
     check_choice("--unbalanced", args.unbalanced, UNBALANCED)
     check_choice("--se-method", args.se_method, SE_METHODS)
+    check_choice("--fixedeff", args.fixedeff, FIXEDEFF)
     options = {
         "data": args.data,
         "unit": args.unit,
@@ -137,6 +173,10 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "unit_effects": args.unit_effects,
         "se_method": args.se_method,
         "replications": int(parse_number("--replications", args.replications, integer=True)),
+        "ridge_lambda": None
+        if args.ridge_lambda is None
+        else parse_number("--ridge-lambda", args.ridge_lambda),
+        "fixedeff": args.fixedeff == "yes",
         "pretrend_periods": None
         if args.pretrend_periods is None
         else int(parse_number("--pretrend-periods", args.pretrend_periods, integer=True)),
@@ -154,10 +194,16 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         if not options[name]:
             option = "--" + name.replace("_", "-")
             raise UserError("effects.cli.missing_for_method", method=args.method, option=option)
+    if options["ridge_lambda"] is not None and options["ridge_lambda"] <= 0:
+        raise UserError("effects.cli.bad_number", option="--ridge-lambda", value=args.ridge_lambda)
+    named = options["treated_unit"] and options["treatment_start"]
+    if args.method == "ascm" and not named and not (options["treat_time"] or options["treated"]):
+        raise UserError("effects.cli.missing_for_method", method="ascm", option="--treated-unit")
     if options["replications"] < 2:
         raise UserError("effects.cli.bad_number", option="--replications", value=args.replications)
-    if args.method in ("twfe", "imputation", "sdid") and not (
-        options["treat_time"] or options["treated"]
+    treatment = options["treat_time"] or options["treated"]
+    if (args.method in ("twfe", "imputation", "sdid") and not treatment) or (
+        args.method == "all" and not (treatment or named)
     ):
         raise UserError("effects.treatment_required")
     return options
@@ -306,6 +352,31 @@ def _sc(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     return Estimate(result, extras, result.diagnostics)
 
 
+def _ascm(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
+    from analytics.effects.ascm import augmented_synthetic_control, json_extras
+    from analytics.effects.design import one_treated_unit
+
+    if o["treated_unit"] and o["treatment_start"]:
+        treated_unit = _match(data[o["unit"]], o["treated_unit"]) if o["unit"] in data else None
+        start = _match(data[o["time"]], o["treatment_start"]) if o["time"] in data else None
+    else:  # the one treated unit of --treat-time or --treated
+        treated_unit, start = one_treated_unit(
+            data, o["unit"], o["time"], o["outcome"], o["treat_time"], o["treated"]
+        )
+    result = augmented_synthetic_control(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treated_unit=treated_unit,
+        treatment_start=start,
+        ridge_lambda=o["ridge_lambda"],
+        fixedeff=o["fixedeff"],
+        alpha=o["alpha"],
+    )
+    return Estimate(result, json_extras(result), result.diagnostics)
+
+
 def _match(values: pd.Series, text: str) -> Any:
     """The value in ``values`` the user meant by ``text`` (CSV columns arrive typed)."""
     for value in pd.unique(values):
@@ -342,6 +413,7 @@ ESTIMATORS = {
     "sc": _sc,
     "imputation": _imputation,
     "sdid": _sdid,
+    "ascm": _ascm,
 }
 BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "ci_method", "n_units", "n_obs")
 

@@ -22,6 +22,7 @@ from analytics.effects.park_spec import (
     EST_METHODS,
     LEVELS,
     METHODS,
+    ONE_PARK_METHODS,
     PARK_TYPES,
     TRANSFORMS,
     TREATMENTS,
@@ -50,8 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = parser.add_argument
     add("--outcome", metavar="CODE", help="area indicator code, e.g. employment")
     add("--level", metavar="{municipality,region}", default="municipality")
-    add("--method", metavar="{cs,twfe,sa,sc}", default="cs", help="estimator")
-    add("--park", metavar="ID", default=None, help="sc: the park (e.g. XD-P021)")
+    add("--method", metavar="{" + ",".join(METHODS) + "}", default="cs", help="estimator")
+    add("--park", metavar="ID", default=None, help="sc, ascm: the park (e.g. XD-P021)")
     add("--treatment", metavar="{opened,registered}", default="opened")
     add("--control", metavar="{notyet,never}", default="notyet", help="cs, sa: comparisons")
     add("--est-method", metavar="{dr,ipw,reg}", default="dr", help="cs: 2x2 estimator")
@@ -76,8 +77,8 @@ def spec_from_args(args: argparse.Namespace) -> ParkEffectSpec:
     for option, (name, allowed) in _CHOICES.items():
         check_choice(option, getattr(args, name), allowed)
         chosen[name] = getattr(args, name)
-    if chosen["method"] == "sc" and not args.park:
-        raise UserError("effects.cli.missing_for_method", method="sc", option="--park")
+    if chosen["method"] in ONE_PARK_METHODS and not args.park:
+        raise UserError("effects.cli.missing_for_method", method=chosen["method"], option="--park")
     park_types = split_columns(args.park_types)
     for park_type in park_types:
         check_choice("--park-types", park_type, PARK_TYPES)

@@ -14,17 +14,21 @@ the downloads, the report and the command line all read it from here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from analytics.effects.ascm import ASCMResult
+from analytics.effects.park_levels import ParkLevels
 from analytics.effects.park_spec import ParkEffectSpec
 from analytics.effects.reading import THIN_COHORT_UNITS, read_result
 from analytics.effects.results import Diagnostics, EffectResult, Fact, json_safe, method_label
+from analytics.effects.sample import no_conclusion_reason
 from analytics.effects.synth import SynthResult
-from analytics.i18n import t
+from analytics.i18n import LANGUAGES, t
 
 LOG_POINTS = "log_points"
 
@@ -89,6 +93,9 @@ class ParkEffect:
     event_study: EffectResult | None = field(default=None, repr=False)
     att_gt: EffectResult | None = field(default=None, repr=False)
     place_names: Mapping[str, str] | None = None
+    # The effect in the indicator's own units (effect_level, effect_total, the counterfactual
+    # path): :mod:`analytics.effects.park_levels`.
+    levels: ParkLevels | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------------------- contract
 
@@ -149,6 +156,11 @@ class ParkEffect:
         return self.result if isinstance(self.result, SynthResult) else None
 
     @property
+    def augmented(self) -> ASCMResult | None:
+        """The augmented synthetic-control result (gaps, ridge and SCM weights), else None."""
+        return self.result if isinstance(self.result, ASCMResult) else None
+
+    @property
     def thin_cohorts(self) -> bool:
         """Whether most treatment dates hold fewer than THIN_COHORT_UNITS treated units, for
         the estimators whose standard errors then come out too small (CS, Sun-Abraham)."""
@@ -193,6 +205,8 @@ class ParkEffect:
         )
         if self.outcome.transform == "log":
             text += " " + t("effects_parks.log_hint", lang)
+        if self.levels is not None and no_conclusion_reason(self.result) is None:
+            text += " " + self.levels.reading(lang)
         return text
 
     # ---------------------------------------------------------------------------- tables
@@ -228,6 +242,11 @@ class ParkEffect:
             "n_obs": self.n_obs,
         }
         row.update({fact.name: fact.value for fact in self.facts()})
+        if self.levels is not None:
+            for name in ("effect_level", "effect_total"):
+                value = getattr(self.levels, name)
+                for part in ("estimate", "ci_low", "ci_high"):
+                    row[f"{name}_{part}"] = math.nan if value is None else getattr(value, part)
         row["n_dropped"] = len(self.dropped)
         row["n_warnings"] = len(self.warnings)
         return pd.DataFrame([row])
@@ -238,9 +257,12 @@ class ParkEffect:
         sheets = {"effect": self.tidy(), "diagnostics": self.glance()}
         if self.att_gt is not None:
             sheets["att_gt"] = self.att_gt.att_gt
-        if self.synthetic is not None:
-            sheets["gaps"] = self.synthetic.gaps
-            sheets["donor_weights"] = self.synthetic.weights.reset_index()
+        if self.levels is not None:
+            sheets["counterfactual"] = self.levels.counterfactual
+        one_park = self.synthetic if self.synthetic is not None else self.augmented
+        if one_park is not None:
+            sheets["gaps"] = one_park.gaps
+            sheets["donor_weights"] = one_park.weights.reset_index()
         return sheets
 
     def summary(self) -> str:
@@ -255,6 +277,14 @@ class ParkEffect:
             f"{len(self.dropped)}",
         ]
         lines += [f"  {fact.name} {fact.value:.4g}" for fact in self.diagnostics.facts()]
+        if self.levels is not None:
+            for name in ("effect_level", "effect_total"):
+                value = getattr(self.levels, name)
+                if value is not None:
+                    lines.append(
+                        f"  {name} {value.estimate:.6g} {value.unit} [{value.ci_low:.6g}, "
+                        f"{value.ci_high:.6g}] in {value.quarter.label} over {value.n_units} units"
+                    )
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -287,4 +317,10 @@ class ParkEffect:
         }
         if self.event_study is not None:
             out["event_study"] = self.event_study.event_study
+        if self.levels is not None:
+            out.update(self.levels.to_dict())
+            concluded = no_conclusion_reason(self.result) is None
+            out["reading_in_units"] = {
+                lang: self.levels.reading(lang) if concluded else None for lang in LANGUAGES
+            }
         return json_safe(out)

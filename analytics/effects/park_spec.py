@@ -21,7 +21,7 @@ from analytics.errors import UserError
 from analytics.quarter import Quarter
 
 Level = Literal["municipality", "region"]
-Method = Literal["cs", "twfe", "sa", "sc"]
+Method = Literal["cs", "twfe", "sa", "sc", "ascm"]
 Treatment = Literal["opened", "registered"]
 Control = Literal["notyet", "never"]
 EstMethod = Literal["dr", "ipw", "reg"]
@@ -36,6 +36,8 @@ EST_METHODS: tuple[str, ...] = get_args(EstMethod)
 TRANSFORMS: tuple[str, ...] = get_args(Transform)
 AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
 PARK_TYPES: tuple[str, ...] = get_args(ParkType)
+# The methods that estimate the effect of one park (the spec names it in ``park_id``).
+ONE_PARK_METHODS = ("sc", "ascm")
 # Event times shown and tested (quarters since opening): 3 years before, 5 after. Far event
 # times rest on one or two single-park cohorts whose analytic standard errors leave out the
 # treated unit's own noise, so a pre-trend test over every lead rejects spuriously.
@@ -68,8 +70,9 @@ class ParkEffectSpec:
 
     ``method``: "cs" (Callaway & Sant'Anna; headline the ``aggregation`` "simple" or
     "dynamic" of the group-time ATTs, ``control`` and ``est_method`` its options), "twfe",
-    "sa" (Sun & Abraham; ``control="notyet"`` means the last-treated cohort) or "sc"
-    (synthetic control for the one park ``park_id``). ``transform``: "log" (effects in log
+    "sa" (Sun & Abraham; ``control="notyet"`` means the last-treated cohort), "sc"
+    (synthetic control for the one park ``park_id``) or "ascm" (augmented synthetic control
+    for that park). ``transform``: "log" (effects in log
     points) or "level" (the indicator's units). ``start``/``end``: the first and last quarter
     (a Quarter, a date, or text such as "2018Q1"). ``bootstrap``: CS multiplier-bootstrap
     draws.
@@ -98,7 +101,7 @@ class ParkEffectSpec:
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
             _choose(name, getattr(self, name), allowed)
-        if self.method == "sc" and not self.park_id:
+        if self.method in ONE_PARK_METHODS and not self.park_id:
             raise UserError("effects_parks.sc_needs_park")
         if not 0 < float(self.alpha) < 1:
             raise ValueError(f"alpha must lie strictly between 0 and 1; got {self.alpha!r}")
@@ -111,7 +114,7 @@ class ParkEffectSpec:
                 _choose("park_types", park_type, PARK_TYPES)
         normalised = {
             "park_types": park_types,
-            "park_id": self.park_id if self.method == "sc" else None,
+            "park_id": self.park_id if self.method in ONE_PARK_METHODS else None,
             "start": None if self.start is None else _quarter(self.start),
             "end": None if self.end is None else _quarter(self.end),
             "bootstrap": int(self.bootstrap),

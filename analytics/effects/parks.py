@@ -3,7 +3,8 @@
 :func:`park_effect` takes one :class:`~analytics.effects.park_spec.ParkEffectSpec` (or its
 fields as keywords), builds the unit x quarter panel (:mod:`analytics.effects.park_panel`,
 whose docstring states the panel rules) and runs one of the estimators: TWFE, Callaway &
-Sant'Anna, Sun & Abraham, or synthetic control for one park. The answer is a
+Sant'Anna, Sun & Abraham, or synthetic control or augmented synthetic control (ridge ASCM with
+conformal inference) for one park. The answer is a
 :class:`~analytics.effects.park_result.ParkEffect`, which answers the result contract of
 :mod:`analytics.effects.results`. The demo's true effect for the same specification is
 :func:`analytics.demo.truth.park_effect_truth`.
@@ -40,7 +41,9 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from analytics.effects.ascm import augmented_synthetic_control
 from analytics.effects.cs import aggte, att_gt
+from analytics.effects.park_levels import indicator_facts, park_levels
 from analytics.effects.park_panel import (
     ParkPanel,
     data_stamp,
@@ -105,6 +108,8 @@ def _estimate(
         names={lang: str(indicator[f"name_{lang}"]) for lang in LANGUAGES},
     )
     headline, event_study, cells = _run(panel, spec)
+    facts = indicator_facts(con, spec.level, spec.outcome)
+    levels = park_levels(panel, headline, unit=outcome.unit, **facts)
     # Where there is an event study, its result carries every diagnostic of the method (the
     # pre-trend test over EVENT_WINDOW; Sun-Abraham's treated units): a CS simple headline
     # has none of its own.
@@ -123,7 +128,14 @@ def _estimate(
         event_study=event_study,
         att_gt=cells,
         place_names=place_names(con, spec.level, panel.sc_unit),
+        levels=levels,
     )
+
+
+def run_on_panel(panel: ParkPanel, spec: ParkEffectSpec) -> EffectResult:
+    """The headline result of ``spec``'s method on ``panel`` (the agreement table runs every
+    method on one park's sample this way)."""
+    return _run(panel, spec)[0]
 
 
 def _run(
@@ -157,6 +169,15 @@ def _run(
             data, **columns, treat_time="first_quarter", control=control, alpha=spec.alpha
         )
         return result, _event_window(result), None
+    if spec.method == "ascm":
+        result = augmented_synthetic_control(
+            data,
+            **columns,
+            treated_unit=panel.sc_unit,
+            treatment_start=panel.sc_start,
+            alpha=spec.alpha,
+        )
+        return result, None, None
     result = synthetic_control(
         data,
         **columns,

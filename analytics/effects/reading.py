@@ -125,6 +125,9 @@ def _evidence(
     if placebos and _finite(result.p_value):
         # The p-value of the test the interval inverts, so the two sentences agree.
         sentences.append(t("effects.read.placebo", lang, p=_p(result.p_value, lang)))
+    conformal = getattr(evidence, "conformal_p_value", None)  # augmented synthetic control
+    if conformal is not None and _finite(conformal):
+        sentences.append(t("effects_ascm.read_conformal", lang, p=_p(conformal, lang)))
     forbidden = evidence.forbidden_share
     if forbidden is not None and _finite(forbidden) and forbidden > 0.10:
         sentences.append(t("effects.read.forbidden", lang))

@@ -49,6 +49,8 @@ CI_METHODS: dict[str, str] = {
     "placebo_estimates": "inverted permutation test of the mean post-period gap against the "
     "placebos' own estimates (Conley & Taber 2011)",
     "none": "no interval (no placebos run)",
+    "conformal": "inverted conformal permutation test of a constant post-period effect, moving "
+    "blocks, ridge ASCM refitted under each null (Chernozhukov, Wuthrich & Zhu 2021)",
 }
 # Floats in warnings (RMSPEs, p-value floors, critical values) are diagnostics, not results:
 # four significant digits say enough whatever their scale.

@@ -153,7 +153,11 @@ def balance_warnings(sample: SampleReport) -> list[WarningCode]:
 
 def no_conclusion_reason(result: Any) -> WarningCode | None:
     """Why ``result`` supports no plain-language conclusion, or None when it does: it rests
-    on fewer than :data:`MIN_SHARE_USED` of the input's units, or has no standard error."""
+    on fewer than :data:`MIN_SHARE_USED` of the input's units, or has no standard error; or
+    the reason the result gives itself (an unbounded conformal interval)."""
+    own = getattr(result, "no_conclusion_reason", None)
+    if own is not None:
+        return own
     sample = getattr(result, "sample", None)
     if sample is not None and sample.n_units_input and sample.share_used < MIN_SHARE_USED:
         return (
