@@ -106,6 +106,11 @@ def _styles(document, size: float) -> None:
     normal.paragraph_format.space_after = Pt(3)
     for name, points in (("Title", 15), ("Heading 1", 13), ("Heading 2", 10.5), ("Heading 3", 10)):
         style = document.styles[name]
+        fonts = style.element.rPr.rFonts if style.element.rPr is not None else None
+        if fonts is not None:  # the template's theme fonts would override the name below
+            for attribute in list(fonts.attrib):
+                if attribute.endswith("Theme"):
+                    del fonts.attrib[attribute]
         style.font.name = FONT
         style.font.size = Pt(points)
         style.font.bold = True

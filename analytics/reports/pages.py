@@ -35,6 +35,14 @@ from analytics.reports.profile import HISTORY_KPIS, ParkProfile
 CHANGE_KINDS: dict[str, ReportKind] = {"int": "signed", "pct": "points"}
 
 
+def in_sentence(title: str) -> str:
+    """A title inside a sentence: its first letter small ("Заполняемость ниже минимальной" ->
+    "заполняемость ниже минимальной"), unless it opens an abbreviation ("ОЭЗ", "SEZ")."""
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
+
+
 def _names(rows: pd.DataFrame) -> Names:
     return Names.of(rows.to_dict("records"), shown=None)
 
@@ -110,10 +118,7 @@ def _attention(brief: Brief, ctx: Context) -> tuple[str, ...]:
             ctx.t(
                 "brief.attention.behind_park",
                 park=row[f"name_{ctx.lang}"],
-                missed=", ".join(
-                    ctx.name(code).lower() if ctx.lang != "en" else ctx.name(code)
-                    for code in row["missed"]
-                ),
+                missed=", ".join(in_sentence(ctx.name(code)) for code in row["missed"]),
             )
             for row in brief.behind.to_dict("records")
         ]
@@ -123,9 +128,8 @@ def _attention(brief: Brief, ctx: Context) -> tuple[str, ...]:
         names = {}
         for row in brief.breaches.to_dict("records"):
             names[row["park_id"]] = row[f"name_{ctx.lang}"]
-            by_park.setdefault(row["park_id"], []).append(
-                rule_title(row["rule"], row["kind"], ctx.lang)
-            )
+            rule = in_sentence(rule_title(row["rule"], row["kind"], ctx.lang))
+            by_park.setdefault(row["park_id"], []).append(rule)
         parks = [
             ctx.t("brief.attention.breach_park", park=names[p], rules="; ".join(rules))
             for p, rules in by_park.items()
@@ -353,9 +357,11 @@ def _flags(profile: ParkProfile, ctx: Context) -> tuple[str, ...]:
     if profile.flags.empty:
         return (ctx.t("brief.profile.no_flags"),)
     name = profile.park[f"name_{ctx.lang}"]
-    return tuple(
+    texts = [
         flag_text({**row, "park_id": name}, ctx.lang) for row in profile.flags.to_dict("records")
-    )
+    ]
+    # the page is the park's own: the sentences need not start with its name
+    return tuple(text.removeprefix(f"{name}: ") for text in texts)
 
 
 def _money_line(profile: ParkProfile, ctx: Context) -> str:
