@@ -19,25 +19,28 @@ class Context:
     regions: dict[str, str] = field(default_factory=dict)  # code -> name in lang
     municipalities: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # plain dicts: a report looks names up hundreds of times, DataFrame.loc is slow at it
+        names = self.catalogue[f"name_{self.lang}"].astype(str).to_dict()
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_units", self.catalogue["unit"].to_dict())
+
     def unit(self, unit: str) -> str:
         return unit_label(unit, self.lang, self.currency)
 
     def unit_of(self, code: str) -> str:
-        return self.unit(self.catalogue.loc[code, "unit"])
+        return self.unit(self._units[code])
 
     def header(self, code: str) -> str:
         """An indicator's name with its unit: "Занятая площадь, га"."""
-        row = self.catalogue.loc[code]
-        return f"{row[f'name_{self.lang}']}, {self.unit(row['unit'])}"
+        return f"{self._names[code]}, {self.unit(self._units[code])}"
 
     def name(self, code: str) -> str:
-        if code not in self.catalogue.index:
-            return code
-        return str(self.catalogue.loc[code, f"name_{self.lang}"])
+        return self._names.get(code, code)
 
     def kind(self, code: str) -> CellKind:
         """How the indicator's values are shown (counts as integers, shares as percentages)."""
-        return unit_kind(self.catalogue.loc[code, "unit"])
+        return unit_kind(self._units[code])
 
     def t(self, key: str, **params) -> str:
         return t(key, self.lang, **params)

@@ -29,14 +29,15 @@ HEADER_Y, FOOTER_Y = 1.25 * CM, 1.0 * CM  # from the top and the bottom edge
 SHADES = {"alert": "#fed7d7", "warning": "#fefcbf"}
 
 
-def _font_dirs() -> list[Path]:
+def _font_dirs(with_matplotlib: bool = True) -> list[Path]:
     dirs = [PROJECT_FONTS, SYSTEM_FONTS]
-    try:
-        import matplotlib
+    if with_matplotlib:  # its import costs a fifth of a second: looked at last
+        try:
+            import matplotlib
 
-        dirs.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
-    except ImportError:  # pragma: no cover - matplotlib is a runtime requirement
-        pass
+            dirs.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+        except ImportError:  # pragma: no cover - matplotlib is a runtime requirement
+            pass
     return dirs
 
 
@@ -46,7 +47,8 @@ def register_fonts() -> tuple[str, str]:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    for folder in _font_dirs():
+    found = [d for d in _font_dirs(False) if (d / f"{FONT}.ttf").exists()] or _font_dirs()
+    for folder in found:
         regular, bold = folder / f"{FONT}.ttf", folder / f"{FONT_BOLD}.ttf"
         if regular.exists() and bold.exists():
             pdfmetrics.registerFont(TTFont(FONT, str(regular)))
@@ -141,10 +143,11 @@ def _widths(
     for col, header in enumerate(table.headers):
         words = [stringWidth(w, FONT_BOLD, size) for w in header.split()] or [0.0]
         cells = [row[col] for row in texts]
-        if right[col]:  # numbers stay on one line
-            found = [stringWidth(c, FONT, size) for c in cells]
-        else:
-            found = [stringWidth(w, FONT, size) for c in cells for w in c.split()]
+        # numbers stay on one line; text may wrap at spaces. Only the longest few by
+        # characters are measured (a wide letter does not outweigh three narrow ones).
+        pieces = cells if right[col] else [w for c in cells for w in c.split()]
+        longest = sorted(set(pieces), key=len, reverse=True)[:4]
+        found = [stringWidth(p, FONT, size) for p in longest]
         least.append(max([*words, *found, 0.0]) + padding)
     widths = [width * s / sum(shares) for s in shares]
     for _ in range(len(widths)):  # give the narrow columns their least, from the others

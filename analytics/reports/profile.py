@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from analytics.kpi.formulas import shift_quarter
@@ -112,29 +111,41 @@ def discipline(history: pd.DataFrame) -> Discipline:
     )
 
 
-def _history(
-    park_id: str, kpis: pd.DataFrame, reporting: pd.DataFrame, quarter: dt.date
-) -> pd.DataFrame:
+def histories(
+    park_ids: list[str], kpis: pd.DataFrame, reporting: pd.DataFrame, quarter: dt.date
+) -> dict[str, pd.DataFrame]:
+    """Each park's eight quarters (a row per quarter, reported or not): HISTORY_KPIS, due,
+    report_state ("" when not due), days_late; built in one merge for all parks."""
     quarters = [pd.Timestamp(shift_quarter(quarter, k)) for k in range(-HISTORY_QUARTERS + 1, 1)]
-    frame = pd.DataFrame({"quarter": quarters})
-    own = kpis[kpis["park_id"] == park_id][["quarter", *HISTORY_KPIS]]
-    frame = frame.merge(own, on="quarter", how="left")
-    mine = reporting[reporting["park_id"] == park_id][["quarter", "report_state", "days_late"]]
-    frame = frame.merge(mine, on="quarter", how="left")
+    grid = pd.MultiIndex.from_product([park_ids, quarters], names=["park_id", "quarter"])
+    frame = grid.to_frame(index=False)
+    frame = frame.merge(
+        kpis[["park_id", "quarter", *HISTORY_KPIS]], on=["park_id", "quarter"], how="left"
+    )
+    states = reporting[["park_id", "quarter", "report_state", "days_late"]]
+    frame = frame.merge(states, on=["park_id", "quarter"], how="left")
     frame["due"] = frame["report_state"].notna()
     frame["report_state"] = frame["report_state"].fillna("")
-    return frame
+    return {
+        park_id: rows.drop(columns="park_id").reset_index(drop=True)
+        for park_id, rows in frame.groupby("park_id", sort=False)
+    }
 
 
-def _upcoming(targets: pd.DataFrame, checked: pd.DataFrame, quarter: dt.date) -> pd.DataFrame:
-    """Each indicator's next target judged after ``quarter``, other than the ones checked on
-    their way this quarter (an annual target is checked each quarter of its year)."""
-    seen = set(zip(checked["indicator"], pd.to_datetime(checked["period_start"]), strict=True))
+def upcoming_targets(
+    targets: pd.DataFrame, checked: pd.DataFrame, quarter: dt.date
+) -> pd.DataFrame:
+    """Per park, each indicator's next target judged after ``quarter``, other than the ones
+    checked on their way this quarter (an annual target is checked each quarter of its
+    year): park_id, indicator, due_quarter, target_value."""
+    key = ["park_id", "indicator", "period_start"]
+    seen = checked[key].assign(period_start=pd.to_datetime(checked["period_start"]), seen=True)
     later = targets[targets["due_quarter"] > pd.Timestamp(quarter)]
-    keys = zip(later["indicator"], pd.to_datetime(later["period_start"]), strict=True)
-    later = later.loc[np.array([key not in seen for key in keys], dtype=bool)]
-    later = later.sort_values(["due_quarter", "indicator"]).groupby("indicator", as_index=False)
-    return later.first()[["indicator", "due_quarter", "target_value"]]
+    later = later.assign(period_start=pd.to_datetime(later["period_start"]))
+    later = later.merge(seen, on=key, how="left")
+    later = later[later["seen"].isna()].sort_values(["park_id", "due_quarter", "indicator"])
+    later = later.groupby(["park_id", "indicator"], as_index=False, sort=False).first()
+    return later[["park_id", "indicator", "due_quarter", "target_value"]]
 
 
 def park_profiles(
@@ -155,13 +166,18 @@ def park_profiles(
     registry = parks.set_index("park_id", drop=False)
     status = review.parks.set_index("park_id")
     targets = targets.assign(due_quarter=target_due_quarters(targets))
+    history_of = histories(park_ids, kpis_all, reporting, q)
+    all_checked = review.targets[review.targets["checked"]]
+    upcoming = upcoming_targets(targets, all_checked, q)
+    upcoming_of = {p: rows.drop(columns="park_id") for p, rows in upcoming.groupby("park_id")}
+    empty = upcoming.drop(columns="park_id").iloc[0:0]
+    latest_of = {p: rows.iloc[-1] for p, rows in money.groupby("park_id", sort=False)}
     out = []
     for park_id in park_ids:
-        history = _history(park_id, kpis_all, reporting, q)
-        own_money = money[money["park_id"] == park_id]
-        latest = own_money.iloc[-1] if len(own_money) else None
-        checked = review.targets[(review.targets["park_id"] == park_id) & review.targets["checked"]]
-        later = _upcoming(targets[targets["park_id"] == park_id], checked, q)
+        history = history_of[park_id]
+        latest = latest_of.get(park_id)
+        checked = all_checked[all_checked["park_id"] == park_id]
+        later = upcoming_of.get(park_id, empty).reset_index(drop=True)
         out.append(
             ParkProfile(
                 park=registry.loc[park_id].to_dict(),
