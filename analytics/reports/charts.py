@@ -114,7 +114,8 @@ def _bars(
         kinds=("text", "pct" if percent else "num2"),
         axis_title=ctx.header(code),
         sheet=t(f"brief.sheet.chart_{key}", ctx.lang),
-        height_cm=max(5.0, 0.55 * len(frame) + 1.8),
+        # a bar per park, up to a landscape page's height (all regions: thinner bars)
+        height_cm=min(15.0, max(5.0, 0.55 * len(frame) + 1.8)),
     )
 
 

@@ -33,6 +33,7 @@ from analytics.reports.profile import HISTORY_KPIS, ParkProfile
 # How a card's changes are typed: counts change by whole units, money and area by tenths,
 # shares by percentage points.
 CHANGE_KINDS: dict[str, ReportKind] = {"int": "signed", "pct": "points"}
+ATTENTION_DETAILS = 4  # parks a list of the brief describes; a longer one names them only
 
 
 def in_sentence(title: str) -> str:
@@ -112,15 +113,22 @@ def headline_table(brief: Brief, ctx: Context) -> Table:
 
 
 def _attention(brief: Brief, ctx: Context) -> tuple[str, ...]:
+    """The parks behind, in breach and silent, by name; with what they missed or broke while
+    the list is short (a long one, as for all regions, names them only: the details are on
+    their own pages), so page 1 keeps its 10 points."""
     lines = []
     if len(brief.behind):
+        rows = brief.behind.to_dict("records")
+        detailed = len(rows) <= ATTENTION_DETAILS
         parks = [
             ctx.t(
                 "brief.attention.behind_park",
                 park=row[f"name_{ctx.lang}"],
                 missed=", ".join(in_sentence(ctx.name(code)) for code in row["missed"]),
             )
-            for row in brief.behind.to_dict("records")
+            if detailed
+            else row[f"name_{ctx.lang}"]
+            for row in rows
         ]
         lines.append(ctx.t("brief.attention.behind", parks="; ".join(parks)))
     if len(brief.breaches):
@@ -130,8 +138,11 @@ def _attention(brief: Brief, ctx: Context) -> tuple[str, ...]:
             names[row["park_id"]] = row[f"name_{ctx.lang}"]
             rule = in_sentence(rule_title(row["rule"], row["kind"], ctx.lang))
             by_park.setdefault(row["park_id"], []).append(rule)
+        detailed = len(by_park) <= ATTENTION_DETAILS
         parks = [
             ctx.t("brief.attention.breach_park", park=names[p], rules="; ".join(rules))
+            if detailed
+            else names[p]
             for p, rules in by_park.items()
         ]
         lines.append(ctx.t("brief.attention.breaches", parks="; ".join(parks)))
@@ -284,7 +295,7 @@ def _history_table(profile: ParkProfile, ctx: Context) -> Table:
     columns += [(code, ctx.header(code), ctx.kind(code)) for code in HISTORY_KPIS]
     columns.append(("report_text", ctx.t("report.col.report"), "text"))
     out = table("park_history", ctx.t("brief.profile.history"), columns, frame)
-    return replace(out, widths=(1.3, *([1.0] * len(HISTORY_KPIS)), 1.7))
+    return replace(out, widths=(1.3, *([1.0] * len(HISTORY_KPIS)), 2.3))
 
 
 def _targets_section(profile: ParkProfile, ctx: Context, quarter) -> Section:

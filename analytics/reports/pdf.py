@@ -173,6 +173,7 @@ def _widths(
 
 def _pdf_table(table: Table, lang: str, styles, width: float):
     from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, TableStyle
     from reportlab.platypus import Table as RLTable
 
@@ -186,6 +187,7 @@ def _pdf_table(table: Table, lang: str, styles, width: float):
         [cell_text(v, table.kind(r, c), lang) for c, v in enumerate(values)]
         for r, values in enumerate(table.frame.itertuples(index=False))
     ]
+    widths = _widths(table, width, texts, right, styles["cell"].fontSize)
     rows = []
     headed = any(table.headers)
     if headed:
@@ -195,17 +197,23 @@ def _pdf_table(table: Table, lang: str, styles, width: float):
                 for h, r in zip(table.headers, right, strict=True)
             ]
         )
+    size = styles["cell"].fontSize
+    room = [w - 6.5 for w in widths]  # less the cell padding
     for values in texts:
+        # a cell that fits on one line is a plain string, drawn by the table itself: many
+        # times cheaper than a Paragraph, which only text that wraps needs
         rows.append(
             [
-                Paragraph(escape(v), styles["cell_right" if right[c] else "cell"])
+                v if stringWidth(v, FONT, size) <= room[c]
+                else Paragraph(escape(v), styles["cell_right" if right[c] else "cell"])
                 for c, v in enumerate(values)
             ]
-        )
-    widths = _widths(table, width, texts, right, styles["cell"].fontSize)
+        )  # fmt: skip
     grid = RLTable(rows, colWidths=widths, repeatRows=1 if headed else 0)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#a0aec0")),
+        ("FONT", (0, 0), (-1, -1), FONT, size, styles["cell"].leading),
+        *[("ALIGN", (c, 0), (c, -1), "RIGHT") for c, r in enumerate(right) if r],
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),

@@ -82,6 +82,8 @@ def reporting_history(
     """One row per park x quarter of the ``quarters`` up to ``quarter`` in which the park was
     due to report: park_id, quarter, report_state, days_late (the review's rules)."""
     frames = []
+    # the three columns the rules read: filtering the wide frame would copy all of it
+    kpis_all = kpis_all[["park_id", "quarter", "reported_on"]]
     for k in range(-quarters + 1, 1):
         q = shift_quarter(quarter, k)
         due = expected_parks(parks, kpis_all, q)[["park_id"]]

@@ -90,16 +90,17 @@ def _panel(
                 String(vx(v), y0, text, fontName=font, fontSize=LABEL_SIZE, textAnchor="middle")
             )
         slot = plot_h / n
+        size = min(LABEL_SIZE, 0.85 * slot)  # many parks: smaller names, never overlapping
         for i, (v, name) in enumerate(zip(panel.values, names, strict=True)):
             y = bottom + i * slot
-            label = _fit(name, font, LABEL_SIZE, room)
+            label = _fit(name, font, size, room)
             group.add(
                 String(
                     left - 3,
-                    y + slot / 2 - LABEL_SIZE / 3,
+                    y + slot / 2 - size / 3,
                     label,
                     fontName=font,
-                    fontSize=LABEL_SIZE,
+                    fontSize=size,
                     textAnchor="end",
                 )
             )

@@ -341,3 +341,24 @@ def test_screenshots_of_the_brief_and_a_park_page(briefs, lang, fmt):
     for page, name in ((1, "brief"), (2, "park")):
         image = png(pdf, page, folder / f"{fmt}_{lang}_{name}", dpi=90)
         assert image.stat().st_size > 20_000
+
+
+@needs_poppler
+def test_the_brief_reads_the_park_effects_when_asked_and_still_fits_page_one(demo_db, tmp_path):
+    """The effects engine's own reading (called directly, the reference) is on page 1."""
+    from analytics.effects.parks import park_effect
+
+    with connect(demo_db, read_only=True) as con:
+        effect = park_effect(con, outcome="employment")
+        content = build_report(con, QUARTER, region=REGION, lang="ru", effects=[effect])
+        first_park = due_parks(con, "ru")[0]
+    section = content.part("brief").sections[-1]
+    assert section.heading == t("brief.section.effects", "ru")
+    (line,) = section.bullets
+    assert effect.reading("ru") in line and effect.outcome_label("ru") in line
+    write_report(content, "pdf", tmp_path / "effects.pdf")
+    texts = page_texts(tmp_path / "effects.pdf")
+    flat = re.sub(r"\s+", " ", texts[0])
+    assert re.sub(r"\s+", " ", effect.reading("ru"))[:60] in flat
+    body = [line.strip() for line in texts[1].splitlines() if line.strip()][1:]
+    assert body[0] == first_park  # the brief did not spill onto page 2
