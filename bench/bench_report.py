@@ -1,4 +1,5 @@
-"""Benchmark: the quarterly PDF report for one region and quarter, ours vs a minimal baseline.
+"""Benchmark: the quarterly brief (PDF) for one region and quarter, ours vs a bare ReportLab
+document.
 
 Data: the demo warehouse (default seed), built once into a temporary folder (not timed). The
 region is the demo region with the most parks; quarter 2025Q2.
@@ -6,14 +7,19 @@ region is the demo region with the most parks; quarter 2025Q2.
 Timed in the same run, each in a fresh Python process (cold: imports, fonts and the first
 chart included, what a user waits for) and in-process after a warm-up (warm):
 
-* ours: ``python -m analytics report --quarter 2025Q2 --region R --format pdf`` (review,
-  ranking, recommendations support, regional totals, 3 charts, methodology; ~9 pages);
+* ours: ``python -m analytics report --quarter 2025Q2 --region R --format pdf``: the brief
+  on page 1 (KPI cards, findings, parks needing attention, public money and taxes), a
+  profile page per park (registry, eight quarters as a chart and a table, targets,
+  compliance, cost per job, reporting discipline), the annex (review, ranking,
+  recommendations support, regional totals, compliance and passport forecasts, 3 charts),
+  methods and sources; ~15 pages;
 * peer "minimal reportlab/pandas baseline": the region's park_quarter rows for the quarter
   read with DuckDB into pandas, written as one ReportLab table (DejaVu embedded) with one
   matplotlib bar chart of occupied area; no KPIs, no review, no formatting by locale.
 
-Prints the timings and the ratio ours / baseline. Target: ours cold < 5 s; exit code 1 if
-it is slower.
+Prints the timings and the ratio ours / baseline, wall and CPU (other jobs on the machine's
+two cores stretch the wall time, not the CPU time). Target: the brief in a fresh process
+under 3 s; exit code 1 if it is slower.
 
     .venv/bin/python bench/bench_report.py [--repeats 3]
 """
@@ -34,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 QUARTER = "2025Q2"
-TARGET_SECONDS = 5.0
+TARGET_SECONDS = 3.0
 
 BASELINE = r"""
 import io, sys
@@ -89,6 +95,14 @@ def _median_run(args: list[str], repeats: int) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
+def _pages(pdf: Path) -> int:
+    """The page count, read from the PDF's page tree (no poppler needed)."""
+    import re
+
+    counts = re.findall(rb"/Count (\d+)", pdf.read_bytes())
+    return max((int(c) for c in counts), default=0)
+
+
 def _font() -> str:
     from analytics.reports.pdf import FONT, _font_dirs
 
@@ -133,18 +147,23 @@ def main() -> int:
             warm.append(time.perf_counter() - start)
     ours_warm = statistics.median(warm[1:])
 
-    print(f"PDF report, region {region} ({parks[0]} parks), {QUARTER}; median of {args.repeats}")
+    pages = _pages(folder / "ours.pdf")
+    print(
+        f"PDF brief, region {region} ({parks[0]} parks, {pages} pages), {QUARTER}; median of {args.repeats}"
+    )
     print(f"  load average before the run: {load:.1f} on {os.cpu_count()} cores")
-    print(f"  ours, fresh process (python -m analytics report): {ours_cold:6.2f} s wall")
+    print(f"  ours, the one-region brief in a fresh process:      {ours_cold:6.2f} s wall")
     print(f"      CPU {ours_cpu:.2f} s")
-    print(f"  minimal reportlab/pandas baseline, fresh process:  {peer_cold:6.2f} s wall")
+    print(f"  bare ReportLab document (one table, one chart):    {peer_cold:6.2f} s wall")
     print(f"      CPU {peer_cpu:.2f} s")
     print(
         f"  ratio ours / baseline, wall: {ours_cold / peer_cold:.2f}x; CPU: {ours_cpu / peer_cpu:.2f}x"
     )
     print(f"  ours, in-process after warm-up (build + write):     {ours_warm:6.2f} s")
     verdict = "OK" if ours_cold < TARGET_SECONDS else "SLOWER THAN TARGET"
-    print(f"  target < {TARGET_SECONDS:.0f} s (fresh process): {verdict}")
+    print(f"  target < {TARGET_SECONDS:.0f} s (fresh process, wall): {verdict}")
+    if load > (os.cpu_count() or 1):
+        print(f"  (the machine was busy: load {load:.1f}; the CPU times are the fairer figure)")
     return 0 if ours_cold < TARGET_SECONDS else 1
 
 

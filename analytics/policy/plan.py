@@ -13,7 +13,7 @@ is missing). The forecast runs on the park's quarterly reports from its first re
   random walks with drift, 16 quarters forecast 12 ahead, its nominal 95% interval covers
   the truth 45% of the time, the drift interval 94.6%; tests/policy/test_plan.py). The gains
   are what is roughly independent, so the model is fitted on them: the drift is the mean
-  gain per quarter (statsmodels ``WLS`` of gain / quarters elapsed on a constant, weighted by
+  gain per quarter (``WLS`` of gain / quarters elapsed on a constant, weighted by
   the quarters elapsed, so a missing report is a two-quarter gain, not an invented value) and
   the forecast ``h`` quarters after the last report is ``last + h * drift`` with variance
   ``h * s^2 + h^2 * se(drift)^2``: the next ``h`` gains' own noise plus the uncertainty of the
@@ -41,9 +41,7 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from scipy import special
 
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, t
@@ -134,6 +132,18 @@ def chance_text(probability: float, lang: str) -> str:
     return t("policy.forecast.chance", lang, p=fmt_percent(probability, lang, 0))
 
 
+def _wls_constant(y: np.ndarray, weights: np.ndarray) -> tuple[float, float, float, int]:
+    """Weighted least squares of ``y`` on a constant, as statsmodels ``WLS(y, 1, weights)``
+    computes it: (estimate, its standard error, residual scale, residual degrees of freedom).
+    Written out because importing statsmodels costs a report's whole time budget (about
+    1.5 s of a 3 s brief; bench/bench_report.py); tests/policy/test_plan.py checks it
+    against statsmodels."""
+    estimate = float(np.sum(weights * y) / np.sum(weights))
+    df_resid = len(y) - 1
+    scale = float(np.sum(weights * (y - estimate) ** 2) / df_resid)
+    return estimate, float(np.sqrt(scale / np.sum(weights))), scale, df_resid
+
+
 def drift_forecast(
     series: pd.Series, steps: int, alpha: float = 0.05, commitment: float | None = None
 ) -> tuple[float, float, float, float]:
@@ -146,17 +156,16 @@ def drift_forecast(
     elapsed = np.diff(quarter_index(observed.index)).astype(float)
     gains = np.diff(observed.to_numpy(float))
     # gain / quarters elapsed has variance s^2 / elapsed: weight by elapsed
-    fit = sm.WLS(gains / elapsed, np.ones((len(gains), 1)), weights=elapsed).fit()
-    drift, drift_se = float(fit.params[0]), float(fit.bse[0])
+    drift, drift_se, scale, df_resid = _wls_constant(gains / elapsed, elapsed)
     mean = float(observed.iloc[-1]) + steps * drift
-    se = float(np.sqrt(steps * fit.scale + steps**2 * drift_se**2))
+    se = float(np.sqrt(steps * scale + steps**2 * drift_se**2))
     if commitment is None:
         probability = np.nan
-    elif se > 0:
-        probability = float(stats.t.sf((commitment - mean) / se, fit.df_resid))
+    elif se > 0:  # P(T > x) of Student's t = its CDF at -x
+        probability = float(special.stdtr(df_resid, -(commitment - mean) / se))
     else:  # identical gains every quarter: nothing to be unsure about
         probability = float(mean >= commitment)
-    half = float(stats.t.ppf(1 - alpha / 2, fit.df_resid)) * se
+    half = float(special.stdtrit(df_resid, 1 - alpha / 2)) * se
     return mean, mean - half, mean + half, probability
 
 
@@ -180,6 +189,9 @@ def forecast_series(
         return drift_forecast(observed, steps, alpha, commitment)
     regular, _ = quarterly_series(observed)
     y = regular.to_numpy(float)
+    # imported here: statsmodels takes about 1.5 s to import and only Holt needs it
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
     fit = ExponentialSmoothing(y, trend="add", initialization_method="estimated").fit()
     value = float(fit.forecast(steps)[-1]) if steps > 0 else float(fit.fittedvalues[-1])
     return value, np.nan, np.nan, np.nan

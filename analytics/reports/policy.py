@@ -58,7 +58,7 @@ def compliance_table(flags: pd.DataFrame, as_of: dt.date, lang: str) -> Table:
         ("legal_text", t("policy.col.legal_check", lang), "text"),
     ]
     title = t("policy.report.compliance_table", lang, date=fmt_date(as_of, lang))
-    return table(COMPLIANCE_KEY, title, columns, frame)
+    return table(COMPLIANCE_KEY, title, columns, frame, sheet=t("brief.sheet.compliance", lang))
 
 
 def passport_forecasts(
@@ -96,14 +96,28 @@ def passport_forecasts(
 def plan_table(frame: pd.DataFrame, lang: str) -> Table:
     columns = [
         ("park_name", t("report.col.park", lang), "text"),
-        ("indicator", t("policy.plan.indicator", lang), "text"),
+        # "indicator", not "commitment": the next column's header (no two headers alike)
+        ("indicator", t("report.col.indicator", lang), "text"),
         ("commitment_year", t("policy.col.commitment_year", lang), "year"),
         ("commitment", t("policy.col.commitment", lang), "num1"),
         ("forecast", t("policy.col.forecast", lang), "num1"),
         ("share", t("policy.col.share", lang), "pct"),
         ("probability", t("policy.col.probability", lang), "pct"),
     ]
-    return table(PLAN_KEY, t("policy.report.plan_table", lang), columns, frame)
+    title = t("policy.report.plan_table", lang)
+    return table(PLAN_KEY, title, columns, frame, sheet=t("brief.sheet.passport_forecast", lang))
+
+
+def scope_flags(
+    con: duckdb.DuckDBPyConnection, quarter: dt.date, region: str | None
+) -> tuple[pd.DataFrame, dt.date | None]:
+    """(the compliance flags as of the end of ``quarter``, that date); no flags and no date
+    for a region without parks (nothing to check)."""
+    try:
+        check = compliance_check(con, quarter, region)
+    except UserError:
+        return pd.DataFrame(columns=["park_id", "rule", "kind"]), None
+    return check.flags, check.as_of
 
 
 def policy_section(
@@ -112,14 +126,12 @@ def policy_section(
     region: str | None,
     park: str | None,
     lang: str,
+    checked: tuple[pd.DataFrame, dt.date | None] | None = None,
 ) -> Section:
     """Compliance flags as of the end of ``quarter`` (one region, one park or all) and the
-    passport commitments' forecasts of the same parks."""
-    try:
-        check = compliance_check(con, quarter, region)
-        flags, as_of = check.flags, check.as_of
-    except UserError:  # a region without parks: nothing to check
-        flags, as_of = pd.DataFrame(columns=["park_id"]), None
+    passport commitments' forecasts of the same parks. ``checked``: ``scope_flags`` when
+    the caller has them."""
+    flags, as_of = checked if checked is not None else scope_flags(con, quarter, region)
     if park is not None:
         flags = flags[flags["park_id"] == park]
     paragraphs = [t("policy.compliance.caption", lang)]

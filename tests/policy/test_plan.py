@@ -243,3 +243,23 @@ def test_demo_passports_forecast_and_reading(demo_db):
     assert min(shares) < 1 < max(shares)  # some parks on course, some not
     with pytest.raises(UserError):
         commitment_forecast(quarters, targets, "XD-P999")
+
+
+def test_drift_forecast_with_missing_reports_equals_statsmodels_wls_and_scipy_t():
+    """Missing reports make unequal gains (two quarters in one): the drift is statsmodels'
+    WLS of gain / quarters elapsed on a constant weighted by the quarters elapsed, and the
+    interval and chance come from scipy's t distribution (the module computes both itself,
+    without importing statsmodels)."""
+    series = _series().drop(QUARTERS[[3, 4, 11, 20]])
+    h = 12
+    forecast, low, high, probability = forecast_series(
+        series, pd.Timestamp("2028-10-01"), "drift", 0.1, commitment=500.0
+    )
+    elapsed = np.diff(QUARTERS.get_indexer(series.index)).astype(float)
+    gains = np.diff(series.to_numpy())
+    fit = sm.WLS(gains / elapsed, np.ones((len(gains), 1)), weights=elapsed).fit()
+    mean = series.iloc[-1] + h * fit.params[0]
+    se = np.sqrt(h * fit.scale + h**2 * fit.bse[0] ** 2)
+    half = stats.t.ppf(0.95, fit.df_resid) * se
+    assert (forecast, low, high) == pytest.approx((mean, mean - half, mean + half), abs=1e-9)
+    assert probability == pytest.approx(stats.t.sf((500.0 - mean) / se, fit.df_resid), abs=1e-12)
