@@ -277,6 +277,17 @@ def breakdown_value(
     return float(high)
 
 
+def _breakdown(result: Any, study: EventStudy, restriction, alpha, method, target) -> float:
+    """The result's own breakdown value when its diagnostics computed the same one (the
+    average effect under relative magnitudes, C-LF, same alpha); computed here otherwise."""
+    same = (restriction, method, str(target)) == ("rm", "C-LF", "average")
+    if same and float(getattr(result, "alpha", math.nan)) == alpha:
+        known = getattr(getattr(result, "diagnostics", None), "breakdown_mbar", None)
+        if known is not None and not math.isnan(known):
+            return float(known)
+    return breakdown_value(study, restriction, alpha=alpha, method=method)
+
+
 def honest_sensitivity(
     result: Any,
     restriction: Restriction = "rm",
@@ -310,10 +321,10 @@ def honest_sensitivity(
             if restriction == "rm":
                 row["id_lb"], row["id_ub"] = rm_identified_set(study, value)
             rows.append(row)
-        breakdown = breakdown_value(study, restriction, alpha=alpha, method=method)
+        breakdown = _breakdown(result, study, restriction, alpha, method, target)
     except TooManyPostPeriods:
         raise ValueError(
-            f"the relative-magnitudes sets are computed for at most 9 post-periods; this event "
+            f"the relative-magnitudes sets are computed for at most 11 post-periods; this event "
             f"study has {study.n_post} (choose target=e for one of them, or a shorter window)"
         ) from None
     z = stats.norm.ppf(1 - alpha / 2)

@@ -6,8 +6,7 @@ With nuisance parameters (:class:`NuisanceTest`) the null is ``E[y - X tau] <= 0
 ``eta = min_{eta, tau} eta  s.t.  y - X tau <= eta * sd(y)``. Its dual is
 ``max lambda'y  s.t.  lambda >= 0, W'lambda = e1`` with ``W = [sd, X]``, so ``eta`` is the
 largest ``v'y`` over the finitely many vertices ``v`` of that dual polytope. We enumerate the
-vertices once per polyhedron (every basis of ``k + 1`` rows of ``W`` whose multipliers are
-non-negative) and evaluate every grid point, every simulated draw and every conditioning bound
+vertices once per event study (:func:`extreme_rays`) and evaluate every grid point, every simulated draw and every conditioning bound
 exactly with them, where HonestDiD solves one linear program per grid point and draw (it also
 finds the dual's truncation points ``vlo``/``vup`` by bisection; the vertices give them in closed
 form). The tests themselves follow the package line by line: the binding moments from the
@@ -24,7 +23,7 @@ Without nuisance parameters (one post-period, :class:`NoNuisanceTest`) the condi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import combinations
 from math import comb
 from typing import Literal
@@ -38,40 +37,70 @@ Hybrid = Literal["LF", "ARP"]
 TOL_LAMBDA = 1e-6  # HonestDiD: multipliers above this mark binding moments
 LF_SIMS = 1000  # HonestDiD's draws for the least-favourable critical value
 ROUND_EPS = np.finfo(float).eps ** 0.75  # HonestDiD's .roundeps
-# Bases of the dual polytope we are willing to enumerate (C(2T, T) for T post-periods under
-# relative magnitudes: 48,620 at T = 9).
-MAX_BASES = 60_000
+# Bases we are willing to enumerate, once per event study (C(2T, T) for T post-periods under
+# relative magnitudes: 705,432 at T = 11, a few seconds), in chunks of CHUNK.
+MAX_BASES = 800_000
+CHUNK = 20_000
 
 
 class TooManyPostPeriods(ValueError):
     """The event study has more post-periods than the exact enumeration handles."""
 
 
-def dual_vertices(w: np.ndarray) -> np.ndarray:
-    """The vertices ``v`` (rows) of ``{v >= 0 : W'v = e1}`` for ``W`` of shape (m, q)."""
-    m, q = w.shape
+@lru_cache(maxsize=32)
+def _bases(m: int, q: int) -> np.ndarray:
+    return np.array(list(combinations(range(m), q)), dtype=np.intp).reshape(-1, q)
+
+
+def extreme_rays(x: np.ndarray) -> np.ndarray:
+    """The extreme rays (rows, each summing to 1) of the cone ``{v >= 0 : X'v = 0}``.
+
+    The dual polytope ``{v >= 0 : sd'v = 1, X'v = 0}`` is this cone cut by ``sd'v = 1``, so its
+    vertices are the rays divided by ``sd'ray`` (``sd > 0``): the rays depend on ``X`` alone,
+    which relative magnitudes share across every Mbar, location and sign of the largest
+    pre-period change. They are the vertices of ``{v >= 0 : 1'v = 1, X'v = 0}``, every basis of
+    ``k + 1`` rows with non-negative multipliers."""
+    x = np.ascontiguousarray(x, dtype=float)
+    return _extreme_rays(x.tobytes(), x.shape)
+
+
+@lru_cache(maxsize=16)
+def _extreme_rays(data: bytes, shape: tuple[int, int]) -> np.ndarray:
+    x = np.frombuffer(data, dtype=float).reshape(shape)
+    m, k = shape
+    q = k + 1
     if comb(m, q) > MAX_BASES:
         raise TooManyPostPeriods(f"{comb(m, q)} bases to enumerate (at most {MAX_BASES})")
     if m < q:
         return np.zeros((0, m))
-    bases = np.array(list(combinations(range(m), q)), dtype=int)
-    systems = np.transpose(w[bases], (0, 2, 1))  # W_B' for every basis B
-    # Hadamard ratio: |det| against the product of the column norms, scale-free.
-    scale = np.prod(np.linalg.norm(systems, axis=1), axis=1)
-    regular = np.abs(np.linalg.det(systems)) > 1e-10 * np.where(scale > 0, scale, 1.0)
-    if not regular.any():
-        return np.zeros((0, m))
+    norms = np.linalg.norm(x, axis=0)
+    norms[norms == 0] = 1.0
+    w = np.column_stack([np.ones(m), x / norms])  # scale-free columns
     e1 = np.zeros(q)
     e1[0] = 1.0
-    multipliers = np.linalg.solve(
-        systems[regular], np.broadcast_to(e1, (regular.sum(), q))[..., None]
-    )
-    multipliers = multipliers[..., 0]
-    feasible = (multipliers >= -1e-12).all(axis=1)
-    vertices = np.zeros((int(feasible.sum()), m))
-    rows = np.arange(len(vertices))[:, None]
-    vertices[rows, bases[regular][feasible]] = np.maximum(multipliers[feasible], 0.0)
-    return np.unique(np.round(vertices, 13), axis=0)
+    bases = _bases(m, q)
+    found = [np.zeros((0, m))]
+    for start in range(0, len(bases), CHUNK):  # bounded memory
+        chunk = bases[start : start + CHUNK]
+        systems = np.transpose(w[chunk], (0, 2, 1))  # W_B' for every basis B
+        regular = np.abs(np.linalg.det(systems)) > 1e-10
+        count = int(regular.sum())
+        if not count:
+            continue
+        rhs = np.broadcast_to(e1, (count, q))[..., None]
+        multipliers = np.linalg.solve(systems[regular], rhs)[..., 0]
+        feasible = (multipliers >= -1e-12).all(axis=1)
+        rays = np.zeros((int(feasible.sum()), m))
+        rows = np.arange(len(rays))[:, None]
+        rays[rows, chunk[regular][feasible]] = np.maximum(multipliers[feasible], 0.0)
+        found.append(rays)
+    rays = np.vstack(found)
+    rays = np.round(rays, 13)
+    # Many bases give the same ray (degenerate cone): keep one of each, by a random projection.
+    key = np.round(rays @ np.random.default_rng(0).uniform(1, 2, m), 10)
+    rays = rays[np.unique(key, return_index=True)[1]]
+    rays.setflags(write=False)
+    return rays
 
 
 def truncated_normal_quantile(p: float, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -108,7 +137,9 @@ class NuisanceTest:
 
     @cached_property
     def vertices(self) -> np.ndarray:
-        return dual_vertices(self.w)
+        """The vertices of the dual polytope (see :func:`extreme_rays`)."""
+        rays = extreme_rays(self.x)
+        return rays / (rays @ self.sd)[:, None]
 
     def least_favorable_cv(self, kappa: float, seed: int = 0) -> float:
         """The ``1 - kappa`` quantile of ``eta`` over HonestDiD's 1,000 draws of ``y`` under
