@@ -87,6 +87,10 @@ class SensitivityResult(EffectResult):
     rel_times: tuple[int, ...] = ()
     pretrend: Any = field(default=None, repr=False, compare=False)
 
+    def reading(self, lang: str) -> str:
+        """The headline's reading, then the robust sets and the breakdown value."""
+        return super().reading(lang) + " " + read_sensitivity(self, lang)
+
     @property
     def robust_ci_method(self) -> str:
         return ROBUST_CI_METHODS[self.robust_method]

@@ -33,6 +33,7 @@ from analytics.effects.honest_rm import EventStudy
 from analytics.effects.honest_rng import r_folded_normal_quantile
 
 GRID_POINTS = 100
+TIGHT = {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11}
 EPS = np.finfo(float).eps
 
 
@@ -128,7 +129,14 @@ class _Problem:
         h2.value = h * h
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cvxpy's "may be inaccurate": the status says it
-            problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+            for tolerances in (TIGHT, {}):  # tight first; Clarabel's defaults if that fails
+                try:
+                    problem.solve(solver=cp.CLARABEL, **tolerances)
+                    break
+                except cp.error.SolverError:
+                    continue
+            else:
+                return np.inf, np.full(self.study.n_pre, np.nan)
         if problem.status not in ("optimal", "optimal_inaccurate"):
             return np.inf, np.full(self.study.n_pre, np.nan)
         return float(problem.value), self._matrices[0] @ w.value

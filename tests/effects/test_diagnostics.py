@@ -1,7 +1,6 @@
 """Pre-trend test against pyfixest's Wald test; relative-magnitude identified sets on hand-made
 studies (the robust sets are checked against HonestDiD in test_honest.py)."""
 
-import math
 import warnings
 from dataclasses import dataclass
 
