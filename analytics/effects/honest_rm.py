@@ -210,31 +210,33 @@ def _refine(accepted, rejected_at: float, accepted_at: float) -> float:
 
 def rm_identified_set(study: EventStudy, mbar: float) -> tuple[float, float]:
     """The identified set of theta under Delta^RM(Mbar) with ``delta_pre = beta_pre``
-    (HonestDiD's ``.compute_IDset_DeltaRM``): the union of the linear-programming bounds over
-    the polyhedra."""
+    (HonestDiD's ``.compute_IDset_DeltaRM``): the union of the polyhedra's bounds."""
+    bounds = [
+        rm_identified_set_at(study, mbar, s, positive)
+        for s in range(-(study.n_pre - 1), 1)
+        for positive in (True, False)
+    ]
+    return min(low for low, _ in bounds), max(high for _, high in bounds)
+
+
+def rm_identified_set_at(
+    study: EventStudy, mbar: float, s: int, positive: bool
+) -> tuple[float, float]:
+    """The linear-programming bounds of theta on one Delta^RM_{s,sign}; a polyhedron without
+    solution contributes the estimate itself (as in HonestDiD)."""
     n_pre, n_post = study.n_pre, study.n_post
     objective = np.concatenate([np.zeros(n_pre), study.l_vec])
-    equality = np.hstack([np.eye(n_pre), np.zeros((n_pre, n_post))])
-    free = [(None, None)] * (n_pre + n_post)
-    lows, highs = [], []
-    for s in range(-(n_pre - 1), 1):
-        for positive in (True, False):
-            a = rm_constraints(n_pre, n_post, mbar, s, positive)
-            common = dict(
-                A_ub=a,
-                b_ub=np.zeros(len(a)),
-                A_eq=equality,
-                b_eq=study.betahat[:n_pre],
-                bounds=free,
-                method="highs",
-            )
-            largest = linprog(-objective, **common)
-            smallest = linprog(objective, **common)
-            if largest.status != 0 and smallest.status != 0:
-                # HonestDiD: a polyhedron without solution contributes the estimate itself.
-                lows.append(study.theta)
-                highs.append(study.theta)
-            else:
-                lows.append(study.theta + largest.fun)
-                highs.append(study.theta - smallest.fun)
-    return min(lows), max(highs)
+    a = rm_constraints(n_pre, n_post, mbar, s, positive)
+    common = dict(
+        A_ub=a,
+        b_ub=np.zeros(len(a)),
+        A_eq=np.hstack([np.eye(n_pre), np.zeros((n_pre, n_post))]),
+        b_eq=study.betahat[:n_pre],
+        bounds=[(None, None)] * (n_pre + n_post),
+        method="highs",
+    )
+    largest = linprog(-objective, **common)
+    smallest = linprog(objective, **common)
+    if largest.status != 0 and smallest.status != 0:
+        return study.theta, study.theta
+    return study.theta + largest.fun, study.theta - smallest.fun
