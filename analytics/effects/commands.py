@@ -2,7 +2,10 @@
 
 Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
 (Sun & Abraham), ``sc`` (synthetic control), ``imputation`` (Borusyak-Jaravel-Spiess
-imputation / two-stage DiD). With ``--json`` one JSON object is printed
+imputation / two-stage DiD), ``dcdh`` (de Chaisemartin-D'Haultfoeuille DID_l for a ``--treated``
+0/1 status that may switch off and on; ``--effects L --placebo K``; JSON adds ``effects``,
+``placebos``, ``avg_total_effect`` and switcher counts; the headline is the average total
+effect). With ``--json`` one JSON object is printed
 (keys: method, estimate, se, ci_low, ci_high, ci_method, n_units, n_obs, dropped, warnings and, when
 they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
 pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,
@@ -41,7 +44,7 @@ from analytics.effects.reading import read_result
 from analytics.effects.results import Diagnostics, json_safe, sample_dict
 from analytics.errors import UserError
 
-METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid")
+METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid", "dcdh")
 SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
@@ -88,6 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--se-method", metavar="{placebo,jackknife}", default="placebo", help="sdid standard errors"
     )
     add("--replications", metavar="N", default="200", help="sdid placebo replications")
+    add("--effects", metavar="L", default="1", help="dcdh: event-time effects 1..L")
+    add("--placebo", metavar="K", default="0", help="dcdh: placebos 1..K")
     add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
     add("--treatment-start", metavar="VALUE", help="sc: first treated period")
     add("--predictors", metavar="A,B", default="", help="sc: predictor columns")
@@ -186,6 +191,8 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "pretrend_periods": None
         if args.pretrend_periods is None
         else int(parse_number("--pretrend-periods", args.pretrend_periods, integer=True)),
+        "effects": int(parse_number("--effects", args.effects, integer=True)),
+        "placebo": int(parse_number("--placebo", args.placebo, integer=True)),
         "sensitivity": args.sensitivity,
         "sensitivity_grid": parse_numbers("--mbar", args.mbar) or parse_numbers("--m", args.m),
         "sensitivity_target": _target(args.sensitivity_target),
@@ -198,6 +205,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "cs": ("treat_time",),
         "sa": ("treat_time",),
         "sc": ("treated_unit", "treatment_start"),
+        "dcdh": ("treated",),
     }.get(args.method, ())
     for name in needs:
         if not options[name]:
@@ -341,6 +349,26 @@ def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     return Estimate(result, extras, result.diagnostics)
 
 
+def _dcdh(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
+    from analytics.effects.dcdh import dcdh, json_event_study
+
+    result = dcdh(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treatment=o["treated"],
+        effects=o["effects"],
+        placebo=o["placebo"],
+        cluster=o["cluster"],
+        alpha=o["alpha"],
+    )
+    extras = {"p_value": result.p_value, **json_event_study(result)}
+    if result.event_study["rel_time"].lt(0).any():
+        extras["pretrend_test"] = result.diagnostics.pretrend.to_dict()
+    return Estimate(result, extras, result.diagnostics)
+
+
 def _sc(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.synth import synthetic_control
 
@@ -403,6 +431,7 @@ ESTIMATORS = {
     "sc": _sc,
     "imputation": _imputation,
     "sdid": _sdid,
+    "dcdh": _dcdh,
 }
 BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "ci_method", "n_units", "n_obs")
 

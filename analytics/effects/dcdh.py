@@ -294,22 +294,30 @@ def _shift(values: np.ndarray, lag: int) -> np.ndarray:
     return out
 
 
+def _cell_codes(keys: list[np.ndarray]) -> np.ndarray:
+    """One integer per distinct combination of ``keys`` (arrays of one shape), row by row."""
+    codes = np.zeros(keys[0].size, dtype=np.int64)
+    for key in keys:
+        part = np.unique(key.ravel(), return_inverse=True)[1]
+        codes = codes * (int(part.max()) + 1) + part
+    return np.unique(codes, return_inverse=True)[1]
+
+
 def _by_cell(keys: list[np.ndarray], mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Sums of ``values`` over the rows in ``mask`` within each cell of ``keys``, given back
     on every row of the cell (0 where the cell has none)."""
-    codes = pd.MultiIndex.from_arrays([k.ravel() for k in keys]).factorize()[0]
+    codes = _cell_codes(keys)
     sums = np.bincount(codes, weights=np.where(mask, values, 0).ravel(), minlength=codes.max() + 1)
     return sums[codes].reshape(mask.shape)
 
 
 def _distinct_by_cell(keys: list[np.ndarray], mask: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """The number of distinct ``labels`` among the rows in ``mask`` within each cell."""
-    frame = pd.DataFrame({f"k{i}": k.ravel() for i, k in enumerate(keys)})
-    frame["label"] = labels.ravel()
-    frame["in"] = mask.ravel()
-    counts = frame[frame["in"]].groupby([f"k{i}" for i in range(len(keys))])["label"].nunique()
-    index = pd.MultiIndex.from_frame(frame[[f"k{i}" for i in range(len(keys))]])
-    return counts.reindex(index).fillna(0).to_numpy().reshape(mask.shape)
+    codes = _cell_codes(keys)
+    inside = mask.ravel()
+    pairs = np.unique(codes[inside] * (int(labels.max()) + 1) + labels.ravel()[inside])
+    counts = np.bincount(pairs // (int(labels.max()) + 1), minlength=codes.max() + 1)
+    return counts[codes].reshape(mask.shape).astype(float)
 
 
 def _horizon(
@@ -384,14 +392,11 @@ def _demeaning(design, times, d_sq, diff, dist, never, n_switch_t, clustered, i)
     mean_ns, dof_ns = mean_and_count(cell_ns, is_ns)
     mean_s, dof_s = mean_and_count(cell_s, is_s)
     mean_nss, dof_nss = mean_and_count(cell_ns, is_union)
-    # Where the package has no count the cell is null; with clusters it counts the controls'
-    # clusters on every row of a (baseline, period) cell that has controls.
+    # Counts exist on the rows of their cohort only. (With clusters the package also gives the
+    # controls' count to the other rows of their cell; those rows carry no weight.)
     dof_s = np.where(is_s, dof_s, np.nan)
+    dof_ns = np.where(is_ns, dof_ns, np.nan)
     dof_nss = np.where(is_union, dof_nss, np.nan)
-    if clustered:
-        dof_ns = np.where(dof_ns > 0, dof_ns, np.nan)
-    else:
-        dof_ns = np.where(is_ns, dof_ns, np.nan)
     before = times < f_g
     at = times == f_g - 1 + i
     s9, ns9 = np.nan_to_num(dof_s, nan=9999), np.nan_to_num(dof_ns, nan=9999)
