@@ -32,12 +32,6 @@ import pandas as pd
 
 from analytics.effects import park_commands
 from analytics.effects.cli_options import check_choice, parse_number, parse_numbers, split_columns
-from analytics.effects.honest import (
-    RESTRICTIONS,
-    honest_sensitivity,
-    read_sensitivity,
-    sensitivity_json,
-)
 from analytics.effects.panel import UNBALANCED
 from analytics.effects.panel_file import read_panel
 from analytics.effects.reading import read_result
@@ -48,6 +42,7 @@ METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid", "dcdh")
 SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
+SENSITIVITIES = ("rm", "smooth")  # analytics.effects.honest.RESTRICTIONS, loaded only when used
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -126,6 +121,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
     except ValueError as exc:
         raise UserError("effects.cli.invalid", reason=str(exc)) from None
     sensitivity = _sensitivity(estimate, options) if options["sensitivity"] else None
+    if sensitivity is not None:
+        from analytics.effects.honest import read_sensitivity, sensitivity_json
     if args.json:
         payload = to_json(options["method"], estimate.result, estimate.extras)
         if sensitivity is not None:
@@ -141,6 +138,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
 
 def _sensitivity(estimate: Estimate, options: dict[str, Any]) -> Any:
     """Honest DiD sets on the run's event study (``--sensitivity``)."""
+    from analytics.effects.honest import honest_sensitivity
+
     if estimate.events is None:
         raise UserError("effects_honest.needs_event_study", method=options["method"])
     try:
@@ -165,7 +164,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     check_choice("--unbalanced", args.unbalanced, UNBALANCED)
     check_choice("--se-method", args.se_method, SE_METHODS)
     if args.sensitivity is not None:
-        check_choice("--sensitivity", args.sensitivity, RESTRICTIONS)
+        check_choice("--sensitivity", args.sensitivity, SENSITIVITIES)
     options = {
         "data": args.data,
         "unit": args.unit,

@@ -343,3 +343,10 @@ def test_cli_refuses_methods_without_event_study(tmp_path, ehec):
     assert "Traceback" not in run.stderr
     run = _cli(tmp_path, ehec, "--method", "sa", "--sensitivity", "rm", "--mbar", "1,-2")
     assert run.returncode != 0 and "--mbar" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_cli_choices_are_the_restrictions():
+    from analytics.effects.commands import SENSITIVITIES
+    from analytics.effects.honest import RESTRICTIONS
+
+    assert SENSITIVITIES == RESTRICTIONS
