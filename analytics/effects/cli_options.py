@@ -27,3 +27,13 @@ def parse_number(option: str, value: str, *, integer: bool = False) -> float:
 
 def split_columns(text: str | None) -> tuple[str, ...]:
     return tuple(c.strip() for c in (text or "").split(",") if c.strip())
+
+
+def parse_numbers(option: str, text: str | None) -> tuple[float, ...] | None:
+    """A comma-separated list of non-negative numbers ("0.5,1,1.5"); None when not given."""
+    if text is None:
+        return None
+    values = tuple(parse_number(option, part.strip()) for part in text.split(",") if part.strip())
+    if not values or any(v < 0 for v in values):
+        raise UserError("effects.cli.bad_number", option=option, value=text)
+    return values

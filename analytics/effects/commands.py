@@ -2,7 +2,10 @@
 
 Methods: ``twfe`` (two-way fixed effects), ``cs`` (Callaway & Sant'Anna), ``sa``
 (Sun & Abraham), ``sc`` (synthetic control), ``imputation`` (Borusyak-Jaravel-Spiess
-imputation / two-stage DiD), ``ascm`` (augmented synthetic control with a conformal interval,
+imputation / two-stage DiD), ``dcdh`` (de Chaisemartin-D'Haultfoeuille DID_l for a ``--treated``
+0/1 status that may switch off and on; ``--effects L --placebo K``; JSON adds ``effects``,
+``placebos``, ``avg_total_effect`` and switcher counts; the headline is the average total
+effect), ``ascm`` (augmented synthetic control with a conformal interval,
 for the one treated unit of ``--treated-unit``/``--treatment-start`` or of the treatment
 columns; keys weights, scm_weights, ridge_weights, ridge_lambda, lambda_path,
 interval_status, gaps); ``all`` (every method on the same data, the agreement table of
@@ -12,6 +15,9 @@ method that cannot run listed with its reason). With ``--json`` one JSON object 
 they apply, att_gt, event_study, weights, pre_rmspe, post_pre_ratio, p_value, gaps,
 pretrend_test); ``dropped`` counts the input's units left out (total, never_treated,
 not_yet_treated, treated, treated_by_cohort, by_reason, n_units_input, n_units_used).
+With ``--sensitivity rm|smooth`` (cs, sa, imputation) the JSON adds the Honest DiD sets
+``sensitivity`` (rows restriction, mbar, lb, ub; ``mbar`` holds M for smooth), ``breakdown``,
+``sensitivity_method``, ``sensitivity_target`` and ``sensitivity_rel_times``.
 otherwise the summary and the plain-language reading. Every option is checked here so that
 bad input gives one line on stderr (via :class:`UserError`), never a traceback or a usage
 dump.
@@ -30,18 +36,19 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from analytics.effects import park_commands
-from analytics.effects.cli_options import check_choice, parse_number, split_columns
+from analytics.effects.cli_options import check_choice, parse_number, parse_numbers, split_columns
 from analytics.effects.panel import UNBALANCED
 from analytics.effects.panel_file import read_panel
 from analytics.effects.reading import read_result
 from analytics.effects.results import Diagnostics, json_safe, sample_dict
 from analytics.errors import UserError
 
-METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid", "ascm", "all")
+METHODS = ("twfe", "cs", "sa", "sc", "imputation", "sdid", "ascm", "dcdh", "all")
 FIXEDEFF = ("yes", "no")
 SE_METHODS = ("placebo", "jackknife")
 CONTROLS = ("never", "notyet")
 EST_METHODS = ("dr", "ipw", "reg")
+SENSITIVITIES = ("rm", "smooth")  # analytics.effects.honest.RESTRICTIONS, loaded only when used
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -85,6 +92,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--se-method", metavar="{placebo,jackknife}", default="placebo", help="sdid standard errors"
     )
     add("--replications", metavar="N", default="200", help="sdid placebo replications")
+    add("--effects", metavar="L", default="1", help="dcdh: event-time effects 1..L")
+    add("--placebo", metavar="K", default="0", help="dcdh: placebos 1..K")
     add("--treated-unit", metavar="VALUE", help="sc: the treated unit")
     add("--treatment-start", metavar="VALUE", help="sc: first treated period")
     add("--predictors", metavar="A,B", default="", help="sc: predictor columns")
@@ -93,6 +102,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--bootstrap", metavar="N", default="0", help="CS multiplier bootstrap draws")
     add("--seed", metavar="N", default=None, help="random seed for the bootstrap")
     add("--alpha", metavar="A", default="0.05", help="1 - confidence level (default 0.05)")
+    add(
+        "--sensitivity",
+        metavar="{rm,smooth}",
+        help="cs/sa/imputation: Honest DiD sets under relative magnitudes (rm) or smoothness",
+    )
+    add("--mbar", metavar="0.5,1,...", help="sensitivity: the Mbar (rm) or M (smooth) values")
+    add("--m", metavar="0,0.01,...", help="sensitivity: the M values of smooth (as --mbar)")
+    add(
+        "--sensitivity-target",
+        metavar="average|E",
+        default="average",
+        help="sensitivity: the average post-period effect or the effect E periods after the start",
+    )
     add("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
     # The park effect from the warehouse has its own options (see park_commands).
@@ -108,11 +130,19 @@ def run(args: argparse.Namespace, lang: str) -> int:
         estimate = ESTIMATORS[options["method"]](data, options)
     except ValueError as exc:
         raise UserError("effects.cli.invalid", reason=str(exc)) from None
+    sensitivity = _sensitivity(estimate, options) if options["sensitivity"] else None
+    if sensitivity is not None:
+        from analytics.effects.honest import read_sensitivity, sensitivity_json
     if args.json:
         payload = to_json(options["method"], estimate.result, estimate.extras)
+        if sensitivity is not None:
+            payload.update(json_safe(sensitivity_json(sensitivity)))
         print(json.dumps(payload, ensure_ascii=False))
     else:
-        print(_text(estimate.result, lang, estimate.evidence))
+        text = _text(estimate.result, lang, estimate.evidence)
+        if sensitivity is not None:
+            text += "\n\n" + read_sensitivity(sensitivity, lang)
+        print(text)
     return 0
 
 
@@ -141,6 +171,24 @@ def _print_agreement(data: pd.DataFrame, options: dict[str, Any], as_json: bool,
     return 0
 
 
+def _sensitivity(estimate: Estimate, options: dict[str, Any]) -> Any:
+    """Honest DiD sets on the run's event study (``--sensitivity``)."""
+    from analytics.effects.honest import honest_sensitivity
+
+    if estimate.events is None:
+        raise UserError("effects_honest.needs_event_study", method=options["method"])
+    try:
+        return honest_sensitivity(
+            estimate.events,
+            options["sensitivity"],
+            options["sensitivity_grid"],
+            target=options["sensitivity_target"],
+            alpha=options["alpha"],
+        )
+    except ValueError as exc:
+        raise UserError("effects.cli.invalid", reason=str(exc)) from None
+
+
 def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     for option in ("data", "unit", "time", "outcome", "method"):
         if not getattr(args, option):
@@ -151,6 +199,8 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     check_choice("--unbalanced", args.unbalanced, UNBALANCED)
     check_choice("--se-method", args.se_method, SE_METHODS)
     check_choice("--fixedeff", args.fixedeff, FIXEDEFF)
+    if args.sensitivity is not None:
+        check_choice("--sensitivity", args.sensitivity, SENSITIVITIES)
     options = {
         "data": args.data,
         "unit": args.unit,
@@ -180,6 +230,11 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "pretrend_periods": None
         if args.pretrend_periods is None
         else int(parse_number("--pretrend-periods", args.pretrend_periods, integer=True)),
+        "effects": int(parse_number("--effects", args.effects, integer=True)),
+        "placebo": int(parse_number("--placebo", args.placebo, integer=True)),
+        "sensitivity": args.sensitivity,
+        "sensitivity_grid": parse_numbers("--mbar", args.mbar) or parse_numbers("--m", args.m),
+        "sensitivity_target": _target(args.sensitivity_target),
     }
     if not 0 < options["alpha"] < 1:
         raise UserError("effects.cli.bad_choice", option="--alpha", value=args.alpha, allowed="0–1")
@@ -189,6 +244,7 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "cs": ("treat_time",),
         "sa": ("treat_time",),
         "sc": ("treated_unit", "treatment_start"),
+        "dcdh": ("treated",),
     }.get(args.method, ())
     for name in needs:
         if not options[name]:
@@ -209,6 +265,13 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def _target(text: str) -> str | int:
+    """``--sensitivity-target``: "average" or an event time (0 = the first treated period)."""
+    if text == "average":
+        return text
+    return int(parse_number("--sensitivity-target", text, integer=True))
+
+
 class Estimate(NamedTuple):
     """What one estimator run gives the command: the headline result, the JSON keys beyond the
     contract's, and the evidence its reading uses."""
@@ -216,6 +279,8 @@ class Estimate(NamedTuple):
     result: Any
     extras: dict[str, Any]
     evidence: Diagnostics
+    # The result whose event study ``--sensitivity`` reads (None: the method has none).
+    events: Any = None
 
 
 def _twfe(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
@@ -254,7 +319,7 @@ def _sa(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
         alpha=o["alpha"],
     )
     extras = {"p_value": result.p_value, **_event_extras(result)}
-    return Estimate(result, extras, result.diagnostics)
+    return Estimate(result, extras, result.diagnostics, events=result)
 
 
 def _cs(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
@@ -274,6 +339,8 @@ def _cs(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
         seed=o["seed"],
         alpha=o["alpha"],
         unbalanced=o["unbalanced"],
+        # HonestDiD needs coefficients against e = -1; the headline ATT is the same either way.
+        base_period="universal" if o["sensitivity"] else "varying",
     )
     simple = aggte(cells, "simple")
     dynamic = aggte(cells, "dynamic")
@@ -283,7 +350,8 @@ def _cs(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
         **_event_extras(dynamic),
     }
     # The reading uses the event study; the headline stays the simple aggregation.
-    return Estimate(simple, extras, simple.diagnostics.with_event_study(dynamic.diagnostics))
+    evidence = simple.diagnostics.with_event_study(dynamic.diagnostics)
+    return Estimate(simple, extras, evidence, events=dynamic)
 
 
 def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
@@ -304,7 +372,7 @@ def _imputation(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     )
     extras = {"p_value": result.p_value, **_event_extras(result)}
     extras["n_treated_obs"] = result.n_treated_obs
-    return Estimate(result, extras, result.diagnostics)
+    return Estimate(result, extras, result.diagnostics, events=result)
 
 
 def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
@@ -323,6 +391,26 @@ def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
         alpha=o["alpha"],
     )
     extras = {"p_value": result.p_value, **json_weights(result)}
+    return Estimate(result, extras, result.diagnostics)
+
+
+def _dcdh(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
+    from analytics.effects.dcdh import dcdh, json_event_study
+
+    result = dcdh(
+        data,
+        unit=o["unit"],
+        time=o["time"],
+        outcome=o["outcome"],
+        treatment=o["treated"],
+        effects=o["effects"],
+        placebo=o["placebo"],
+        cluster=o["cluster"],
+        alpha=o["alpha"],
+    )
+    extras = {"p_value": result.p_value, **json_event_study(result)}
+    if result.event_study["rel_time"].lt(0).any():
+        extras["pretrend_test"] = result.diagnostics.pretrend.to_dict()
     return Estimate(result, extras, result.diagnostics)
 
 
@@ -414,6 +502,7 @@ ESTIMATORS = {
     "imputation": _imputation,
     "sdid": _sdid,
     "ascm": _ascm,
+    "dcdh": _dcdh,
 }
 BASE_KEYS = ("estimate", "se", "ci_low", "ci_high", "ci_method", "n_units", "n_obs")
 

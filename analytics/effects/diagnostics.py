@@ -5,24 +5,14 @@ Works on any result exposing ``event_study`` (rel_time, estimate, se, ci_low, ci
 ``event_vcov`` aligned with its rows (Sun-Abraham here, Callaway-Sant'Anna's dynamic
 aggregation in :mod:`cs`). A reference row (se missing or zero) is left out.
 
-Relative magnitudes (Rambachan & Roth 2023, section 2.4.2). Write the event-study
-coefficients as effect plus bias, with the bias ``delta`` normalised to 0 at the reference
-period (e = -1). ``Delta^RM(Mbar)`` allows each post-period change of the bias,
-``|delta_{e} - delta_{e-1}|`` for e >= 0, to be at most ``Mbar`` times the largest change
-observed between consecutive pre-periods (the reference counted as 0). The post-period bias at
-event time e is then at most ``(e + 1) * Mbar * max_pre_change``, so the average post-period
-effect ``theta`` (equal weights over the post-period coefficients, HonestDiD's default
-``l_vec``) has the identified set ``theta_hat +- Mbar * max_pre_change * mean(e + 1)``.
-
-The approximation we use (and HonestDiD does not): the pre-period changes are plugged in as if
-known, and the robust interval is the identified set widened by the usual
-``z_{1-alpha/2} * se(theta_hat)`` on each side. HonestDiD's conditional / hybrid intervals
-also account for the sampling noise in the pre-period coefficients and for the fact that the
-worst-case bias is attained at a boundary, so its intervals are typically somewhat wider for
-small ``Mbar``; treat our breakdown value as optimistic by that margin. The bounds assume
-coefficients measured against a fixed reference period (Sun-Abraham, or CS with
-``base_period="universal"``); with CS's varying base period the pre-period coefficients are
-period-to-period changes and the bound is only indicative.
+Relative magnitudes (Rambachan & Roth 2023): :func:`relative_magnitude_bounds` and
+:func:`breakdown_mbar` give the robust confidence sets of HonestDiD's
+``createSensitivityResults_relativeMagnitudes`` (the union over the location of the largest
+pre-period change of ARP hybrid tests) for the average post-period effect, computed in
+:mod:`analytics.effects.honest`. They need coefficients measured against event time -1
+(Sun-Abraham, CS with ``base_period="universal"``, imputation after re-basing); with CS's
+varying base period the pre-period coefficients are period-to-period changes and no breakdown
+value is reported (NaN).
 """
 
 from __future__ import annotations
@@ -36,9 +26,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analytics.effects.honest import breakdown_value, event_study_input, honest_sensitivity
 from analytics.effects.results import Diagnostics
 
-DEFAULT_MBAR_GRID: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+DEFAULT_MBAR_GRID: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0)
 
 
 @dataclass(frozen=True)
@@ -102,85 +93,37 @@ def pretrend_test(result: Any) -> PretrendTest:
     )
 
 
-@dataclass(frozen=True)
-class _PostAverage:
-    theta: float
-    se: float
-    max_pre_change: float
-    mean_steps: float
-
-
-def _post_average(result: Any) -> _PostAverage:
-    rows, vcov = _event_rows(result)
-    post = (rows["rel_time"] >= 0).to_numpy()
-    if not post.any():
-        raise ValueError("the event study has no post-period coefficient")
-    weights = post / post.sum()
-    theta = float(weights @ rows["estimate"].to_numpy())
-    se = float(np.sqrt(weights @ vcov @ weights))
-    # Pre-period path with the reference period at 0 (it is not among ``rows``).
-    pre = rows.loc[~post, ["rel_time", "estimate"]]
-    reference = getattr(result, "reference_period", -1)
-    reference = -1 if reference is None else int(reference)
-    path = pd.concat(
-        [pre, pd.DataFrame({"rel_time": [reference], "estimate": [0.0]})], ignore_index=True
-    )
-    path = path.drop_duplicates("rel_time", keep="first").sort_values("rel_time")
-    changes = np.abs(np.diff(path["estimate"].to_numpy()))
-    max_change = float(changes.max()) if changes.size else math.nan
-    steps = rows.loc[post, "rel_time"].to_numpy() - reference
-    return _PostAverage(theta, se, max_change, float(steps.mean()))
-
-
 def relative_magnitude_bounds(
     result: Any, mbar_grid: Sequence[float] = DEFAULT_MBAR_GRID, *, alpha: float | None = None
 ) -> pd.DataFrame:
-    """Identified set and robust interval of the average post-period effect for each Mbar.
+    """Identified set and robust confidence set of the average post-period effect per Mbar.
 
     Columns: ``mbar``, ``theta`` (estimate), ``id_low``/``id_high`` (identified set),
-    ``ci_low``/``ci_high`` (robust interval at level 1 - alpha), ``rejects_zero``.
+    ``ci_low``/``ci_high`` (HonestDiD's C-LF set at level 1 - alpha), ``rejects_zero``.
     """
-    alpha = float(getattr(result, "alpha", 0.05) if alpha is None else alpha)
-    average = _post_average(result)
-    z = stats.norm.ppf(1 - alpha / 2)
-    rows = []
-    for mbar in mbar_grid:
-        if mbar < 0:
-            raise ValueError(f"Mbar must be non-negative; got {mbar}")
-        bias = mbar * average.max_pre_change * average.mean_steps if mbar > 0 else 0.0
-        low, high = average.theta - bias, average.theta + bias
-        ci_low, ci_high = low - z * average.se, high + z * average.se
-        rows.append(
-            {
-                "mbar": float(mbar),
-                "theta": average.theta,
-                "id_low": low,
-                "id_high": high,
-                "ci_low": ci_low,
-                "ci_high": ci_high,
-                "rejects_zero": bool(ci_low > 0 or ci_high < 0),
-            }
-        )
-    return pd.DataFrame(rows)
+    sensitivity = honest_sensitivity(result, "rm", list(mbar_grid), alpha=alpha)
+    table = sensitivity.sensitivity
+    out = pd.DataFrame(
+        {
+            "mbar": table["mbar"],
+            "theta": sensitivity.estimate,
+            "id_low": table["id_lb"],
+            "id_high": table["id_ub"],
+            "ci_low": table["lb"],
+            "ci_high": table["ub"],
+        }
+    )
+    out["rejects_zero"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+    return out
 
 
 def breakdown_mbar(result: Any, *, alpha: float | None = None) -> float:
-    """The largest Mbar at which the robust interval still excludes zero.
-
-    0 when even Mbar = 0 (exact parallel trends) does not reject zero; infinity when the
-    pre-period coefficients do not move at all (no scale to compare with); NaN without
-    pre-period coefficients.
-    """
+    """The smallest Mbar at which HonestDiD's robust set for the average post-period effect
+    includes zero (to 0.005): 0 when even exact parallel trends do not reject zero, infinity
+    when nothing up to Mbar = 64 does; raises ValueError when the event study does not fit."""
     alpha = float(getattr(result, "alpha", 0.05) if alpha is None else alpha)
-    average = _post_average(result)
-    margin = abs(average.theta) - stats.norm.ppf(1 - alpha / 2) * average.se
-    if margin <= 0:
-        return 0.0
-    if not np.isfinite(average.max_pre_change):
-        return math.nan
-    if average.max_pre_change == 0:
-        return math.inf
-    return float(margin / (average.max_pre_change * average.mean_steps))
+    study, _, _ = event_study_input(result, "average")
+    return breakdown_value(study, "rm", alpha=alpha, method="C-LF")
 
 
 def event_plot_data(result: Any) -> pd.DataFrame:
@@ -205,6 +148,6 @@ def event_study_diagnostics(result: Any) -> Diagnostics:
         return Diagnostics()
     try:
         breakdown = breakdown_mbar(result)
-    except ValueError:
+    except ValueError:  # includes an event study too long to enumerate (TooManyPostPeriods)
         breakdown = math.nan
     return Diagnostics(pretrend=test, breakdown_mbar=breakdown)
