@@ -19,6 +19,7 @@ from analytics.effects.panel import prepare_panel, to_period_index
 from analytics.errors import Count, UserError
 
 DERIVED_TREAT_TIME = "first_treated_period"
+DERIVED_STATUS = "treated_status"
 
 
 def _raw_periods(df: pd.DataFrame, time: str) -> dict[int, Any]:
@@ -102,6 +103,15 @@ def options_for(
             unit, start = one_treated_unit(data, *columns, o["treat_time"], o["treated"])
             o["treated_unit"], o["treatment_start"] = str(unit), str(start)
         return data, o
+    if method == "dcdh":
+        # DID_l reads a 0/1 status per period; a first-treated column or one named unit
+        # and its start is a status that switches on once and stays on.
+        if not o["treated"]:
+            if not (o["treat_time"] or named):
+                raise UserError("effects.treatment_required")
+            data = data.assign(**{DERIVED_STATUS: status_column(data, o, named)})
+            o["treated"] = DERIVED_STATUS
+        return data, o
     needs_column = method in ("cs", "sa") or not (o["treat_time"] or o["treated"])
     if needs_column and not o["treat_time"]:
         if not (o["treated"] or named):
@@ -127,3 +137,15 @@ def n_treated_units(data: pd.DataFrame, options: dict[str, Any]) -> int | None:
     except (UserError, ValueError):
         return None
     return int((first.astype(str) != "0").sum())
+
+
+def status_column(data: pd.DataFrame, o: dict[str, Any], named: bool) -> pd.Series:
+    """1 from a unit's first treated period on, else 0 (never-treated: a first period of 0,
+    empty, or none)."""
+    time = pd.to_numeric(data[o["time"]], errors="coerce")
+    if named:
+        start = pd.to_numeric(pd.Series([o["treatment_start"]]), errors="coerce").iloc[0]
+        unit = data[o["unit"]].astype(str) == str(o["treated_unit"])
+        return (unit & (time >= start)).astype(int)
+    first = pd.to_numeric(data[o["treat_time"]], errors="coerce")
+    return ((first > 0) & (time >= first)).astype(int)

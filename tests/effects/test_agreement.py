@@ -61,7 +61,7 @@ def prop99_all(tmp_path_factory, prop99):
 
 def test_every_method_runs_on_prop99_as_it_runs_alone(prop99, prop99_all):
     rows = {row["method"]: row for row in prop99_all["methods"]}
-    assert list(rows) == ["cs", "sa", "imputation", "twfe", "sdid", "sc", "ascm"]
+    assert list(rows) == ["cs", "sa", "imputation", "twfe", "sdid", "sc", "ascm", "dcdh"]
     assert all(row["status"] == "ok" for row in rows.values())
     # Arkhangelsky et al. (2021), Table 1: DiD -27.3, synthetic DiD -15.6.
     assert round(rows["twfe"]["estimate"], 1) == -27.3
@@ -111,8 +111,8 @@ def test_methods_that_cannot_run_are_listed_with_the_reason(tmp_path):
                 "--treat-time", "g", "--method", "all", "--json")  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = {row["method"]: row for row in json.loads(done.stdout)["methods"]}
-    assert len(rows) == 7
-    for method in ("cs", "sa", "imputation", "twfe"):
+    assert len(rows) == 8
+    for method in ("cs", "sa", "imputation", "twfe", "dcdh"):  # dcdh: status from --treat-time
         assert rows[method]["status"] == "ok"
     assert rows["sdid"]["status"] == "not_applicable"
     assert rows["sdid"]["reason_code"] == "effects_modern.sdid_staggered"
