@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import xml.etree.ElementTree as ET  # expat refuses entity expansion bombs (Python >= 3.11)
 import zipfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -603,6 +604,7 @@ def _xlsx_table(
 ) -> _SheetTable:
     import openpyxl  # heavy; only needed for workbooks
 
+    _refuse_dense_sheets(data, filename, limits)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken archives
@@ -615,6 +617,50 @@ def _xlsx_table(
             return table
     finally:
         book.close()
+
+
+_SHEET_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def _refuse_dense_sheets(data: bytes, filename: str, limits: Limits) -> None:
+    """Refuse a sheet of more cells than the limit before openpyxl opens the workbook: for
+    a sheet without a declared size openpyxl parses all of its XML just to measure it (half a
+    minute for a few million cells), while a byte count of its cell tags takes a second."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name, member in _sheet_members(archive):
+                cells, _ = scan_sheet(archive, member, filename)
+                if cells > limits.max_cells:
+                    raise UserError(
+                        "intake.read.too_many_cells",
+                        file=filename,
+                        sheet=name,
+                        cells=plain_count(cells),
+                        limit=plain_count(limits.max_cells),
+                    )
+    except (zipfile.BadZipFile, KeyError, ET.ParseError):
+        return  # not a readable workbook: openpyxl says so below, in the usual words
+
+
+def _sheet_members(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, worksheet part) in the workbook's order, from workbook.xml and its
+    relationships."""
+    book = ET.fromstring(archive.read("xl/workbook.xml"))
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    relations = rels.findall("p:Relationship", _SHEET_NS)
+    targets = {r.get("Id"): r.get("Target", "") for r in relations}
+    names = set(archive.namelist())
+    out = []
+    for sheet in book.findall("m:sheets/m:sheet", _SHEET_NS):
+        target = targets.get(sheet.get(f"{{{_SHEET_NS['r']}}}id"), "").lstrip("/")
+        member = target if target.startswith("xl/") else f"xl/{target}"
+        if member in names:
+            out.append((sheet.get("name", ""), member))
+    return out
 
 
 def _quoted_names(names: Sequence[str]) -> str:
@@ -780,8 +826,6 @@ def formula_cells_without_values(
 ) -> list[tuple[int, int]]:
     """(row, column), 1-based, of each formula cell of a worksheet without a saved value
     (every formula cell when ``recalc``). Streams the XML; memory stays flat."""
-    import xml.etree.ElementTree as ET
-
     from openpyxl.utils.cell import coordinate_to_tuple
 
     found: list[tuple[int, int]] = []

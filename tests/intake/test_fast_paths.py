@@ -97,6 +97,7 @@ def _marts(con) -> dict[str, list]:
             "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
             "AND NOT starts_with(table_name, 'raw_')"
         ).fetchall()
+        if r[0] != "build_stamp"  # when the build ran, not what it built
     ]
     return {n: con.execute(f"SELECT * FROM {n} ORDER BY ALL").fetchall() for n in tables}
 
