@@ -40,6 +40,7 @@ from scipy import stats
 from analytics.effects.honest_arp import TooManyPostPeriods
 from analytics.effects.honest_flci import sd_flci
 from analytics.effects.honest_rm import EventStudy, rm_confidence_set, rm_identified_set
+from analytics.effects.reading import read_result
 from analytics.effects.results import (
     CI_METHODS,
     Diagnostics,
@@ -89,7 +90,7 @@ class SensitivityResult(EffectResult):
 
     def reading(self, lang: str) -> str:
         """The headline's reading, then the robust sets and the breakdown value."""
-        return super().reading(lang) + " " + read_sensitivity(self, lang)
+        return read_result(self, lang) + " " + read_sensitivity(self, lang)
 
     @property
     def robust_ci_method(self) -> str:
