@@ -463,8 +463,11 @@ def test_two_imports_at_once_both_land_one_after_the_other(db, tmp_path, hold):
     first = _import(_report(tmp_path, "a.csv", "XD-P001", 200), db)
     second = _import(_report(tmp_path, "b.csv", "XD-P002", 300), db)
     try:
-        for command in (first, second):
-            assert "is reading it" in command.stderr.readline()
+        said = [command.stderr.readline() for command in (first, second)]
+        # Each says whom it waits for: the reader, or (when its turn comes after the other
+        # import queued) the other import.
+        assert "is reading it" in said[0] or "is reading it" in said[1], said
+        assert all(line.startswith("Waiting for the warehouse:") for line in said), said
         reader.release()
         outcomes = [c.communicate(timeout=120) for c in (first, second)]
     finally:
