@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import io
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -151,7 +150,10 @@ def memory_run(n_units: int, n_periods: int, draws: int) -> None:
     )
     aggte(result, "dynamic")
     elapsed = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM is this program's own peak; ru_maxrss would carry over the parent's across exec
+    # (the parent that ran the peers).
+    with open("/proc/self/status") as status:
+        peak_kb = int(status.read().split("VmHWM:")[1].split()[0])
     print(json.dumps({"seconds": elapsed, "peak_mb": peak_kb / 1024, "cells": len(result.att_gt)}))
 
 
