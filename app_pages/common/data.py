@@ -255,6 +255,13 @@ def indicators(level: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def indicators_with_data(level: str) -> set[str]:
+    """Codes of the level's indicators that have at least one value."""
+    with cursor() as cur:
+        return explore.indicators_with_data(cur, level)
+
+
+@st.cache_data(show_spinner=False)
 def indicator_names(lang: str) -> dict[str, str]:
     """Park-level indicator code -> name in the language."""
     with cursor() as cur:

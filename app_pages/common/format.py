@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.i18n import fmt_percent, fmt_quarter, t
+from analytics.i18n import fmt_date, fmt_percent, fmt_quarter, t
 from analytics.i18n.cells import format_cell, is_missing
 
 # Figure space: as wide as a digit and ordered before digits and signs by the browser's
@@ -33,7 +33,7 @@ from analytics.i18n.cells import format_cell, is_missing
 PAD = "\u2007"
 GUARD = "\u2060"
 # Kinds whose values keep their type (they sort in time) and are shown as text.
-ORDERED_KINDS = ("date", "quarter")
+ORDERED_KINDS = ("date", "datetime", "quarter")
 NUMERIC_KINDS = ("int", "num1", "num2", "pct", "pct2", "signed", "pct_change", "year")
 TableColumn = tuple[str, str, str]  # (frame column, header, kind)
 
@@ -50,11 +50,17 @@ def plotly_separators(lang: str) -> str:
 
 def cell_text(value: Any, kind: str, lang: str) -> str:
     """A value as the table shows it: ``format_cell``'s kinds, and "pct2" (a share with two
-    decimals: parks' shares of a region are fractions of a percent) and "quarter"."""
+    decimals: parks' shares of a region are fractions of a percent), "quarter" and
+    "datetime" (a date and its clock time as stored)."""
+    if kind in ("pct2", "quarter", "datetime") and is_missing(value):
+        return "–"
     if kind == "pct2":
-        return "–" if is_missing(value) else fmt_percent(float(value), lang, 2)
+        return fmt_percent(float(value), lang, 2)
     if kind == "quarter":
-        return "–" if is_missing(value) else fmt_quarter(pd.Timestamp(value).date(), lang)
+        return fmt_quarter(pd.Timestamp(value).date(), lang)
+    if kind == "datetime":
+        moment = pd.Timestamp(value)
+        return f"{fmt_date(moment.date(), lang)} {moment:%H:%M}"
     return format_cell(value, kind, lang)
 
 
@@ -74,7 +80,7 @@ def _ordered(values: pd.Series, kind: str) -> pd.Series:
     days = pd.to_datetime(values, errors="coerce")
     if kind == "quarter":
         return days.dt.date
-    return days
+    return days.dt.tz_localize(None) if days.dt.tz is not None else days
 
 
 def table_frame(
