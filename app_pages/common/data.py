@@ -547,6 +547,17 @@ def impact_parks(lang: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def synth_eligibility(outcome: str, level: str, treatment: str, transform: str) -> pd.DataFrame:
+    """Which parks synthetic control can estimate (park_id, eligible, reason as a Message)."""
+    from analytics.effects.park_eligibility import synth_eligibility as eligibility
+
+    with cursor() as cur:
+        return eligibility(
+            cur, outcome=outcome, level=level, treatment=treatment, transform=transform
+        )
+
+
+@st.cache_data(show_spinner=False)
 def park_effect(params: dict):
     """``analytics.effects.parks.park_effect`` with ``params``, cached by them and the data."""
     from analytics.effects.parks import park_effect as estimate
