@@ -9,7 +9,8 @@ English and draws the catalogue's words in its place:
 * "Press Enter to apply" under a text or number input being edited;
 * the file uploader's "Upload" button, its "50MB per file • CSV, ..." line (written with our
   own number format, :func:`file_uploader`) and the "Drag and drop" line shown while a file is
-  dragged over it; the size of an uploaded file (English units, "12.3KB") is hidden.
+  dragged over it; the size of an uploaded file (English units, "12.3KB") is hidden (the
+  page says what the file holds right below it).
 
 It also lets headline metrics wrap instead of cutting their label or value off with an
 ellipsis. The rules target Streamlit's ``data-testid`` attributes (and the empty dropdown's
@@ -71,14 +72,19 @@ def framework_css(lang: str) -> str:
         "1rem",
     )
     # While a file is dragged over the drop zone Streamlit shows one line in place of the
-    # button; it is the only text of the zone outside the button and the instructions.
+    # button: a lone span in a plain div right inside the zone.
     css += _replaced(
-        '[data-testid="stFileUploaderDropzone"] > :not(input):not(span):not('
-        '[data-testid="stFileUploaderDropzoneInstructions"]) *:only-child',
+        '[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span:only-child',
         t("app_locale.upload.drop", lang),
         "1rem",
     )
-    css += '[data-testid="stFileUploaderFile"] small { display: none !important; }\n'
+    css += '[data-testid="stFileChipName"] + div { display: none !important; }\n'
+    # the "add icon" words a screen reader would read beside the add-file button's icon
+    css += (
+        '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-borderlessIcon"]'
+        ' [data-has-shortcut] > span:not(:has([data-testid="stIconMaterial"]))'
+        " { display: none !important; }\n"
+    )
     return css
 
 
