@@ -234,6 +234,7 @@ if user is not None and user.can_edit():
         [None, *KINDS],
         format_func=lambda k: t("data.kind_auto", lang) if k is None else kind_label(k),
         key="data_kind",
+        placeholder=t("app_locale.choose", lang),
     )
     sheet = right.text_input(t("data.sheet", lang), key="data_sheet").strip() or None
     create = kind in (None, "park") and st.checkbox(
@@ -324,6 +325,7 @@ template_kind = left.selectbox(
     KINDS,
     format_func=kind_label,
     key="data_template_kind",
+    placeholder=t("app_locale.choose", lang),
 )
 template_lang = middle.selectbox(
     t("data.template_language", lang),
@@ -331,6 +333,7 @@ template_lang = middle.selectbox(
     index=LANGUAGES.index(lang),
     format_func=state.LANGUAGE_NAMES.__getitem__,
     key="data_template_lang",
+    placeholder=t("app_locale.choose", lang),
 )
 template_format = right.radio(
     t("data.template_format", lang),
@@ -420,6 +423,7 @@ code = right.selectbox(
     list(names),
     format_func=lambda c: f"{names[c]} ({c})",
     key="data_revisions_code",
+    placeholder=t("app_locale.choose", lang),
 )
 if code is not None:
     changes = data.revisions(target, code)

@@ -44,6 +44,7 @@ indicator = middle.selectbox(
     index=codes.index(default) if default in names else 0,
     format_func=names.__getitem__,
     key=f"explore_indicator_{level}",  # each level keeps its own choice
+    placeholder=t("app_locale.choose", lang),
 )
 missing = len(catalogue) - len(offered)
 if missing:
@@ -53,6 +54,7 @@ group_by = right.selectbox(
     group_options(level),
     format_func=lambda v: t(f"explore.group_{v}", lang),
     key=f"explore_group_{level}",
+    placeholder=t("app_locale.choose", lang),
 )
 
 regions = data.regions(lang)
@@ -61,6 +63,7 @@ region = st.selectbox(
     [None, *regions],
     format_func=lambda c: t("explore.all_regions", lang) if c is None else regions[c],
     key="explore_region",
+    placeholder=t("app_locale.choose", lang),
 )
 quarters = data.quarters()
 if not quarters:

@@ -249,6 +249,7 @@ with right:
         list(CARD_SERIES),
         format_func=lambda c: names.get(c, c),
         key="parks_kpi",
+        placeholder=t("app_locale.choose", lang),
     )
     series = series_with_targets(card, code)
     if series["value"].isna().all() and series["target"].isna().all():
@@ -349,6 +350,7 @@ else:
         committed,
         format_func=lambda c: names.get(c, c),
         key="parks_plan_indicator",
+        placeholder=t("app_locale.choose", lang),
     )
     planned = passport.indicators[committed.index(plan_code)]
     forecast = planned.forecast

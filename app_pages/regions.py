@@ -65,6 +65,7 @@ indicator = right.selectbox(
     indicator_options,
     format_func=indicator_names.__getitem__,
     key="regions_indicator",
+    placeholder=t("app_locale.choose", lang),
 )
 
 
@@ -343,6 +344,7 @@ growth_indicator = growth_left.selectbox(
     growth_options,
     format_func=indicator_names.__getitem__,
     key="regions_growth_indicator",
+    placeholder=t("app_locale.choose", lang),
 )
 base_options = [c for c in quarter_codes if quarter_by_code[c] <= quarter]
 base_code = growth_right.selectbox(
@@ -352,6 +354,7 @@ base_code = growth_right.selectbox(
     index=max(len(base_options) - 21, 0),
     format_func=lambda c: fmt_quarter(quarter_by_code[c], lang),
     key="regions_growth_base",
+    placeholder=t("app_locale.choose", lang),
 )
 growth = data.relative_growth("region", growth_indicator, base_code)
 

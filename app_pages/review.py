@@ -318,6 +318,7 @@ def show_trend() -> None:
         [card.code for card in cards],
         format_func=lambda c: names.get(c, c),
         key="review_trend_kpi",
+        placeholder=t("app_locale.choose", lang),
     )
     trend = data.card_history(quarter, region, trend_code)
     figure = go.Figure(

@@ -9,7 +9,7 @@ chart carry them.
   and its CSV download, and sorts on it, so numbers travel as their locale text, padded on the
   left to one width with figure spaces: a text comparison then orders them as numbers
   (non-negative ones; a column of mixed signs keeps the page's order until re-sorted). Dates
-  and quarters keep their values, which sort in time, and show their locale text.
+  and quarters travel as ISO text, which sorts in time, and show their locale text.
 * :func:`locale_chart` draws a plotly figure with the locale's separators, full numbers on
   its axes and colour bars (never "50k"), its toolbar in the language and its PNG named for
   what it shows.
@@ -75,12 +75,16 @@ def plain(text: str) -> str:
     return text.replace(GUARD, "").strip(PAD)
 
 
-def _ordered(values: pd.Series, kind: str) -> pd.Series:
-    """Dates and quarters as dates (a quarter by its first day): they sort in time."""
+def _ordered(values: pd.Series, kind: str) -> list[str]:
+    """Dates and quarters (by their first day) as ISO text, which sorts in time; a missing
+    one as an empty text (a missing date cell would read "None")."""
     days = pd.to_datetime(values, errors="coerce")
-    if kind == "quarter":
-        return days.dt.date
-    return days.dt.tz_localize(None) if days.dt.tz is not None else days
+    pattern = "%Y-%m-%d %H:%M" if kind == "datetime" else "%Y-%m-%d"
+    return ["" if pd.isna(day) else day.strftime(pattern) for day in days]
+
+
+def _ordered_text(key: str, kind: str, lang: str) -> str:
+    return "–" if key == "" else cell_text(pd.Timestamp(key), kind, lang)
 
 
 def table_frame(
@@ -94,8 +98,8 @@ def table_frame(
     for column, header, kind in columns:
         values = frame[column]
         if kind in ORDERED_KINDS:
-            shown[header] = _ordered(values, kind).to_numpy()
-            formatters[header] = lambda v, kind=kind: cell_text(v, kind, lang)
+            shown[header] = _ordered(values, kind)
+            formatters[header] = lambda key, kind=kind: _ordered_text(key, kind, lang)
             continue
         texts = [cell_text(v, kind, lang) for v in values]
         if kind in NUMERIC_KINDS:

@@ -26,6 +26,7 @@ def sidebar_language_switch(lang: str) -> None:
         index=LANGUAGES.index(lang),
         format_func=LANGUAGE_NAMES.__getitem__,
         key="lang_select",
+        placeholder=t("app_locale.choose", language()),
         on_change=_changed,
     )
 
@@ -59,6 +60,7 @@ def url_select(container, label: str, options: list, url_key: str, key: str, **k
         options,
         index=options.index(url_choice(url_key, options, default)),
         key=key,
+        placeholder=t("app_locale.choose", language()),
         on_change=kwargs.pop("on_change", remember_choice),
         args=kwargs.pop("args", (url_key, key)),
         **kwargs,
@@ -101,4 +103,5 @@ def indicator_select(container, label: str, names: dict[str, str], key: str):
         index=options.index("employment") if "employment" in names else 0,
         format_func=names.__getitem__,
         key=key,
+        placeholder=t("app_locale.choose", language()),
     )
