@@ -92,7 +92,6 @@ value_title = f"{names[indicator]}, {unit}"
 chart_data = values.assign(
     group=values["group"].map(lambda g: labels.get(g, g)),
     period=result.period_labels(lang),  # quarters, or years for an annual indicator
-    year=values["quarter"].map(lambda d: d.year),
 )
 fig = px.line(
     chart_data,
@@ -113,10 +112,11 @@ locale_table(
     chart_data,
     [
         ("group", t(f"explore.group_{group_by}", lang), "text"),
+        # a year as users write it ("2024 г.", sorts as text); a quarter by its first day
         (
-            "year" if annual else "quarter",
+            "period" if annual else "quarter",
             t("explore.col_period", lang),
-            "year" if annual else "quarter",
+            "text" if annual else "quarter",
         ),
         ("value", value_title, unit_kind(unit_code)),
         ("units", t("explore.col_units", lang), "int"),
