@@ -297,8 +297,8 @@ for code in SHARE_INDICATORS:
 share_fig.update_layout(
     yaxis={"tickformat": ".1%"},
     xaxis={"type": "category"},
-    legend={"orientation": "h"},
-    margin={"t": 10},
+    legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},  # above: ticks are rotated
+    margin={"t": 30},
 )
 locale_chart(share_fig, lang, key="regions_shares_chart", filename=f"park_shares_{region or 'all'}")
 
