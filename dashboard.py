@@ -5,10 +5,11 @@ import streamlit as st
 
 from analytics.i18n import t
 from app_pages import PAGES, _auth, _start
-from app_pages.common import data, state
+from app_pages.common import data, framework, state
 
 lang = state.language()
 st.set_page_config(page_title=t("app.title", lang), page_icon="🏭", layout="wide")
+framework.translate_framework(lang)  # Streamlit's own words in the language
 # The run's queries share one read-only connection, closed when the run ends, so commands and
 # notebooks can use the warehouse between runs; a page that must wait for a writer says for whom.
 with data.page_run(lang):

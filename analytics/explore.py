@@ -53,6 +53,35 @@ def indicators(con: duckdb.DuckDBPyConnection, level: Level) -> pd.DataFrame:
     return con.execute("SELECT * FROM indicator WHERE entity = ? ORDER BY kind, code", [level]).df()
 
 
+def indicators_with_data(con: duckdb.DuckDBPyConnection, level: Level) -> set[str]:
+    """The codes of the level's catalogue indicators that have at least one value: a park
+    indicator stored in ``park_quarter`` with a value (a derived one once any park reported),
+    an area statistic with a row in its quarterly or annual mart."""
+    _check_level(level)
+    catalogue = indicators(con, level)
+    if level == "park":
+        stored = _park_columns(con)
+        counts = (
+            con.execute(
+                "SELECT count(*) AS reports"
+                + "".join(f", count({c}) AS {c}" for c in catalogue["code"] if c in stored)
+                + " FROM park_quarter"
+            )
+            .df()
+            .iloc[0]
+        )
+        return {
+            code
+            for code in catalogue["code"]
+            if (counts[code] if code in stored else counts["reports"]) > 0
+        }
+    rows = con.execute(
+        f"SELECT DISTINCT indicator FROM {level}_quarter"
+        f" UNION SELECT DISTINCT indicator FROM {level}_year"
+    ).fetchall()
+    return {r[0] for r in rows} & set(catalogue["code"])
+
+
 def group_options(level: Level) -> tuple[str, ...]:
     _check_level(level)
     return PARK_GROUPS if level == "park" else AREA_GROUPS[level]

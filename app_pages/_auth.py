@@ -17,8 +17,8 @@ import streamlit as st
 from analytics.errors import UserError
 from analytics.i18n import fmt_date, fmt_minutes, fmt_time, t
 from analytics.intake import users
-from analytics.intake.export import neutralise
 from app_pages.common import data
+from app_pages.common.format import locale_table
 
 ACCOUNT_KEY = "data_user"
 FAILURES_KEY = "data_login_failures"  # this session's failed attempts (UTC), any name
@@ -202,16 +202,21 @@ def login_log_section(lang: str) -> None:
         st.info(t("data.no_logins", lang))
         return
     yes, no = t("data.yes", lang), t("data.no", lang)
-    shown = pd.DataFrame(
-        {
-            t("data.col_when", lang): [_moment_text(w, lang, zone) for w in log["logged_at"]],
-            # Typed by anyone at the login form: never a live formula in a download.
-            t("data.col_account", lang): log["account"].map(neutralise),
-            t("data.col_outcome", lang): log["outcome"].map(lambda o: t(f"data.outcome_{o}", lang)),
-            t("data.col_account_exists", lang): log["account_exists"].map(
-                lambda e: yes if e else no
-            ),
-            t("data.col_channel", lang): log["channel"].map(lambda c: t(f"data.channel_{c}", lang)),
-        }
+    shown = log.assign(
+        when=[_moment_text(w, lang, zone) for w in log["logged_at"]],
+        outcome_text=log["outcome"].map(lambda o: t(f"data.outcome_{o}", lang)),
+        exists_text=log["account_exists"].map(lambda e: yes if e else no),
+        channel_text=log["channel"].map(lambda c: t(f"data.channel_{c}", lang)),
     )
-    st.dataframe(shown, hide_index=True, key="data_logins")
+    locale_table(  # names typed by anyone at the login form: neutralised as text cells
+        shown,
+        [
+            ("when", t("data.col_when", lang), "text"),
+            ("account", t("data.col_account", lang), "text"),
+            ("outcome_text", t("data.col_outcome", lang), "text"),
+            ("exists_text", t("data.col_account_exists", lang), "text"),
+            ("channel_text", t("data.col_channel", lang), "text"),
+        ],
+        lang,
+        key="data_logins",
+    )

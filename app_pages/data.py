@@ -13,14 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from analytics.errors import UserError
-from analytics.i18n import LANGUAGES, fmt_date, fmt_number, has_key, t
+from analytics.i18n import LANGUAGES, fmt_number, has_key, t
 from analytics.intake import Limits, commit_import, plan_import, preview, read_file, users, validate
 from analytics.intake import templates as intake_templates
 from analytics.intake.columns import KINDS
-from analytics.intake.history import TARGETS, new_value_text, value_text
+from analytics.intake.history import TARGETS
+from analytics.intake.preview import revision_column_text, revision_item_text, shown_value
 from app_pages import _auth
 from app_pages.common import data, state
-from app_pages.common.safe_table import safe_dataframe
+from app_pages.common.format import locale_table
+from app_pages.common.framework import file_uploader
 
 MB = 1024 * 1024
 # Changed values shown in the preview table (a correction of a whole year is thousands).
@@ -53,24 +55,40 @@ user = _auth.account_section(lang)
 # ------------------------------------------------------------------ upload (editors only)
 
 
-def issues_table(report) -> pd.DataFrame:
+def issues_table(report) -> None:
     """Every issue with where it is, in the reader's language."""
-    rows = [
-        {
-            t("data.col_severity", lang): t(f"data.severity_{issue.severity}", lang),
-            t("data.col_file", lang): issue.file,
-            t("data.col_sheet", lang): issue.sheet or "",
-            t("data.col_row", lang): issue.row,
-            t("data.col_column", lang): issue.column or "",
-            t("data.col_value", lang): issue.value if issue.value is not None else "",
-            t("data.col_message", lang): issue.message(lang),
-        }
-        for issue in report.issues
-    ]
-    return pd.DataFrame(rows)
+    issues = pd.DataFrame(
+        [
+            {
+                "severity": t(f"data.severity_{issue.severity}", lang),
+                "file": issue.file,
+                "sheet": issue.sheet or "",
+                "row": issue.row,
+                "column": issue.column or "",
+                "value": "" if issue.value is None else str(issue.value),  # as the file has it
+                "message": issue.message(lang),
+            }
+            for issue in report.issues
+        ],
+        columns=["severity", "file", "sheet", "row", "column", "value", "message"],
+    )
+    locale_table(
+        issues,
+        [
+            ("severity", t("data.col_severity", lang), "text"),
+            ("file", t("data.col_file", lang), "text"),
+            ("sheet", t("data.col_sheet", lang), "text"),
+            ("row", t("data.col_row", lang), "int"),
+            ("column", t("data.col_column", lang), "text"),
+            ("value", t("data.col_value", lang), "text"),
+            ("message", t("data.col_message", lang), "text"),
+        ],
+        lang,
+        key="data_issues",
+    )
 
 
-def detected_table(detected: dict) -> pd.DataFrame:
+def detected_table(detected: dict) -> None:
     delimiter = detected.get("delimiter")
     shown = {
         "kind": kind_label(detected["kind"]),
@@ -85,39 +103,55 @@ def detected_table(detected: dict) -> pd.DataFrame:
         "layout": t(f"data.layout_{detected['layout']}", lang),
         "sheet": detected.get("sheet") or "–",
     }
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            t("data.col_property", lang): [t(f"data.detected_{k}", lang) for k in shown],
-            t("data.col_detected", lang): [str(v) for v in shown.values()],
+            "property": [t(f"data.detected_{k}", lang) for k in shown],
+            "value": ["–" if v is None else str(v) for v in shown.values()],
         }
+    )
+    locale_table(
+        frame,
+        [
+            ("property", t("data.col_property", lang), "text"),
+            ("value", t("data.col_detected", lang), "text"),
+        ],
+        lang,
     )
 
 
-def changes_table(plan) -> pd.DataFrame:
+def changes_table(plan) -> None:
     """Every stored value the commit would change (the first PREVIEW_CHANGES), old → new."""
-    rows = [
-        {
-            t("data.col_row", lang): change["row"],
-            t("data.col_key", lang): change["item"],
-            t("data.col_column", lang): change["column"],
-            t("data.col_old", lang): change["old"],
-            t("data.col_new", lang): change["new"],
-            t("data.col_change", lang): change["change"],
-            t("data.col_check", lang): t("data.check_cleared", lang)
-            if change["cleared"]
-            else (t("data.check_tenfold", lang) if change["tenfold"] else ""),
-        }
-        for change in preview.change_records(plan, lang, PREVIEW_CHANGES)
+    changes = pd.DataFrame(preview.change_records(plan, lang, PREVIEW_CHANGES))
+    changes["check"] = [
+        t("data.check_cleared", lang)
+        if cleared
+        else (t("data.check_tenfold", lang) if tenfold else "")
+        for cleared, tenfold in zip(changes["cleared"], changes["tenfold"], strict=True)
     ]
-    return pd.DataFrame(rows)
+    locale_table(
+        changes,
+        [
+            ("row", t("data.col_row", lang), "int"),
+            ("item", t("data.col_key", lang), "text"),
+            ("column", t("data.col_column", lang), "text"),
+            ("old", t("data.col_old", lang), "text"),
+            ("new", t("data.col_new", lang), "text"),
+            ("change", t("data.col_change", lang), "text"),
+            ("check", t("data.col_check", lang), "text"),
+        ],
+        lang,
+        key="data_changes",
+    )
 
 
-def new_records_table(plan) -> pd.DataFrame:
-    rows = [
-        {t("data.col_row", lang): r["row"], t("data.col_key", lang): r["item"]}
-        for r in preview.new_records(plan, lang, PREVIEW_CHANGES)
-    ]
-    return pd.DataFrame(rows)
+def new_records_table(plan) -> None:
+    records = pd.DataFrame(preview.new_records(plan, lang, PREVIEW_CHANGES))
+    locale_table(
+        records,
+        [("row", t("data.col_row", lang), "int"), ("item", t("data.col_key", lang), "text")],
+        lang,
+        key="data_new_rows",
+    )
 
 
 def show_changes(plan) -> None:
@@ -132,7 +166,7 @@ def show_changes(plan) -> None:
         return
     st.markdown(f"**{t('data.changes_title', lang)}**")
     if plan.cells.num_rows:
-        st.dataframe(changes_table(plan), hide_index=True, key="data_changes")
+        changes_table(plan)
         if plan.cells.num_rows > PREVIEW_CHANGES:
             total = fmt_number(plan.cells.num_rows, lang)
             shown = fmt_number(PREVIEW_CHANGES, lang)
@@ -143,7 +177,7 @@ def show_changes(plan) -> None:
         with st.expander(
             t("data.new_rows_title", lang, n=fmt_number(plan.new_keys.num_rows, lang))
         ):
-            st.dataframe(new_records_table(plan), hide_index=True, key="data_new_rows")
+            new_records_table(plan)
 
 
 def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits, create=False):
@@ -200,6 +234,7 @@ if user is not None and user.can_edit():
         [None, *KINDS],
         format_func=lambda k: t("data.kind_auto", lang) if k is None else kind_label(k),
         key="data_kind",
+        placeholder=t("app_locale.choose", lang),
     )
     sheet = right.text_input(t("data.sheet", lang), key="data_sheet").strip() or None
     create = kind in (None, "park") and st.checkbox(
@@ -207,9 +242,12 @@ if user is not None and user.can_edit():
         key="data_create_municipalities",
         help=t("data.create_municipalities_help", lang),
     )
-    upload = st.file_uploader(
+    upload = file_uploader(
+        st,
         t("data.file", lang),
-        type=["csv", "txt", "xlsx", "xls"],
+        ["csv", "txt", "xlsx", "xls"],
+        limit_mb,
+        lang,
         key="data_upload",
         max_upload_size=max(1, math.ceil(limit_mb)),
     )
@@ -239,7 +277,7 @@ if user is not None and user.can_edit():
         if plan is not None:
             report = plan.report
             st.markdown(f"**{t('data.detected', lang)}**")
-            st.dataframe(detected_table(report.read.detected.to_dict()), hide_index=True)
+            detected_table(report.read.detected.to_dict())
             cols = st.columns(5)
             cols[0].metric(t("data.rows_read", lang), fmt_number(report.read.rows, lang))
             cols[1].metric(t("data.inserted", lang), fmt_number(plan.inserted, lang))
@@ -251,7 +289,7 @@ if user is not None and user.can_edit():
             )
             if report.issues:
                 st.markdown(f"**{t('data.issues_title', lang)}**")
-                safe_dataframe(issues_table(report), hide_index=True, key="data_issues")
+                issues_table(report)
             if report.ok:
                 show_changes(plan)
             if plan.same_file_source_id is not None:
@@ -287,6 +325,7 @@ template_kind = left.selectbox(
     KINDS,
     format_func=kind_label,
     key="data_template_kind",
+    placeholder=t("app_locale.choose", lang),
 )
 template_lang = middle.selectbox(
     t("data.template_language", lang),
@@ -294,6 +333,7 @@ template_lang = middle.selectbox(
     index=LANGUAGES.index(lang),
     format_func=state.LANGUAGE_NAMES.__getitem__,
     key="data_template_lang",
+    placeholder=t("app_locale.choose", lang),
 )
 template_format = right.radio(
     t("data.template_format", lang),
@@ -338,29 +378,29 @@ log = data.import_log()
 if log.empty:
     st.info(t("data.no_imports", lang))
 else:
-    shown = pd.DataFrame(
-        {
-            t("data.col_when", lang): [
-                f"{fmt_date(w.date(), lang)} {w:%H:%M}" for w in pd.to_datetime(log["imported_at"])
-            ],
-            t("data.col_user", lang): log["imported_by"],
-            t("data.col_file", lang): log["file_name"],
-            t("data.col_kind", lang): log["kind"].map(kind_label),
-            t("data.rows_read", lang): log["rows_read"],
-            t("data.inserted", lang): log["inserted"],
-            t("data.updated", lang): log["updated"],
-            t("data.unchanged", lang): log["unchanged"],
+    locale_table(
+        log.assign(kind_text=log["kind"].map(kind_label)),
+        [
+            ("imported_at", t("data.col_when", lang), "datetime"),
+            ("imported_by", t("data.col_user", lang), "text"),
+            ("file_name", t("data.col_file", lang), "text"),  # as uploaded, neutralised
+            ("kind_text", t("data.col_kind", lang), "text"),
+            ("rows_read", t("data.rows_read", lang), "int"),
+            ("inserted", t("data.inserted", lang), "int"),
+            ("updated", t("data.updated", lang), "int"),
+            ("unchanged", t("data.unchanged", lang), "int"),
             # What the import did to single values: a correction changes a few values of a
             # row, which the row counts alone call "updated".
-            **{
-                t(f"data.values_{name}", lang): log[f"values_{name}"].astype("Int64")
+            *(
+                (f"values_{name}", t(f"data.values_{name}", lang), "int")
                 for name in ("new", "changed", "cleared")
-            },
-            t("data.col_warnings", lang): log["warnings"],
-            t("data.col_source", lang): log["source_id"],
-        }
+            ),
+            ("warnings", t("data.col_warnings", lang), "int"),
+            ("source_id", t("data.col_source", lang), "code"),
+        ],
+        lang,
+        key="data_imports",
     )
-    safe_dataframe(shown, hide_index=True, key="data_imports")  # file names as uploaded
 
 st.subheader(t("data.revisions", lang))
 left, right = st.columns(2)
@@ -383,56 +423,66 @@ code = right.selectbox(
     list(names),
     format_func=lambda c: f"{names[c]} ({c})",
     key="data_revisions_code",
+    placeholder=t("app_locale.choose", lang),
 )
 if code is not None:
     changes = data.revisions(target, code)
     if changes.empty:
         st.info(t("data.no_revisions", lang))
     else:
-        safe_dataframe(
-            pd.DataFrame(
-                {
-                    t("data.col_when", lang): [
-                        f"{fmt_date(w.date(), lang)} {w:%H:%M}"
-                        for w in pd.to_datetime(changes["loaded_at"])
-                    ],
-                    t("data.col_user", lang): changes["loaded_by"],
-                    t("data.col_file", lang): changes["file_name"],
-                    t("data.col_item", lang): changes["row_key"],
-                    t("data.col_column", lang): changes["column_name"],
-                    t("data.col_old", lang): [
-                        value_text(v, n, lang)
-                        for v, n in zip(changes["old"], changes["numeric"], strict=True)
-                    ],
-                    t("data.col_new", lang): [
-                        new_value_text(v, n, lang)
-                        for v, n in zip(changes["new"], changes["numeric"], strict=True)
-                    ],
-                }
+        indicators = data.indicators("park" if target == "park" else target)
+        indicator_names = dict(zip(indicators["code"], indicators[f"name_{lang}"], strict=True))
+        rows = changes.to_dict("records")
+        locale_table(
+            changes.assign(
+                item=[
+                    revision_item_text(r["kind"], r["row_key"], lang, indicator_names) for r in rows
+                ],
+                column=[revision_column_text(r["kind"], r["column_name"], lang) for r in rows],
+                old_text=[
+                    shown_value(r["kind"], r["column_name"], r["old"], r["numeric"], lang)
+                    for r in rows
+                ],
+                new_text=[
+                    t("intake.history.cleared", lang)
+                    if r["new"] is None or r["new"] != r["new"]
+                    else shown_value(r["kind"], r["column_name"], r["new"], r["numeric"], lang)
+                    for r in rows
+                ],
             ),
-            hide_index=True,
+            [
+                ("loaded_at", t("data.col_when", lang), "datetime"),
+                ("loaded_by", t("data.col_user", lang), "text"),
+                ("file_name", t("data.col_file", lang), "text"),
+                ("item", t("data.col_item", lang), "text"),
+                ("column", t("data.col_column", lang), "text"),
+                ("old_text", t("data.col_old", lang), "text"),
+                ("new_text", t("data.col_new", lang), "text"),
+            ],
+            lang,
             key="data_revisions",
         )
 
 st.subheader(t("data.sources", lang))
 batches = data.sources()
-safe_dataframe(
-    pd.DataFrame(
-        {
-            t("data.col_source", lang): batches["source_id"],
-            t("data.col_kind", lang): batches["kind"].map(kind_label),
-            t("data.col_title", lang): batches["title"],
-            t("data.col_producer", lang): batches["producer"],
-            t("data.col_licence", lang): batches["licence"].fillna("–"),
-            t("data.col_simulated", lang): batches["simulated"].map(
-                lambda s: t("data.yes", lang) if s else t("data.no", lang)
-            ),
-            t("data.col_when", lang): [
-                fmt_date(w.date(), lang) for w in pd.to_datetime(batches["loaded_at"])
-            ],
-        }
+locale_table(
+    batches.assign(
+        kind_text=batches["kind"].map(kind_label),
+        licence_text=batches["licence"].fillna("–"),
+        simulated_text=batches["simulated"].map(
+            lambda s: t("data.yes", lang) if s else t("data.no", lang)
+        ),
     ),
-    hide_index=True,
+    [
+        ("source_id", t("data.col_source", lang), "code"),
+        ("kind_text", t("data.col_kind", lang), "text"),
+        ("title", t("data.col_title", lang), "text"),
+        ("producer", t("data.col_producer", lang), "text"),
+        ("licence_text", t("data.col_licence", lang), "text"),
+        ("simulated_text", t("data.col_simulated", lang), "text"),
+        ("loaded_at", t("data.col_when", lang), "date"),
+    ],
+    lang,
     key="data_sources",
 )
 

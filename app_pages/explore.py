@@ -1,15 +1,19 @@
-"""Explore: any indicator by any dimension and period, with the data behind the chart."""
+"""Explore: any indicator by any dimension and period, with the data behind the chart.
+
+Each level opens on an indicator that has data (jobs for parks, employment for areas), and
+offers only the indicators that do: an empty chart is never the first view."""
 
 import plotly.express as px
 import streamlit as st
 
 from analytics.explore import LEVELS, group_options
 from analytics.i18n import fmt_quarter, t
+from analytics.i18n.cells import unit_kind
 from app_pages.common import data, state
-from app_pages.common.format import plotly_separators
-from app_pages.common.safe_table import safe_dataframe
+from app_pages.common.format import locale_chart, locale_table
 
 DEFAULT_INDICATOR = {"park": "jobs_total", "municipality": "employment", "region": "employment"}
+STATUS_WORDS = {"park_type": "park_type", "status": "park_status", "ownership": "ownership"}
 
 lang = state.language()
 data.require_database(lang)
@@ -26,18 +30,31 @@ level = left.radio(
     key="explore_level",
 )
 catalogue = data.indicators(level)
-names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
+with_data = data.indicators_with_data(level)
+offered = catalogue[catalogue["code"].isin(with_data)]
+if offered.empty:
+    st.info(t("explore.no_data", lang))
+    st.stop()
+names = dict(zip(offered["code"], offered[f"name_{lang}"], strict=True))
+codes = list(names)
+default = DEFAULT_INDICATOR[level]
 indicator = middle.selectbox(
     t("explore.indicator", lang),
-    list(names),
+    codes,
+    index=codes.index(default) if default in names else 0,
     format_func=names.__getitem__,
-    key="explore_indicator",
+    key=f"explore_indicator_{level}",  # each level keeps its own choice
+    placeholder=t("app_locale.choose", lang),
 )
+missing = len(catalogue) - len(offered)
+if missing:
+    middle.caption(t("app_locale.explore.without_data", lang, n=missing))
 group_by = right.selectbox(
     t("explore.group_by", lang),
     group_options(level),
     format_func=lambda v: t(f"explore.group_{v}", lang),
-    key="explore_group",
+    key=f"explore_group_{level}",
+    placeholder=t("app_locale.choose", lang),
 )
 
 regions = data.regions(lang)
@@ -46,6 +63,7 @@ region = st.selectbox(
     [None, *regions],
     format_func=lambda c: t("explore.all_regions", lang) if c is None else regions[c],
     key="explore_region",
+    placeholder=t("app_locale.choose", lang),
 )
 quarters = data.quarters()
 if not quarters:
@@ -66,10 +84,11 @@ if values.empty:
     st.stop()
 
 labels = data.group_labels(group_by, lang)
-if group_by in ("park_type", "status", "ownership"):
-    prefix = {"park_type": "park_type", "status": "park_status", "ownership": "ownership"}[group_by]
-    labels = {k: t(f"{prefix}.{k}", lang) for k in values["group"].unique()}
-unit = data.unit_text(catalogue.set_index("code").loc[indicator, "unit"], lang, region)
+if group_by in STATUS_WORDS:
+    labels = {k: t(f"{STATUS_WORDS[group_by]}.{k}", lang) for k in values["group"].unique()}
+unit_code = catalogue.set_index("code").loc[indicator, "unit"]
+unit = data.unit_text(unit_code, lang, region)
+value_title = f"{names[indicator]}, {unit}"
 chart_data = values.assign(
     group=values["group"].map(lambda g: labels.get(g, g)),
     period=result.period_labels(lang),  # quarters, or years for an annual indicator
@@ -79,19 +98,29 @@ fig = px.line(
     x="period",
     y="value",
     color="group",
-    labels={"period": "", "value": f"{names[indicator]}, {unit}", "group": ""},
+    labels={"period": "", "value": value_title, "group": ""},
 )
-fig.update_layout(separators=plotly_separators(lang), legend_title_text="")
-st.plotly_chart(fig, key="explore_chart")
+fig.update_layout(legend_title_text="", xaxis={"type": "category"})
+if unit_code == "share":
+    fig.update_yaxes(tickformat=".1%")
+locale_chart(fig, lang, key="explore_chart", filename=f"{level}_{indicator}_{group_by}")
 if result.aggregation == "mean" and group_by != level:
     st.caption(t("explore.mean_note", lang))
 
-table = chart_data[["group", "period", "value", "units"]].rename(
-    columns={
-        "group": t(f"explore.group_{group_by}", lang),
-        "period": t("explore.col_period", lang),
-        "value": f"{names[indicator]}, {unit}",
-        "units": t("explore.col_units", lang),
-    }
+annual = result.frequency == "year"
+locale_table(
+    chart_data,
+    [
+        ("group", t(f"explore.group_{group_by}", lang), "text"),
+        # a year as users write it ("2024 г.", sorts as text); a quarter by its first day
+        (
+            "period" if annual else "quarter",
+            t("explore.col_period", lang),
+            "text" if annual else "quarter",
+        ),
+        ("value", value_title, unit_kind(unit_code)),
+        ("units", t("explore.col_units", lang), "int"),
+    ],
+    lang,
+    key="explore_table",
 )
-safe_dataframe(table, hide_index=True, key="explore_table")

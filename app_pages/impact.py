@@ -18,12 +18,14 @@ from analytics.effects.park_spec import (
 from analytics.effects.results import ci_method_key
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, t
+from analytics.i18n.cells import format_cell
 from analytics.intake.export import write_csv, write_xlsx
 from analytics.quarter import Quarter
 from app_pages.common import data, state
-from app_pages.common.format import plotly_separators
+from app_pages.common.format import locale_chart, locale_table
 
 ALPHAS = (0.01, 0.05, 0.10)
+WEIGHT_SHOWN = 0.001  # donors below a tenth of a percent are counted, not listed
 
 lang = state.language()
 data.require_database(lang)
@@ -33,98 +35,153 @@ st.caption(t("impact.caption", lang))
 
 
 # --------------------------------------------------------------------------------------------
-# Choices
+# Choices, kept in the URL (?method=sc&park=XD-P021&estimate=1): a link reproduces an estimate.
+# "estimate" says the choices in the URL were estimated; changing one drops it until the next
+# run, so a link copied after a run always opens on the estimate it showed.
 
-left, middle, right = st.columns(3)
-level = left.radio(
+
+def chosen(url_key: str, widget_key: str) -> None:
+    state.remember_choice(url_key, widget_key)
+    st.query_params.pop("estimate", None)
+
+
+def on_url(url_key: str, widget_key: str) -> dict:
+    return {"on_change": chosen, "args": (url_key, widget_key)}
+
+
+left, middle, right = st.columns([1, 1, 1])
+level = state.url_radio(
+    left,
     t("impact.level", lang),
-    LEVELS,
+    list(LEVELS),
+    "level",
+    "impact_level",
     format_func=lambda v: t(f"impact.level_{v}", lang),
     horizontal=True,
-    key="impact_level",
+    **on_url("level", "impact_level"),
 )
 catalogue = data.impact_outcomes(level)
 # Park effects are estimated on quarterly panels: annual statistics are no outcome here.
 quarterly = data.indicators(level).query("frequency == 'quarter'")["code"]
 catalogue = catalogue[catalogue["code"].isin(quarterly)]
 names = dict(zip(catalogue["code"], catalogue[f"name_{lang}"], strict=True))
-outcome = state.indicator_select(middle, t("impact.outcome", lang), names, "impact_outcome")
-method = right.selectbox(
+outcome = state.url_select(
+    middle,
+    t("impact.outcome", lang),
+    list(names),
+    "outcome",
+    f"impact_outcome_{level}",
+    default="employment",
+    format_func=names.__getitem__,
+    **on_url("outcome", f"impact_outcome_{level}"),
+)
+method = state.url_select(
+    right,
     t("impact.method", lang),
-    METHODS,
+    list(METHODS),
+    "method",
+    "impact_method",
     format_func=lambda v: t(f"method.{v}", lang),
-    key="impact_method",
+    **on_url("method", "impact_method"),
 )
 
 left, middle, right = st.columns(3)
-treatment = left.radio(
+treatment = state.url_radio(
+    left,
     t("impact.treatment", lang),
-    TREATMENTS,
+    list(TREATMENTS),
+    "treatment",
+    "impact_treatment",
     format_func=lambda v: t(f"impact.treatment_{v}", lang),
-    key="impact_treatment",
+    **on_url("treatment", "impact_treatment"),
 )
-transform = middle.radio(
+transform = state.url_radio(
+    middle,
     t("impact.transform", lang),
-    TRANSFORMS,
+    list(TRANSFORMS),
+    "transform",
+    "impact_transform",
     format_func=lambda v: t(f"impact.transform_{v}", lang),
-    key="impact_transform",
+    **on_url("transform", "impact_transform"),
 )
 control = "notyet"
 if method in ("cs", "sa"):
-    control = right.radio(
+    control = state.url_radio(
+        right,
         t("impact.control", lang),
-        CONTROLS,
+        list(CONTROLS),
+        "control",
+        f"impact_control_{method}",
         format_func=lambda v: t(f"impact.control_{v}_{method}", lang),
-        key="impact_control",
+        **on_url("control", f"impact_control_{method}"),
     )
 
 park_id = None
 if method == "sc":
     parks = data.impact_parks(lang)
-    date_column = "opened_on" if treatment == "opened" else "registered_on"
-    started = parks.loc[parks[date_column].notna()]
-    labels = dict(zip(started["park_id"], started["name"], strict=True))
-    options = list(labels)
+    labels = dict(zip(parks["park_id"], parks["name"], strict=True))
+    eligibility = data.synth_eligibility(outcome, level, treatment, transform)
+    options = [p for p in eligibility.loc[eligibility["eligible"], "park_id"] if p in labels]
+    refused = eligibility[~eligibility["eligible"]]
     if not options:
-        st.info(t("impact.no_parks", lang))
+        st.info(t("app_locale.impact.no_eligible", lang))
+    else:
+        park_id = state.url_select(
+            st,
+            t("impact.park", lang),
+            options,
+            "park",
+            "impact_park",
+            format_func=lambda p: f"{labels[p]} ({p})",
+            **on_url("park", "impact_park"),
+        )
+    if len(refused):
+        with st.expander(t("app_locale.impact.not_offered", lang, n=len(refused))):
+            st.markdown(
+                "\n".join(
+                    f"- {labels.get(p, p)} ({p}): {reason.text(lang)}"
+                    for p, reason in zip(refused["park_id"], refused["reason"], strict=True)
+                )
+            )
+    if park_id is None:
         st.stop()
-    park_id = state.url_select(
-        st,
-        t("impact.park", lang),
-        options,
-        "park",
-        "impact_park",
-        format_func=lambda p: f"{labels[p]} ({p})",
-    )
 
 with st.expander(t("impact.options", lang)):
     left, middle, right = st.columns(3)
     aggregation = "simple"
     bootstrap = 0
     if method == "cs":
-        aggregation = left.radio(
+        aggregation = state.url_radio(
+            left,
             t("impact.aggregation", lang),
-            ("simple", "dynamic"),
+            ["simple", "dynamic"],
+            "aggregation",
+            "impact_aggregation",
             format_func=lambda v: t(f"impact.aggregation_{v}", lang),
-            key="impact_aggregation",
+            **on_url("aggregation", "impact_aggregation"),
         )
+        asked = st.query_params.get("bootstrap", "0")
         bootstrap = int(
             middle.number_input(
                 t("impact.bootstrap", lang),
                 min_value=0,
                 max_value=9999,
-                value=0,
+                value=int(asked) if asked.isdigit() and int(asked) <= 9999 else 0,
                 step=100,
                 help=t("impact.bootstrap_help", lang),
                 key="impact_bootstrap",
+                **on_url("bootstrap", "impact_bootstrap"),
             )
         )
-    alpha = right.selectbox(
+    alpha = state.url_select(
+        right,
         t("impact.alpha", lang),
-        ALPHAS,
-        index=1,
+        list(ALPHAS),
+        "alpha",
+        "impact_alpha",
+        default=0.05,
         format_func=lambda a: fmt_percent(1 - a, lang, 0),
-        key="impact_alpha",
+        **on_url("alpha", "impact_alpha"),
     )
 
 params = {
@@ -140,8 +197,25 @@ params = {
     "seed": 0,
     "alpha": float(alpha),
 }
-if st.button(t("impact.run", lang), type="primary", key="impact_run"):
+
+
+def run_estimate() -> None:
+    """The run button's callback: what the reader chose (as shown when pressed) is run."""
     st.session_state["impact_params"] = params
+    # every choice into the URL (defaults too), so the link names the whole estimate
+    for key, value in (("level", level), ("outcome", outcome), ("method", method),
+                       ("treatment", treatment), ("transform", transform)):  # fmt: skip
+        st.query_params[key] = value
+    if method in ("cs", "sa"):
+        st.query_params["control"] = control
+    if park_id is not None:
+        st.query_params["park"] = park_id
+    st.query_params["estimate"] = "1"
+
+
+if st.query_params.get("estimate") == "1":  # a link to an estimate, or a run just now
+    st.session_state["impact_params"] = params
+st.button(t("impact.run", lang), type="primary", key="impact_run", on_click=run_estimate)
 
 ran = st.session_state.get("impact_params")
 if ran is None:
@@ -202,10 +276,57 @@ if truth is not None:
     st.caption(t("impact.truth_note", lang))
 st.write(effect.reading(lang))
 
+
+def show_donor_weights(weights: pd.Series) -> None:
+    """The synthetic control's donors with a weight, as a table and a bar chart."""
+    places = data.municipalities(lang) if ran["level"] == "municipality" else data.regions(lang)
+    used = weights[weights > WEIGHT_SHOWN].sort_values(ascending=False)
+    donors = pd.DataFrame(
+        {"code": used.index, "name": [places.get(c, c) for c in used.index], "weight": used}
+    )
+    st.subheader(t("app_locale.impact.donors", lang))
+    share = fmt_percent(WEIGHT_SHOWN, lang, 1)
+    caption = t(
+        "app_locale.impact.donors_caption", lang, share=share, n=len(used), total=len(weights)
+    )
+    st.caption(caption)
+    left, right = st.columns([2, 3])
+    locale_table(
+        donors,
+        [
+            ("name", t("app_locale.impact.donor", lang), "text"),
+            ("code", t("app_locale.impact.donor_code", lang), "code"),
+            ("weight", t("app_locale.impact.weight", lang), "pct"),
+        ],
+        lang,
+        container=left,
+        key="impact_donors",
+    )
+    bars = go.Figure(
+        go.Bar(
+            x=donors["weight"],
+            y=donors["name"],
+            orientation="h",
+            customdata=[format_cell(w, "pct", lang) for w in donors["weight"]],
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+        )
+    )
+    bars.update_layout(
+        xaxis={"tickformat": ".0%", "title": t("app_locale.impact.weight", lang)},
+        yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
+        height=max(240, 28 * len(donors) + 80),
+        margin={"t": 10},
+    )
+    locale_chart(bars, lang, key="impact_donor_chart", filename=f"{stem}_donors", container=right)
+
+
 # --------------------------------------------------------------------------------------------
 # Charts (plotly only: the PNG comes from the chart's own toolbar, drawn by the browser)
 
-stem = f"effect_{effect.method}_{effect.outcome.code}_{effect.spec.level}"
+# Files named after what they hold: the park (or all parks), the outcome, the method, the level.
+stem = "_".join(
+    ["effect", ran["park_id"] or "all_parks", effect.outcome.code, effect.method, ran["level"]]
+)
 y_title = f"{outcome_label}, {unit_text}"
 figure = None
 if effect.event_study is not None:
@@ -289,11 +410,15 @@ elif effect.synthetic is not None:
         yaxis_title=y_title,
     )
 if figure is not None:
-    figure.update_layout(separators=plotly_separators(lang), height=450)
+    figure.update_layout(height=450)
     # The camera button of plotly's toolbar saves this very chart as PNG, in the browser.
-    png = {"format": "png", "filename": stem, "scale": 2}
-    st.plotly_chart(figure, key="impact_chart", config={"toImageButtonOptions": png})
+    locale_chart(figure, lang, key="impact_chart", filename=stem)
     st.caption(t("impact.png_hint", lang))
+if effect.method == "twfe" and effect.event_study is None:
+    st.caption(t("app_locale.impact.twfe_no_events", lang))
+
+if effect.synthetic is not None:
+    show_donor_weights(effect.synthetic.weights)
 
 if effect.att_gt is not None and not effect.att_gt.att_gt.empty:
     cells = effect.att_gt.att_gt
@@ -312,19 +437,22 @@ if effect.att_gt is not None and not effect.att_gt.att_gt.empty:
         title=t("impact.heatmap", lang),
         xaxis_title=t("impact.quarter", lang),
         yaxis_title=t("impact.cohort", lang),
-        separators=plotly_separators(lang),
         height=500,
     )
-    st.plotly_chart(heatmap, key="impact_heatmap")
+    locale_chart(heatmap, lang, key="impact_heatmap", filename=f"{stem}_group_time")
 
 # --------------------------------------------------------------------------------------------
 # Diagnostics
 
 st.subheader(t("impact.diagnostics", lang))
-facts = [(t(f"impact.{fact.name}", lang), fact_text(fact)) for fact in effect.facts()]
-st.dataframe(
-    pd.DataFrame(facts, columns=[t("impact.fact", lang), t("impact.value", lang)]),
-    hide_index=True,
+facts = pd.DataFrame(
+    [(t(f"impact.{fact.name}", lang), fact_text(fact)) for fact in effect.facts()],
+    columns=["fact", "value"],
+)
+locale_table(
+    facts,
+    [("fact", t("impact.fact", lang), "text"), ("value", t("impact.value", lang), "text")],
+    lang,
     key="impact_facts",
 )
 for warning in effect.warnings_in(lang):

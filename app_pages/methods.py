@@ -4,10 +4,10 @@ loaded batch and every validation data set comes from, and how each KPI is defin
 import pandas as pd
 import streamlit as st
 
-from analytics.i18n import fmt_date, t
+from analytics.i18n import t
 from app_pages.common import data, state
+from app_pages.common.format import locale_table
 from app_pages.common.monitoring import rule_lines
-from app_pages.common.safe_table import safe_dataframe
 
 # Estimators and diagnostics in the order an analyst meets them on the Impact page.
 METHODS = ("twfe", "cs", "sunab", "synth", "pretrend", "relative_magnitudes")
@@ -59,23 +59,24 @@ with sources_tab:
     st.subheader(t("methods.loaded_sources", lang))
     st.caption(t("methods.loaded_sources_caption", lang))
     batches = data.sources()
-    safe_dataframe(
-        pd.DataFrame(
-            {
-                t("methods.col_source", lang): batches["source_id"],
-                t("methods.col_title", lang): batches["title"],
-                t("methods.col_producer", lang): batches["producer"],
-                t("methods.col_published", lang): [
-                    fmt_date(d, lang) if pd.notna(d) else "–" for d in batches["published"]
-                ],
-                t("methods.col_url", lang): batches["url"].fillna("–"),
-                t("methods.col_licence", lang): batches["licence"].fillna("–"),
-                t("methods.col_simulated", lang): batches["simulated"].map(
-                    lambda s: t("data.yes", lang) if s else t("data.no", lang)
-                ),
-            }
+    locale_table(
+        batches.assign(
+            url_text=batches["url"].fillna("–"),
+            licence_text=batches["licence"].fillna("–"),
+            simulated_text=batches["simulated"].map(
+                lambda s: t("data.yes", lang) if s else t("data.no", lang)
+            ),
         ),
-        hide_index=True,
+        [
+            ("source_id", t("methods.col_source", lang), "code"),
+            ("title", t("methods.col_title", lang), "text"),
+            ("producer", t("methods.col_producer", lang), "text"),
+            ("published", t("methods.col_published", lang), "date"),
+            ("url_text", t("methods.col_url", lang), "text"),
+            ("licence_text", t("methods.col_licence", lang), "text"),
+            ("simulated_text", t("methods.col_simulated", lang), "text"),
+        ],
+        lang,
         key="methods_sources",
     )
     st.subheader(t("methods.reference_data", lang))

@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics.i18n import fmt_date, fmt_number, fmt_period, fmt_quarter, t
 from app_pages.common import data, state
-from app_pages.common.format import plotly_separators
+from app_pages.common.format import locale_chart, locale_table
 
 lang = state.language()
 data.require_database(lang)
@@ -51,8 +51,8 @@ fig = px.bar(
         "status": t("overview.axis_status", lang),
     },
 )
-fig.update_layout(separators=plotly_separators(lang), legend_title_text="")
-st.plotly_chart(fig, key="chart_parks_by_type")
+fig.update_layout(legend_title_text="")
+locale_chart(fig, lang, key="chart_parks_by_type", filename="parks_by_type_status")
 
 st.subheader(t("overview.quarterly", lang))
 # Quarters as locale labels ("III кв. 2024"): plotly's own date ticks would be English.
@@ -68,35 +68,34 @@ totals = summary.quarterly_totals.assign(
 )
 left, right = st.columns(2)
 jobs_fig = px.line(totals, x="period", y=t("overview.series_jobs", lang))
-jobs_fig.update_layout(separators=plotly_separators(lang), xaxis_title="")
-left.plotly_chart(jobs_fig, key="chart_jobs")
+jobs_fig.update_layout(xaxis={"type": "category", "title": ""})
+locale_chart(jobs_fig, lang, key="chart_jobs", filename="jobs_by_quarter", container=left)
 inv_fig = px.bar(
     totals,
     x="period",
     y=t("overview.series_investment", lang, unit=data.unit_text("mln_currency", lang)),
 )
-inv_fig.update_layout(separators=plotly_separators(lang), xaxis_title="")
-right.plotly_chart(inv_fig, key="chart_investment")
+inv_fig.update_layout(xaxis={"type": "category", "title": ""})
+locale_chart(
+    inv_fig, lang, key="chart_investment", filename="investment_by_quarter", container=right
+)
 
 st.subheader(t("overview.freshness", lang))
-freshness = (
-    summary.freshness.assign(
-        table=lambda d: d["table"].map(lambda v: t(f"table.{v}", lang)),
-        rows=lambda d: d["rows"].map(lambda v: fmt_number(v, lang)),
-        last_period=lambda d: [  # a quarter, or a year for the annual statistics
-            fmt_period(v, f, lang) if v is not None and v == v else "–"
-            for v, f in zip(d["last_period"], d["frequency"], strict=True)
-        ],
-    )
-    .drop(columns="frequency")
-    .rename(
-        columns={
-            "table": t("overview.col_table", lang),
-            "rows": t("overview.col_rows", lang),
-            "last_period": t("overview.col_last_period", lang),
-        }
-    )
+freshness = summary.freshness.assign(
+    table_text=lambda d: d["table"].map(lambda v: t(f"table.{v}", lang)),
+    period_text=lambda d: [  # a quarter, or a year for the annual statistics
+        fmt_period(v, f, lang) if v is not None and v == v else "–"
+        for v, f in zip(d["last_period"], d["frequency"], strict=True)
+    ],
 )
-st.dataframe(freshness, hide_index=True)
+locale_table(
+    freshness,
+    [
+        ("table_text", t("overview.col_table", lang), "text"),
+        ("rows", t("overview.col_rows", lang), "int"),
+        ("period_text", t("overview.col_last_period", lang), "text"),
+    ],
+    lang,
+)
 if summary.last_loaded_at is not None:
     st.caption(t("overview.last_loaded", lang, date=fmt_date(summary.last_loaded_at.date(), lang)))

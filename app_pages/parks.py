@@ -7,14 +7,15 @@ import streamlit as st
 
 from analytics import geo
 from analytics.i18n import fmt_date, fmt_number, fmt_quarter, t
-from analytics.i18n.cells import display_frame, format_cell, unit_kind
-from analytics.intake.history import value_text
+from analytics.i18n.cells import format_cell, unit_kind
+from analytics.intake.preview import revision_item_text, shown_value
 from analytics.kpi.park_card import CARD_SERIES, filter_registry, series_with_targets
 from analytics.policy.compliance import unchecked_texts
 from analytics.quarter import Quarter
 from app_pages.common import data, state
-from app_pages.common.format import plotly_separators, quarter_axis_layout
-from app_pages.common.monitoring import compliance_display, flag_sentences, peer_group_label
+from app_pages.common.format import locale_chart, locale_table, quarter_axis_layout
+from app_pages.common.framework import multiselect
+from app_pages.common.monitoring import compliance_table, flag_sentences, peer_group_label
 
 PARK_COLOUR = "#d62728"
 OTHER_COLOUR = "#9e9e9e"
@@ -44,27 +45,35 @@ def choices(column: str) -> list[str]:
 
 # ---- Registry -------------------------------------------------------------------------------
 filters = st.columns(4)
-park_types = filters[0].multiselect(
+park_types = multiselect(
+    filters[0],
     t("parks.filter_type", lang),
     choices("park_type"),
+    lang,
     format_func=lambda v: t(f"park_type.{v}", lang),
     key="parks_type",
 )
-statuses = filters[1].multiselect(
+statuses = multiselect(
+    filters[1],
     t("parks.filter_status", lang),
     choices("status"),
+    lang,
     format_func=lambda v: t(f"park_status.{v}", lang),
     key="parks_status",
 )
-chosen_regions = filters[2].multiselect(
+chosen_regions = multiselect(
+    filters[2],
     t("parks.filter_region", lang),
     sorted(choices("region_code"), key=lambda c: regions.get(c, c)),
+    lang,
     format_func=lambda c: regions.get(c, c),
     key="parks_region",
 )
-ownerships = filters[3].multiselect(
+ownerships = multiselect(
+    filters[3],
     t("parks.filter_ownership", lang),
     choices("ownership"),
+    lang,
     format_func=lambda v: t(f"ownership.{v}", lang),
     key="parks_ownership",
 )
@@ -78,24 +87,21 @@ listing = shown.assign(
     region=shown["region_code"].map(lambda c: regions.get(c, c)),
     municipality=shown["municipality_code"].map(lambda c: municipalities.get(c, c)),
 )
-st.dataframe(
-    display_frame(
-        listing,
-        [
-            ("park_id", t("report.col.park_id", lang), "text"),
-            ("name", t("report.col.park", lang), "text"),
-            ("type_text", t("parks.col_type", lang), "text"),
-            ("status_text", t("parks.col_status", lang), "text"),
-            ("ownership_text", t("parks.col_ownership", lang), "text"),
-            ("region", t("parks.col_region", lang), "text"),
-            ("municipality", t("parks.col_municipality", lang), "text"),
-            ("total_area_ha", t("parks.col_total_area", lang), "num1"),
-            ("leasable_area_ha", t("parks.col_leasable_area", lang), "num1"),
-            ("opened_on", t("parks.col_opened", lang), "date"),
-        ],
-        lang,
-    ),
-    hide_index=True,
+locale_table(
+    listing,
+    [
+        ("park_id", t("report.col.park_id", lang), "text"),
+        ("name", t("report.col.park", lang), "text"),
+        ("type_text", t("parks.col_type", lang), "text"),
+        ("status_text", t("parks.col_status", lang), "text"),
+        ("ownership_text", t("parks.col_ownership", lang), "text"),
+        ("region", t("parks.col_region", lang), "text"),
+        ("municipality", t("parks.col_municipality", lang), "text"),
+        ("total_area_ha", t("parks.col_total_area", lang), "num1"),
+        ("leasable_area_ha", t("parks.col_leasable_area", lang), "num1"),
+        ("opened_on", t("parks.col_opened", lang), "date"),
+    ],
+    lang,
 )
 if shown.empty:
     st.info(t("parks.none_match", lang))
@@ -226,7 +232,7 @@ with left:
             height=MAP_HEIGHT,
             legend={"orientation": "h", "y": -0.05},
         )
-        st.plotly_chart(fig, key="parks_map")
+        locale_chart(fig, lang, key="parks_map", filename=f"map_{park_id}")
         st.caption(
             t(
                 "parks.coordinates",
@@ -243,6 +249,7 @@ with right:
         list(CARD_SERIES),
         format_func=lambda c: names.get(c, c),
         key="parks_kpi",
+        placeholder=t("app_locale.choose", lang),
     )
     series = series_with_targets(card, code)
     if series["value"].isna().all() and series["target"].isna().all():
@@ -272,7 +279,7 @@ with right:
             height=400,
             legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
         )
-        st.plotly_chart(fig, key="parks_kpi_chart")
+        locale_chart(fig, lang, key="parks_kpi_chart", filename=f"{park_id}_{code}")
         st.caption(t("parks.target_note", lang))
 
 # ---- Budget ---------------------------------------------------------------------------------
@@ -305,17 +312,14 @@ else:
     steps = timeline.assign(
         milestone_text=[t(f"policy_app.milestone.{m}", lang) for m in timeline["milestone"]]
     )
-    st.dataframe(
-        display_frame(
-            steps,
-            [
-                ("milestone_text", t("policy_app.col.milestone", lang), "text"),
-                ("date", t("policy_app.col.date", lang), "date"),
-                ("reason", t("policy_app.col.reason", lang), "text"),
-            ],
-            lang,
-        ),
-        hide_index=True,
+    locale_table(
+        steps,
+        [
+            ("milestone_text", t("policy_app.col.milestone", lang), "text"),
+            ("date", t("policy_app.col.date", lang), "date"),
+            ("reason", t("policy_app.col.reason", lang), "text"),
+        ],
+        lang,
     )
 
 # as of the newest reported quarter (registry-only rules still apply before any report: today)
@@ -327,7 +331,7 @@ st.subheader(t("policy_app.compliance.park_title", lang, date=fmt_date(park_chec
 if park_flags.empty:
     st.success(t("policy_app.compliance.park_none", lang))
 else:
-    st.dataframe(compliance_display(park_flags, lang), hide_index=True)
+    compliance_table(park_flags, lang)
     for line in flag_sentences(park_flags, lang):
         st.warning(line, icon="⚠️")
 # rules the registry cannot answer yet, with the blank date or field each needs (issue 17)
@@ -346,6 +350,7 @@ else:
         committed,
         format_func=lambda c: names.get(c, c),
         key="parks_plan_indicator",
+        placeholder=t("app_locale.choose", lang),
     )
     planned = passport.indicators[committed.index(plan_code)]
     forecast = planned.forecast
@@ -398,37 +403,33 @@ else:
             )
         )
     plan_fig.update_layout(
-        separators=plotly_separators(lang),
         yaxis_title=f"{names.get(plan_code, plan_code)}, {units.get(plan_code, '')}",
         xaxis={"type": "category"},
         margin={"t": 10},
         height=360,
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
     )
-    st.plotly_chart(plan_fig, key="parks_plan_chart")
+    locale_chart(plan_fig, lang, key="parks_plan_chart", filename=f"{park_id}_plan_{plan_code}")
     if forecast is not None:
         st.info(forecast.reading(lang, names.get(plan_code, plan_code), park[f"name_{lang}"]))
     else:
         st.info(planned.problem.text(lang))
     plan_kind = unit_kind(unit_codes.get(plan_code, "persons"))
-    st.dataframe(
-        display_frame(
-            rows.assign(
-                met_text=[
-                    "–" if pd.isna(m) else t("policy.yes" if m else "policy.no", lang)
-                    for m in rows["met"]
-                ]
-            ),
-            [
-                ("year", t("policy_app.col.year", lang), "year"),
-                ("target_value", t("policy_app.col.target", lang), plan_kind),
-                ("actual", t("policy_app.col.actual", lang), plan_kind),
-                ("gap", t("policy_app.col.gap", lang), plan_kind),
-                ("met_text", t("policy_app.col.met", lang), "text"),
-            ],
-            lang,
+    locale_table(
+        rows.assign(
+            met_text=[
+                "–" if pd.isna(m) else t("policy.yes" if m else "policy.no", lang)
+                for m in rows["met"]
+            ]
         ),
-        hide_index=True,
+        [
+            ("year", t("policy_app.col.year", lang), "year"),
+            ("target_value", t("policy_app.col.target", lang), plan_kind),
+            ("actual", t("policy_app.col.actual", lang), plan_kind),
+            ("gap", t("policy_app.col.gap", lang), plan_kind),
+            ("met_text", t("policy_app.col.met", lang), "text"),
+        ],
+        lang,
     )
 
 efficiency = data.park_efficiency(park_id, park["region_code"])
@@ -454,16 +455,18 @@ else:
         ("revenue_per_public_money", t("policy_app.efficiency.revenue_per_money", lang), "num1"),
         ("taxes_per_public_money", t("policy_app.efficiency.taxes_per_money", lang), "num1"),
     ]
-    st.dataframe(
+    locale_table(
         pd.DataFrame(
             {
-                t("policy_app.col.kpi", lang): [label for _, label, _ in rows],
-                t("policy.col.value", lang): [
-                    format_cell(now[column], kind, lang) for column, _, kind in rows
-                ],
+                "kpi": [label for _, label, _ in rows],
+                "value": [format_cell(now[column], kind, lang) for column, _, kind in rows],
             }
         ),
-        hide_index=True,
+        [
+            ("kpi", t("policy_app.col.kpi", lang), "text"),
+            ("value", t("policy.col.value", lang), "text"),
+        ],
+        lang,
         key="parks_efficiency_table",
     )
     st.caption(t("policy.net_jobs.method", lang) + " " + t("policy.cost.method", lang))
@@ -492,17 +495,14 @@ else:
             "percentile": [mine[f"{c}_percentile"] for c in kpi_codes],
         }
     )
-    st.dataframe(
-        display_frame(
-            standing,
-            [
-                ("kpi", t("policy_app.col.kpi", lang), "text"),
-                ("value", t("policy.col.value", lang), "text"),
-                ("percentile", t("policy_app.col.percentile", lang), "int"),
-            ],
-            lang,
-        ),
-        hide_index=True,
+    locale_table(
+        standing,
+        [
+            ("kpi", t("policy_app.col.kpi", lang), "text"),
+            ("value", t("policy.col.value", lang), "text"),
+            ("percentile", t("policy_app.col.percentile", lang), "int"),
+        ],
+        lang,
     )
     st.caption(t("policy.peer.method", lang))
 
@@ -511,32 +511,29 @@ st.subheader(t("parks.revisions", lang))
 if card.revisions.empty:
     st.info(t("parks.no_revisions", lang))
 else:
+    rows = card.revisions.to_dict("records")
     history = card.revisions.assign(
         column_text=card.revisions["column_name"].map(lambda c: names.get(c, c)),
         kind_text=card.revisions["kind"].map(lambda k: t(f"parks.kind_{k}", lang)),
+        row_text=[revision_item_text(r["kind"], r["row_key"], lang, names) for r in rows],
         old_text=[
-            value_text(v, n, lang)
-            for v, n in zip(card.revisions["old"], card.revisions["numeric"], strict=True)
+            shown_value(r["kind"], r["column_name"], r["old"], r["numeric"], lang) for r in rows
         ],
         new_text=[
-            value_text(v, n, lang)
-            for v, n in zip(card.revisions["new"], card.revisions["numeric"], strict=True)
+            shown_value(r["kind"], r["column_name"], r["new"], r["numeric"], lang) for r in rows
         ],
     )
-    st.dataframe(
-        display_frame(
-            history,
-            [
-                ("loaded_at", t("parks.col_loaded_at", lang), "date"),
-                ("loaded_by", t("parks.col_loaded_by", lang), "text"),
-                ("file_name", t("parks.col_file", lang), "text"),
-                ("kind_text", t("parks.col_kind", lang), "text"),
-                ("row_key", t("parks.col_row", lang), "text"),
-                ("column_text", t("parks.col_field", lang), "text"),
-                ("old_text", t("parks.col_old", lang), "text"),
-                ("new_text", t("parks.col_new", lang), "text"),
-            ],
-            lang,
-        ),
-        hide_index=True,
+    locale_table(
+        history,
+        [
+            ("loaded_at", t("parks.col_loaded_at", lang), "datetime"),
+            ("loaded_by", t("parks.col_loaded_by", lang), "text"),
+            ("file_name", t("parks.col_file", lang), "text"),
+            ("kind_text", t("parks.col_kind", lang), "text"),
+            ("row_text", t("parks.col_row", lang), "text"),
+            ("column_text", t("parks.col_field", lang), "text"),
+            ("old_text", t("parks.col_old", lang), "text"),
+            ("new_text", t("parks.col_new", lang), "text"),
+        ],
+        lang,
     )

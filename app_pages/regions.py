@@ -14,11 +14,10 @@ import streamlit as st
 
 from analytics import geo
 from analytics.i18n import fmt_number, fmt_percent, fmt_period, fmt_quarter, t
-from analytics.i18n.cells import display_frame, format_cell
+from analytics.i18n.cells import format_cell
 from analytics.quarter import Quarter
 from app_pages.common import data, state
-from app_pages.common.format import plotly_separators
-from app_pages.common.safe_table import safe_dataframe
+from app_pages.common.format import locale_chart, locale_table
 
 MAP_HEIGHT = 520
 SHARE_INDICATORS = ("park_jobs_share", "park_investment_share")
@@ -66,6 +65,7 @@ indicator = right.selectbox(
     indicator_options,
     format_func=indicator_names.__getitem__,
     key="regions_indicator",
+    placeholder=t("app_locale.choose", lang),
 )
 
 
@@ -257,12 +257,11 @@ fig.update_layout(
         "colorscale": "Blues",
         "colorbar": {
             "title": {"text": unit_text},
-            "tickformat": ".1%" if is_share else ",.4~g",
+            "tickformat": ".1%" if is_share else None,  # None: full grouped numbers
         },
     },
     height=MAP_HEIGHT,
     margin={"l": 0, "r": 0, "t": 0, "b": 0},
-    separators=plotly_separators(lang),
     legend={"orientation": "h", "yanchor": "bottom", "y": 0.01, "x": 0.01},
 )
 st.subheader(
@@ -274,9 +273,11 @@ st.subheader(
     )
 )
 st.caption(t("regions.map_caption", lang))
-st.plotly_chart(
+locale_chart(
     fig,
+    lang,
     key="regions_map",
+    filename=f"map_{indicator}_{Quarter.of(quarter).label}",
     config={"scrollZoom": False},
     on_select=choose_clicked_region,
     selection_mode="points",
@@ -295,11 +296,11 @@ for code in SHARE_INDICATORS:
     )
 share_fig.update_layout(
     yaxis={"tickformat": ".1%"},
-    separators=plotly_separators(lang),
-    legend={"orientation": "h"},
-    margin={"t": 10},
+    xaxis={"type": "category"},
+    legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},  # above: ticks are rotated
+    margin={"t": 30},
 )
-st.plotly_chart(share_fig, key="regions_shares_chart")
+locale_chart(share_fig, lang, key="regions_shares_chart", filename=f"park_shares_{region or 'all'}")
 
 if indicator not in SHARE_INDICATORS:
     annual = indicator_frequency[indicator] == "year"
@@ -320,11 +321,16 @@ if indicator not in SHARE_INDICATORS:
             )
         )
     series_fig.update_layout(
-        yaxis={"title": {"text": unit_text}},
-        separators=plotly_separators(lang),
+        yaxis={"title": {"text": unit_text}, **({"tickformat": ".1%"} if is_share else {})},
+        xaxis={"type": "category"},
         margin={"t": 10},
     )
-    st.plotly_chart(series_fig, key="regions_indicator_chart")
+    locale_chart(
+        series_fig,
+        lang,
+        key="regions_indicator_chart",
+        filename=f"{indicator}_{region or 'all'}",
+    )
 
 # ------------------------------------------------------------------ growth against the country
 
@@ -338,6 +344,7 @@ growth_indicator = growth_left.selectbox(
     growth_options,
     format_func=indicator_names.__getitem__,
     key="regions_growth_indicator",
+    placeholder=t("app_locale.choose", lang),
 )
 base_options = [c for c in quarter_codes if quarter_by_code[c] <= quarter]
 base_code = growth_right.selectbox(
@@ -347,23 +354,21 @@ base_code = growth_right.selectbox(
     index=max(len(base_options) - 21, 0),
     format_func=lambda c: fmt_quarter(quarter_by_code[c], lang),
     key="regions_growth_base",
+    placeholder=t("app_locale.choose", lang),
 )
 growth = data.relative_growth("region", growth_indicator, base_code)
 
 
 def growth_table(frame: pd.DataFrame, names: dict[str, str], name_header: str, reference: str):
-    st.dataframe(
-        display_frame(
-            frame.assign(name=frame["code"].map(lambda c: names.get(c, c))),
-            [
-                ("name", name_header, "text"),
-                ("index", t("policy_app.col.index", lang), "num2"),
-                ("reference_index", reference, "num2"),
-                ("relative", t("policy_app.col.relative", lang), "pct_change"),
-            ],
-            lang,
-        ),
-        hide_index=True,
+    locale_table(
+        frame.assign(name=frame["code"].map(lambda c: names.get(c, c))),
+        [
+            ("name", name_header, "text"),
+            ("index", t("policy_app.col.index", lang), "num2"),
+            ("reference_index", reference, "num2"),
+            ("relative", t("policy_app.col.relative", lang), "pct_change"),
+        ],
+        lang,
     )
 
 
@@ -418,11 +423,15 @@ def show_region_growth() -> None:
         figure.update_layout(
             yaxis={"title": {"text": t("policy_app.growth.axis", lang)}},
             xaxis={"type": "category"},
-            separators=plotly_separators(lang),
             legend={"orientation": "h"},
             margin={"t": 10},
         )
-        st.plotly_chart(figure, key="regions_growth_chart")
+        locale_chart(
+            figure,
+            lang,
+            key="regions_growth_chart",
+            filename=f"growth_{growth_indicator}_{region}_{base_code}",
+        )
     municipal = data.relative_growth("municipality", growth_indicator, base_code)
     municipal = municipal[
         (municipal["parent_code"] == region) & (municipal["quarter"] == pd.Timestamp(quarter))
@@ -464,29 +473,26 @@ if st.session_state.get("regions_spill_ready") == spill_outcome:
     with st.spinner(t("regions.spill.running", lang)):
         rings = data.ring_effects(spill_outcome)
     km = t("regions.spill.km", lang)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("regions.spill.col_ring", lang): [
-                    f"{fmt_number(lo, lang)}–{fmt_number(hi, lang)} {km}"
-                    for lo, hi in zip(rings["ring_low"], rings["ring_high"], strict=True)
-                ],
-                t("regions.spill.col_effect", lang): [
-                    format_cell(v, "pct_change", lang) for v in rings["pct"]
-                ],
-                t("regions.spill.col_ci", lang): [
-                    f"{format_cell(lo, 'pct_change', lang)} … {format_cell(hi, 'pct_change', lang)}"
-                    for lo, hi in zip(rings["pct_low"], rings["pct_high"], strict=True)
-                ],
-                t("regions.spill.col_treated", lang): [
-                    fmt_number(n, lang) for n in rings["n_treated"]
-                ],
-                t("regions.spill.col_controls", lang): [
-                    fmt_number(n, lang) for n in rings["n_controls"]
-                ],
-            }
-        ),
-        hide_index=True,
+    rings = rings.assign(
+        ring_text=[
+            f"{fmt_number(lo, lang)}–{fmt_number(hi, lang)} {km}"
+            for lo, hi in zip(rings["ring_low"], rings["ring_high"], strict=True)
+        ],
+        ci_text=[
+            f"{format_cell(lo, 'pct_change', lang)} … {format_cell(hi, 'pct_change', lang)}"
+            for lo, hi in zip(rings["pct_low"], rings["pct_high"], strict=True)
+        ],
+    )
+    locale_table(
+        rings,
+        [
+            ("ring_text", t("regions.spill.col_ring", lang), "text"),
+            ("pct", t("regions.spill.col_effect", lang), "pct_change"),
+            ("ci_text", t("regions.spill.col_ci", lang), "text"),
+            ("n_treated", t("regions.spill.col_treated", lang), "int"),
+            ("n_controls", t("regions.spill.col_controls", lang), "int"),
+        ],
+        lang,
         key="regions_spill_table",
     )
     st.caption(t("regions.spill.reading", lang))
@@ -497,24 +503,19 @@ st.subheader(t("regions.table_title", lang, quarter=fmt_quarter(quarter, lang)))
 every = data.region_kpis(None)
 every_money_unit = data.unit_text("mln_currency", lang)  # all regions
 table = every[every["quarter"] == pd.Timestamp(quarter)]
-table = table.assign(region_code=table["region_code"].map(lambda c: region_names.get(c, c)))
-columns = {
-    "region_code": t("regions.col_region", lang),
-    "parks_reporting": t("regions.col_parks_reporting", lang),
-    "jobs_total": t("regions.park_jobs", lang),
-    "employment": t("regions.employment", lang),
-    "park_jobs_share": t("regions.park_jobs_share", lang),
-    "investment_total": t("regions.park_investment", lang, unit=every_money_unit),
-    "fixed_investment": t("regions.fixed_investment", lang, unit=every_money_unit),
-    "park_investment_share": t("regions.park_investment_share", lang),
-}
-shown = table[list(columns)].rename(columns=columns)
-safe_dataframe(
-    shown,
-    hide_index=True,
+table = table.assign(region=table["region_code"].map(lambda c: region_names.get(c, c)))
+locale_table(
+    table.sort_values("region"),
+    [
+        ("region", t("regions.col_region", lang), "text"),
+        ("parks_reporting", t("regions.col_parks_reporting", lang), "int"),
+        ("jobs_total", t("regions.park_jobs", lang), "int"),
+        ("employment", t("regions.employment", lang), "int"),
+        ("park_jobs_share", t("regions.park_jobs_share", lang), "pct2"),
+        ("investment_total", t("regions.park_investment", lang, unit=every_money_unit), "num1"),
+        ("fixed_investment", t("regions.fixed_investment", lang, unit=every_money_unit), "num1"),
+        ("park_investment_share", t("regions.park_investment_share", lang), "pct2"),
+    ],
+    lang,
     key="regions_table",
-    column_config={
-        columns["park_jobs_share"]: st.column_config.NumberColumn(format="percent"),
-        columns["park_investment_share"]: st.column_config.NumberColumn(format="percent"),
-    },
 )

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.errors import UserError
 from analytics.i18n import fmt_date, fmt_number, fmt_percent, fmt_quarter, t
-from analytics.i18n.cells import display_frame, format_cell, unit_kind
+from analytics.i18n.cells import format_cell, unit_kind
 from analytics.kpi.ranking import DEFAULT_WEIGHTS
 from analytics.kpi.review import REPORT_DUE_DAYS, named, report_rule, status_rule
 from analytics.quarter import Quarter
@@ -14,9 +14,10 @@ from analytics.reports.columns import ranking_columns
 from analytics.reports.columns import status_columns as status_table_columns
 from analytics.reports.commands import FORMATS
 from app_pages.common import data, state
-from app_pages.common.format import quarter_axis_layout
+from app_pages.common.format import locale_chart, locale_table, quarter_axis_layout
+from app_pages.common.framework import multiselect
 from app_pages.common.monitoring import (
-    compliance_display,
+    compliance_table,
     flag_sentences,
     peer_group_label,
     rule_lines,
@@ -145,18 +146,17 @@ parks = named(review.parks, lang).assign(
     ],
     report_text=[t(f"review.report_state.{s}", lang) for s in review.parks["report_state"]],
 )
-shown_statuses = st.multiselect(
+shown_statuses = multiselect(
+    st,
     t("review.page.status_filter", lang),
     list(counts),
+    lang,
     format_func=lambda s: t(f"review.status.{s}", lang),
     key="review_status_filter",
 )
 if shown_statuses:
     parks = parks[parks["status"].isin(shown_statuses)]
-st.dataframe(
-    display_frame(parks, status_table_columns(lang), lang),
-    hide_index=True,
-)
+locale_table(parks, status_table_columns(lang), lang)
 
 # ---- Late and missing reports --------------------------------------------------------------
 st.subheader(t("review.page.late", lang, days=REPORT_DUE_DAYS))
@@ -168,20 +168,17 @@ else:
             t(f"review.report_state.{s}", lang) for s in review.late_reports["report_state"]
         ]
     )
-    st.dataframe(
-        display_frame(
-            late,
-            [
-                ("park_id", t("report.col.park_id", lang), "text"),
-                ("name", t("report.col.park", lang), "text"),
-                ("state_text", t("report.col.report", lang), "text"),
-                ("due_on", t("review.page.col_due", lang), "date"),
-                ("reported_on", t("report.col.reported_on", lang), "date"),
-                ("days_late", t("report.col.days_late", lang), "int"),
-            ],
-            lang,
-        ),
-        hide_index=True,
+    locale_table(
+        late,
+        [
+            ("park_id", t("report.col.park_id", lang), "code"),
+            ("name", t("report.col.park", lang), "text"),
+            ("state_text", t("report.col.report", lang), "text"),
+            ("due_on", t("review.page.col_due", lang), "date"),
+            ("reported_on", t("report.col.reported_on", lang), "date"),
+            ("days_late", t("report.col.days_late", lang), "int"),
+        ],
+        lang,
     )
 
 # ---- Findings -------------------------------------------------------------------------------
@@ -217,7 +214,7 @@ def show_compliance() -> None:
     if flags.empty:
         st.success(t("policy.compliance.none", lang))
     else:
-        st.dataframe(compliance_display(flags, lang), hide_index=True)
+        compliance_table(flags, lang)
         with st.expander(t("policy_app.compliance.sentences", lang)):
             st.markdown("\n".join(f"- {line}" for line in flag_sentences(flags, lang)))
     with st.expander(t("policy_app.compliance.rules", lang)):
@@ -284,14 +281,7 @@ def show_ranking() -> None:
         ],
     )
     group_column = [("group_text", t("policy_app.col.peer_group", lang), "text")]
-    st.dataframe(
-        display_frame(
-            table,
-            [*(group_column if within_peers else []), *ranking_columns(lang)],
-            lang,
-        ),
-        hide_index=True,
-    )
+    locale_table(table, [*(group_column if within_peers else []), *ranking_columns(lang)], lang)
 
 
 def show_recommendations() -> None:
@@ -300,27 +290,24 @@ def show_recommendations() -> None:
     for suggestion in support.suggestions:
         st.markdown(f"- **{suggestion.addressee_text(lang)}**: {suggestion.text(lang)}")
     with st.expander(t("report.table.budget", lang)):
-        st.dataframe(
-            display_frame(
-                named(support.budget, lang),
-                [
-                    ("name", t("report.col.park", lang), "text"),
-                    (
-                        "public_money_cumulative",
-                        f"{names['public_money_cumulative']}, {units['public_money_cumulative']}",
-                        "num1",
-                    ),
-                    (
-                        "taxes_cumulative",
-                        f"{names['taxes_cumulative']}, {units['taxes_cumulative']}",
-                        "num1",
-                    ),
-                    ("budget_efficiency", names["budget_efficiency"], "num2"),
-                    ("payback_year", names["payback_year"], "year"),
-                ],
-                lang,
-            ),
-            hide_index=True,
+        locale_table(
+            named(support.budget, lang),
+            [
+                ("name", t("report.col.park", lang), "text"),
+                (
+                    "public_money_cumulative",
+                    f"{names['public_money_cumulative']}, {units['public_money_cumulative']}",
+                    "num1",
+                ),
+                (
+                    "taxes_cumulative",
+                    f"{names['taxes_cumulative']}, {units['taxes_cumulative']}",
+                    "num1",
+                ),
+                ("budget_efficiency", names["budget_efficiency"], "num2"),
+                ("payback_year", names["payback_year"], "year"),
+            ],
+            lang,
         )
 
 
@@ -331,6 +318,7 @@ def show_trend() -> None:
         [card.code for card in cards],
         format_func=lambda c: names.get(c, c),
         key="review_trend_kpi",
+        placeholder=t("app_locale.choose", lang),
     )
     trend = data.card_history(quarter, region, trend_code)
     figure = go.Figure(
@@ -351,7 +339,9 @@ def show_trend() -> None:
         unit_codes[trend_code],
         height=300,
     )
-    st.plotly_chart(figure, key="review_trend_chart")
+    locale_chart(
+        figure, lang, key="review_trend_chart", filename=f"{trend_code}_{quarter}_{region or 'all'}"
+    )
 
 
 def show_report() -> None:

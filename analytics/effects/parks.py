@@ -57,6 +57,8 @@ from analytics.effects.results import EffectResult
 from analytics.effects.sunab import sun_abraham
 from analytics.effects.synth import synthetic_control
 from analytics.effects.twfe import twfe
+from analytics.effects.twfe_events import twfe_event_study
+from analytics.errors import UserError
 from analytics.i18n import LANGUAGES
 
 CACHE_SIZE = 32
@@ -112,8 +114,11 @@ def _estimate(
     levels = park_levels(panel, headline, unit=outcome.unit, **facts)
     # Where there is an event study, its result carries every diagnostic of the method (the
     # pre-trend test over EVENT_WINDOW; Sun-Abraham's treated units): a CS simple headline
-    # has none of its own.
+    # has none of its own. TWFE keeps its own (forbidden comparisons, negative weights) and
+    # adds its event study's pre-trend test.
     diagnostics = (headline if event_study is None else event_study).diagnostics
+    if spec.method == "twfe" and event_study is not None:
+        diagnostics = headline.diagnostics.with_event_study(event_study.diagnostics)
     return ParkEffect(
         spec=spec,
         outcome=outcome,
@@ -162,7 +167,8 @@ def _run(
         headline = events if spec.aggregation == "dynamic" else aggte(cells, "simple")
         return headline, events, cells
     if spec.method == "twfe":
-        return twfe(data, **columns, treat_time="first_quarter", alpha=spec.alpha), None, None
+        headline = twfe(data, **columns, treat_time="first_quarter", alpha=spec.alpha)
+        return headline, _twfe_events(data, columns, spec), None
     if spec.method == "sa":
         control = "never" if spec.control == "never" else "last"
         result = sun_abraham(
@@ -188,6 +194,17 @@ def _run(
         interval=SC_INTERVAL,
     )
     return result, None, None
+
+
+def _twfe_events(data, columns: dict[str, str], spec: ParkEffectSpec) -> EffectResult | None:
+    """TWFE's event study over EVENT_WINDOW (analytics.effects.twfe_events); None where the
+    dynamic regression is not identified (no never-treated unit)."""
+    try:
+        return twfe_event_study(
+            data, **columns, treat_time="first_quarter", window=EVENT_WINDOW, alpha=spec.alpha
+        )
+    except UserError:
+        return None
 
 
 def _event_window(result: Any) -> Any:

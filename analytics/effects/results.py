@@ -16,12 +16,13 @@ Warnings are kept as codes, ``(catalogue key, parameters)``, and rendered in the
 language by :func:`render_warning`, which formats each parameter by its kind: a
 :class:`Share` as a whole percentage, an integer with the locale's grouping, a float with
 four significant digits and the locale's decimal sign, anything else (period labels, lists
-of cohorts) as its text.
+of cohorts) as its text, quarter labels ("2015Q1") in the reader's notation ("I кв. 2015").
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.i18n import fmt_number, fmt_percent, has_key, t
+from analytics.quarter import Quarter
 
 if TYPE_CHECKING:  # diagnostics.py imports this module (and scipy, which we load lazily)
     from analytics.effects.diagnostics import PretrendTest
@@ -74,7 +76,16 @@ def warning_param(value: Any, lang: str) -> str:
         return fmt_number(int(value), lang)
     if isinstance(value, (float, np.floating)):
         return _significant(float(value), lang)
-    return str(value)
+    return quarters_in_words(str(value), lang)
+
+
+# A quarter as the estimators label it ("2015Q1"), inside a period label or a list of cohorts.
+QUARTER_LABEL = re.compile(r"\b\d{4}Q[1-4]\b")
+
+
+def quarters_in_words(text: str, lang: str) -> str:
+    """``text`` with every quarter label ("2015Q1") in the reader's notation ("I кв. 2015")."""
+    return QUARTER_LABEL.sub(lambda m: Quarter.parse(m.group()).text(lang), text)
 
 
 def _significant(value: float, lang: str) -> str:

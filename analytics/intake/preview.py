@@ -61,6 +61,34 @@ def shown_value(kind: str, column: str, text: str | None, numeric: bool, lang: s
     return value_text(text, numeric, lang)
 
 
+def revision_item_text(
+    kind: str, row_key: str, lang: str, indicator_names: dict[str, str] | None = None
+) -> str:
+    """A revision's record in words ("IV кв. 2025", "III кв. 2024 · Занятость"): ``row_key``
+    is :func:`analytics.intake.history.revisions`' (the record's keys after the park's,
+    region's or municipality's own code, as stored text); ``indicator_names`` name the
+    indicator codes among them."""
+    spec = kind_spec(kind)
+    names = spec.keys[1:]  # the first key is the target's own code
+    if not names or not isinstance(row_key, str):
+        return ""
+    key: dict[str, Any] = {}
+    for name, text in zip(names, row_key.split(" ", len(names) - 1), strict=False):
+        dtype = spec.column(name).dtype
+        if dtype in ("quarter", "period"):
+            key[name] = dt.date.fromisoformat(text[:10])
+        elif name == "indicator" and indicator_names:
+            key[name] = indicator_names.get(text, text)
+        else:
+            key[name] = text
+    return " · ".join(key_text(kind, key, lang).split(" · ")[1:])
+
+
+def revision_column_text(kind: str, column: str, lang: str) -> str:
+    """A revision's column as the templates head it in ``lang``."""
+    return header_label(column, lang, _entity(kind))
+
+
 def _limited(table: pa.Table | None, limit: int | None) -> list[dict[str, Any]]:
     if table is None:
         return []

@@ -483,17 +483,24 @@ def rule_title(rule_id: str, kind: str, lang: str) -> str:
     return t(key, lang) if has_key(key) else t(f"policy.kind.{kind}", lang)
 
 
+def flag_value_text(row: Mapping[str, Any] | pd.Series, lang: str) -> str:
+    """A flag's value with its unit ("0,12 МВт/га", "37 мес."): a value breaching a minimum
+    gets the decimals that keep it from printing equal to the threshold; months past a
+    deadline are counted whole. ``row``: a row of ``ComplianceCheck.flags``."""
+    below = row["threshold"] if row["kind"] != "no_event_within" else None
+    return measure_text(row["value"], row["unit"], lang, below=below)
+
+
 def flag_text(row: Mapping[str, Any] | pd.Series, lang: str) -> str:
     """A flag in words: which rule, which numbers with their unit, since when, and whether the
     threshold still needs a legal check. ``row``: a row of ``ComplianceCheck.flags``."""
     kind, rule_id, unit = row["kind"], row["rule"], row["unit"]
-    below = row["threshold"] if kind != "no_event_within" else None
     text = t(
         f"policy.flag.{kind}",
         lang,
         park=row["park_id"],
         rule=rule_title(rule_id, kind, lang),
-        value=measure_text(row["value"], unit, lang, below=below),
+        value=flag_value_text(row, lang),
         threshold=measure_text(row["threshold"], unit, lang),
         since=fmt_date(row["since"], lang),
     )

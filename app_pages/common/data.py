@@ -255,6 +255,13 @@ def indicators(level: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def indicators_with_data(level: str) -> set[str]:
+    """Codes of the level's indicators that have at least one value."""
+    with cursor() as cur:
+        return explore.indicators_with_data(cur, level)
+
+
+@st.cache_data(show_spinner=False)
 def indicator_names(lang: str) -> dict[str, str]:
     """Park-level indicator code -> name in the language."""
     with cursor() as cur:
@@ -537,6 +544,17 @@ def impact_parks(lang: str) -> pd.DataFrame:
     """Parks with their name in the language and the dates that can start a treatment."""
     with cursor() as cur:
         return lookups.parks_by_name(cur, lang)
+
+
+@st.cache_data(show_spinner=False)
+def synth_eligibility(outcome: str, level: str, treatment: str, transform: str) -> pd.DataFrame:
+    """Which parks synthetic control can estimate (park_id, eligible, reason as a Message)."""
+    from analytics.effects.park_eligibility import synth_eligibility as eligibility
+
+    with cursor() as cur:
+        return eligibility(
+            cur, outcome=outcome, level=level, treatment=treatment, transform=transform
+        )
 
 
 @st.cache_data(show_spinner=False)

@@ -7,32 +7,38 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.i18n import t
-from analytics.i18n.cells import format_cell
-from analytics.policy.compliance import flag_text, load_config, measure_text, rule_title
+from analytics.policy.compliance import (
+    flag_text,
+    flag_value_text,
+    load_config,
+    measure_text,
+    rule_title,
+)
+from app_pages.common.format import locale_table
 
 
-def compliance_display(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Compliance flags as a display table: park, rule, value, threshold, since, legal check."""
-    units = list(flags["unit"])
-    return pd.DataFrame(
-        {
-            t("report.col.park_id", lang): list(flags["park_id"]),
-            t("report.col.park", lang): list(flags[f"name_{lang}"]),
-            t("policy.col.rule", lang): [
-                rule_title(r, k, lang) for r, k in zip(flags["rule"], flags["kind"], strict=True)
-            ],
-            t("policy.col.value", lang): [
-                measure_text(v, u, lang, below=b)
-                for v, u, b in zip(flags["value"], units, flags["threshold"], strict=True)
-            ],
-            t("policy.col.threshold", lang): [
-                measure_text(v, u, lang) for v, u in zip(flags["threshold"], units, strict=True)
-            ],
-            t("policy.col.since", lang): [format_cell(v, "date", lang) for v in flags["since"]],
-            t("policy.col.legal_check", lang): [
-                t("policy.yes", lang) if x else "" for x in flags["needs_legal_check"]
-            ],
-        }
+def compliance_table(flags: pd.DataFrame, lang: str) -> None:
+    """Compliance flags as a table: park, rule, value, threshold, since, legal check."""
+    rows = flags.to_dict("records")
+    shown = flags.assign(
+        name=flags[f"name_{lang}"],
+        rule_text=[rule_title(r["rule"], r["kind"], lang) for r in rows],
+        value_text=[flag_value_text(r, lang) for r in rows],
+        threshold_text=[measure_text(r["threshold"], r["unit"], lang) for r in rows],
+        legal_text=[t("policy.yes", lang) if r["needs_legal_check"] else "" for r in rows],
+    )
+    locale_table(
+        shown,
+        [
+            ("park_id", t("report.col.park_id", lang), "code"),
+            ("name", t("report.col.park", lang), "text"),
+            ("rule_text", t("policy.col.rule", lang), "text"),
+            ("value_text", t("policy.col.value", lang), "text"),
+            ("threshold_text", t("policy.col.threshold", lang), "text"),
+            ("since", t("policy.col.since", lang), "date"),
+            ("legal_text", t("policy.col.legal_check", lang), "text"),
+        ],
+        lang,
     )
 
 

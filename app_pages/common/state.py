@@ -26,6 +26,7 @@ def sidebar_language_switch(lang: str) -> None:
         index=LANGUAGES.index(lang),
         format_func=LANGUAGE_NAMES.__getitem__,
         key="lang_select",
+        placeholder=t("app_locale.choose", language()),
         on_change=_changed,
     )
 
@@ -35,8 +36,9 @@ def url_choice(key: str, options: list, default=None):
     first option). Pages pass the same ``key`` to their widget and call
     :func:`remember_choice` from its ``on_change``."""
     value = st.query_params.get(key)
-    if value in options:
-        return value
+    for option in options:  # the URL holds text: "0.05" names the option 0.05
+        if option is not None and str(option) == value:
+            return option
     return default if default in options else (options[0] if options else None)
 
 
@@ -58,8 +60,24 @@ def url_select(container, label: str, options: list, url_key: str, key: str, **k
         options,
         index=options.index(url_choice(url_key, options, default)),
         key=key,
-        on_change=remember_choice,
-        args=(url_key, key),
+        placeholder=t("app_locale.choose", language()),
+        on_change=kwargs.pop("on_change", remember_choice),
+        args=kwargs.pop("args", (url_key, key)),
+        **kwargs,
+    )
+
+
+def url_radio(container, label: str, options: list, url_key: str, key: str, **kwargs):
+    """A radio whose choice lives in the URL under ``url_key`` (as :func:`url_select`)."""
+    default = kwargs.pop("default", None)
+    on_change = kwargs.pop("on_change", remember_choice)
+    return container.radio(
+        label,
+        options,
+        index=options.index(url_choice(url_key, options, default)),
+        key=key,
+        on_change=on_change,
+        args=kwargs.pop("args", (url_key, key)),
         **kwargs,
     )
 
@@ -85,4 +103,5 @@ def indicator_select(container, label: str, names: dict[str, str], key: str):
         index=options.index("employment") if "employment" in names else 0,
         format_func=names.__getitem__,
         key=key,
+        placeholder=t("app_locale.choose", language()),
     )

@@ -3,8 +3,11 @@
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from app_pages.common.format import plain
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
@@ -43,3 +46,20 @@ def open_section(at: AppTest, section: str) -> AppTest:
     at.button_group(key="review_section").set_value(section).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def shown(table):
+    """An AppTest dataframe as the reader sees it: each cell's text (a styled column's
+    display text, numbers without the padding that makes them sort; see
+    app_pages.common.format)."""
+    from streamlit import dataframe_util
+
+    styler = table.proto.arrow_data.styler
+    frame = (
+        dataframe_util.convert_arrow_bytes_to_pandas_df(styler.display_values)
+        if styler.display_values
+        else table.value
+    )
+    return pd.DataFrame(
+        {c: [plain(v) if isinstance(v, str) else v for v in frame[c]] for c in frame.columns}
+    )

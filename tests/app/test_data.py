@@ -2,6 +2,7 @@
 is validated (row-level messages in the reader's language) before it is committed, and
 after a commit the other pages show the new values."""
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -10,7 +11,7 @@ import pytest
 from analytics.i18n import LANGUAGES, fmt_number, t
 from analytics.intake import users
 from analytics.warehouse.connection import connect
-from tests.app.conftest import new_app
+from tests.app.conftest import new_app, shown
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PASSWORD = "correct horse battery"
@@ -43,7 +44,7 @@ def upload(at, name: str, content: bytes):
 
 def table_with(at, column: str):
     """The shown table that has ``column`` (AppTest cannot look dataframes up by key)."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    return next(shown(d) for d in at.dataframe if column in d.value.columns)
 
 
 def metric(at, label: str) -> str:
@@ -118,7 +119,7 @@ def test_a_rejected_upload_shows_its_row_errors_and_offers_no_commit(accounts):
     assert len(errors) >= 1
     first = errors.iloc[0]
     assert first[t("data.col_file", "ru")] == "negative_jobs.csv"
-    assert first[t("data.col_row", "ru")] == 2  # the file's first data row
+    assert first[t("data.col_row", "ru")] == "2"  # the file's first data row
     assert first[t("data.col_value", "ru")] == "-15"
     message = first[t("data.col_message", "ru")]
     # The catalogue's Russian text with the cell's value filled in.
@@ -178,7 +179,7 @@ def test_warnings_must_be_accepted_before_commit(accounts, demo_db):
     assert not at.exception, [e.value for e in at.exception]
     assert any("Committed as batch" in s.value for s in at.success)
     log = table_with(at, t("data.col_warnings", "en"))
-    assert list(log[t("data.col_warnings", "en")]) == [len(issues)]
+    assert list(log[t("data.col_warnings", "en")]) == [str(len(issues))]
 
 
 # ------------------------------------------------------------------ corrections (issue 12)
@@ -272,14 +273,20 @@ def test_the_preview_lists_each_change_and_clearing_needs_the_checkbox(accounts)
     assert after["residents_count"] == before["residents_count"]
     # The imports table says what the import did to single values, not only "1 updated".
     imports = table_with(at, t("data.values_cleared", "ru")).iloc[0]
-    assert imports[t("data.values_changed", "ru")] == 1
-    assert imports[t("data.values_cleared", "ru")] == 1
-    assert imports[t("data.values_new", "ru")] == 0
+    assert imports[t("data.values_changed", "ru")] == "1"  # as shown: text in the locale
+    assert imports[t("data.values_cleared", "ru")] == "1"
+    assert imports[t("data.values_new", "ru")] == "0"
     # The revisions table says the value was cleared.
     at.selectbox(key="data_revisions_code").set_value("XD-P001").run()
     revisions = table_with(at, t("data.col_old", "ru"))
-    wage_rows = revisions[revisions[t("data.col_column", "ru")] == "avg_wage"]
+    wage_rows = revisions[revisions[t("data.col_column", "ru")] == "Средняя зарплата у резидентов"]
     assert list(wage_rows[t("data.col_new", "ru")]) == [t("intake.history.cleared", "ru")]
+    # the record and the values as the preview named them: the quarter in words (issue 15:
+    # the history printed "2025-10-01" and the column's code)
+    assert list(wage_rows[t("data.col_item", "ru")]) == ["IV кв. 2025"]
+    assert list(wage_rows[t("data.col_old", "ru")]) == [fmt_number(before["avg_wage"], "ru")]
+    when = revisions[t("data.col_when", "ru")].iloc[-1]
+    assert re.fullmatch(r"\d{1,2} [а-я]+\.? \d{4}\sг\. \d{2}:\d{2}", when), when
 
 
 def test_the_template_can_be_downloaded_filled_with_the_current_data(app, app_db, monkeypatch):

@@ -9,12 +9,12 @@ import pytest
 
 from analytics.i18n import LANGUAGES, t
 from analytics.policy.compliance import compliance_check
-from tests.app.conftest import open_section
+from tests.app.conftest import open_section, shown
 
 
 def frame_with(at, header: str) -> pd.DataFrame:
     """The first st.dataframe with a column ``header``."""
-    found = [d.value for d in at.dataframe if header in d.value.columns]
+    found = [shown(d) for d in at.dataframe if header in d.value.columns]
     assert found, f"no table with a column {header!r}"
     return found[0]
 
@@ -226,3 +226,28 @@ def test_a_passport_park_with_too_few_reports_is_named_in_the_message(app_db):
     expected = t("policy.series_too_short", "en", park=name, n=3)
     shown = [m.value for m in (*at.info, *at.caption, *at.warning)]
     assert expected in shown, shown
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_months_past_a_deadline_are_whole_months(app, demo_db, lang):
+    """Issue 15: the compliance table printed "33,000 мес." (thirty-three, to three decimals)
+    for the months since a park entered the register. Reference: the flag's months from the
+    check, written as Babel writes a whole number in the locale."""
+    from babel.numbers import format_decimal
+
+    at = app(lang, page="review")
+    table = frame_with(at, t("policy.col.rule", lang))
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        flags = compliance_check(con, "2025Q4").flags
+    months = flags[flags["unit"] == "months"]
+    assert len(months)  # the demo plants deadline breaches
+    locale = {"ru": "ru_RU", "uk": "uk_UA"}[lang]
+    from analytics.policy.compliance import rule_title
+
+    keys = zip(table[t("report.col.park_id", lang)], table[t("policy.col.rule", lang)],
+               strict=True)  # fmt: skip
+    shown_values = dict(zip(keys, table[t("policy.col.value", lang)], strict=True))
+    for row in months.itertuples():
+        number = format_decimal(round(row.value), format="#,##0", locale=locale)
+        key = (row.park_id, rule_title(row.rule, row.kind, lang))
+        assert shown_values[key] == t("policy.unit.months", lang, value=number)

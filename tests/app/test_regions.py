@@ -11,6 +11,7 @@ import pytest
 
 from analytics.i18n import LANGUAGES, fmt_number, fmt_percent, t
 from tests.app.conftest import new_app
+from tests.app.conftest import shown as table
 
 Q4_2025 = "DATE '2025-10-01'"
 
@@ -199,7 +200,7 @@ def test_spillovers_by_distance_ring_on_request(app, demo_db):
     assert not at.dataframe or all("Ring" not in d.value.columns for d in at.dataframe)
     at.button(key="regions_spill_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    shown = next(d.value for d in at.dataframe if "Ring" in d.value.columns)
+    shown = next(table(d) for d in at.dataframe if "Ring" in d.value.columns)
     with duckdb.connect(str(demo_db), read_only=True) as con:
         expected = ring_effects_table(con, "employment")
     assert list(shown["Ring"]) == ["0–10 km", "10–25 km", "25–50 km"]
@@ -212,3 +213,34 @@ def test_spillovers_by_distance_ring_on_request(app, demo_db):
     inner, outer = expected.iloc[0], expected.iloc[-1]
     assert inner["pct_low"] > 0
     assert outer["pct_low"] <= 0 <= outer["pct_high"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_every_region_table_is_written_in_the_locale_and_equals_sql(app, demo_db, lang):
+    """Issue 15: the table printed 592403.3 and 0.28%. Reference: plain SQL on the same
+    file, written with Babel's own patterns for the locale."""
+    from babel import Locale
+    from babel.numbers import format_decimal, format_percent
+
+    locale = {"ru": "ru_RU", "uk": "uk_UA"}[lang]
+    percent = Locale.parse(locale).percent_formats[None].pattern.replace("#,##0", "#,##0.00")
+    at = app(lang, page="regions")
+    header = t("regions.park_jobs_share", lang)
+    frame = next(table(d) for d in at.dataframe if header in d.value.columns)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        expected = con.execute(
+            "SELECT r.name_" + lang + ", j.jobs, e.value FROM region r"
+            " JOIN (SELECT region_code, sum(jobs_total) AS jobs FROM park_quarter"
+            f"  JOIN park USING (park_id) WHERE quarter = {Q4_2025} GROUP BY ALL) j"
+            "  ON j.region_code = r.code"
+            " JOIN region_quarter e ON e.region_code = r.code"
+            f" WHERE e.indicator = 'employment' AND e.quarter = {Q4_2025}"
+        ).fetchall()
+    assert expected
+    rows = frame.set_index(t("regions.col_region", lang))
+    for name, jobs, employment in expected:
+        row = rows.loc[name]
+        assert row[t("regions.park_jobs", lang)] == format_decimal(jobs, locale=locale)
+        assert row[header] == format_percent(jobs / employment, percent, locale=locale)
+    cells = [str(v) for column in frame.columns for v in frame[column]]
+    assert not [c for c in cells if re.search(r"\d\.\d", c)]

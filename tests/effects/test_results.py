@@ -46,9 +46,10 @@ NBSP = "\u00a0"
         (np.float64(22.0712), "22.07", "22,07"),
         (1.2344e-9, "0.000000001234", "0,000000001234"),
         (math.nan, "–", "–"),
-        # Labels (periods, lists of cohorts) are shown as they are, never regrouped.
+        # Labels (periods, lists of cohorts) are never regrouped; quarters are written as the
+        # reader writes them (issue 15: "2015Q1" in a Russian warning).
         ("2020", "2020", "2020"),
-        ("2024Q3, 2025Q1", "2024Q3, 2025Q1", "2024Q3, 2025Q1"),
+        ("2024Q3, 2025Q1", "Q3 2024, Q1 2025", "III кв. 2024, I кв. 2025"),
     ],
 )
 def test_each_parameter_kind_in_english_and_russian(value, en, ru):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from analytics.i18n import t
+from tests.app.conftest import shown
 from tests.realdata.test_acceptance import _app, cli, ua_warehouse  # noqa: F401 (fixture)
 from tests.realdata.test_annual_tables import (
     UKRSTAT,
@@ -68,21 +69,23 @@ def test_explore_lists_an_annual_indicator_by_year(with_annual, monkeypatch):
     at = _app(with_annual, monkeypatch, "uk")
     at.switch_page("app_pages/explore.py").run()
     at.radio(key="explore_level").set_value("region").run()
-    at.selectbox(key="explore_indicator").set_value(ANNUAL).run()
+    at.selectbox(key="explore_indicator_region").set_value(ANNUAL).run()
     assert not at.exception, [e.value for e in at.exception]
-    table = at.dataframe[0].value
+    table = shown(at.dataframe[0])  # as the reader sees it: numbers in the locale
     period = t("explore.col_period", "uk")
     value = next(c for c in table.columns if c.startswith(NAME))
     kyiv = table[table.iloc[:, 0] == "Київ"]
     assert list(kyiv[period]) == ["2019 р.", "2020 р.", "2021 р."]
-    assert list(kyiv[value]) == [UKRSTAT_LOADED[("UA-30", y)] for y in (2019, 2020, 2021)]
+    assert [float(v.replace("\u00a0", "").replace(",", ".")) for v in kyiv[value]] == [
+        pytest.approx(UKRSTAT_LOADED[("UA-30", y)], abs=0.05) for y in (2019, 2020, 2021)
+    ]
 
 
 def test_impact_offers_no_annual_outcome(with_annual, monkeypatch):
     at = _app(with_annual, monkeypatch, "uk")
     at.switch_page("app_pages/impact.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    options = at.selectbox(key="impact_outcome").options
+    options = at.selectbox(key="impact_outcome_municipality").options
     assert "Капітальні інвестиції" in options and NAME not in options
 
 
