@@ -1,0 +1,524 @@
+"""Batch estimation: every park x outcome x method in one tidy table, resumable, on local
+processes or a Dask cluster.
+
+A batch is a list of :class:`BatchCell` values, each one
+:class:`~analytics.effects.park_spec.ParkEffectSpec` estimated by
+:func:`~analytics.effects.parks.park_effect`, exactly as the Impact page and ``park-effect``
+estimate it. :func:`plan_cells` makes the list: the panel-wide methods (CS, Sun-Abraham,
+TWFE) give one cell per outcome x method, synthetic control one cell per outcome x park.
+:func:`run_batch` estimates the cells and writes one table (:data:`COLUMNS`):
+
+* **Rows** (``term``): "ATT", the cell's headline; "cohort_ATT" (CS), one row per park in the
+  sample with the ATT of the cohort (the quarter its unit was first treated) that the park
+  belongs to, R ``did``'s ``aggte(type = "group")``; "placebo" (synthetic control with
+  ``placebos``), one row per donor refitted as if treated, with its mean post-period gap, the
+  in-space placebos the interval is built from. A cell that cannot be estimated is one row
+  with ``status`` "not_estimable" and its reason (``reason`` in the language asked for,
+  ``reason_key``/``reason_params`` to put it into another); "failed" marks an unexpected
+  error, kept as one line, never a traceback.
+* **Stamp and parameters**: every row carries the data stamp
+  (:func:`~analytics.effects.park_panel.data_stamp`, as JSON) its cell was estimated on, the
+  cell's parameters (:meth:`ParkEffectSpec.to_dict`) and ``cell``, their JSON, the key of
+  resumption.
+* **Resumable**: cells already in ``out`` for the current data stamp are taken from it, not
+  recomputed ("failed" cells are retried); rows of an older stamp are replaced. While it runs,
+  the table is rewritten (to a temporary file, then renamed) every :data:`CHECKPOINT_SECONDS`,
+  so an interrupted batch keeps what it finished.
+* **Where it runs**: in this process (``workers=1``), on ``workers`` local processes
+  (:class:`concurrent.futures.ProcessPoolExecutor`), or on a Dask distributed cluster
+  (``client``; its executor gives the same futures). A task is given the warehouse's path and
+  opens it read-only itself for the one cell, so workers share no connection and an import
+  waits at most for one cell. Workers on other machines need the project installed and the
+  warehouse at the same path.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import dataclasses
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics.effects.cs import aggte
+from analytics.effects.park_panel import data_stamp, outcome_indicator
+from analytics.effects.park_result import ParkEffect
+from analytics.effects.park_spec import METHODS, ParkEffectSpec
+from analytics.effects.parks import park_effect
+from analytics.effects.synth_inference import placebo_estimates
+from analytics.errors import UserError
+from analytics.warehouse.connection import connect
+
+PANEL_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m != "sc")
+STATUSES = ("ok", "not_estimable", "failed")
+TERMS = ("ATT", "cohort_ATT", "placebo")
+SUFFIXES = (".parquet", ".csv")
+CHECKPOINT_SECONDS = 2.0
+# Each worker process runs one BLAS thread: N processes x M threads would oversubscribe
+# the cores the workers already share.
+_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+_PARAMETERS = {
+    "outcome": "str",
+    "level": "str",
+    "method": "str",
+    "treatment": "str",
+    "control": "str",
+    "est_method": "str",
+    "transform": "str",
+    "aggregation": "str",
+    "park_types": "str",
+    "start": "str",
+    "end": "str",
+    "bootstrap": "Int64",
+    "seed": "Int64",
+    "alpha": "float64",
+    "placebos": "boolean",
+}
+# The table's columns and their types, in order (a CSV is read back with these types).
+COLUMNS: dict[str, str] = {
+    "data_stamp": "str",
+    "cell": "str",
+    "status": "str",
+    **_PARAMETERS,
+    "term": "str",
+    "park_id": "str",
+    "unit": "str",
+    "cohort": "str",
+    "estimate": "float64",
+    "se": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "ci_method": "str",
+    "p_value": "float64",
+    "n_obs": "Int64",
+    "n_units": "Int64",
+    "n_treated": "Int64",
+    "effect_unit": "str",
+    "pre_rmspe": "float64",
+    "post_pre_ratio": "float64",
+    "warnings": "str",
+    "reason": "str",
+    "reason_key": "str",
+    "reason_params": "str",
+}
+
+
+@dataclass(frozen=True)
+class BatchCell:
+    """One estimate of a batch: a park effect's specification and, for synthetic control,
+    whether its placebos are written as rows of their own."""
+
+    spec: ParkEffectSpec
+    placebos: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "placebos", bool(self.placebos) and self.spec.method == "sc")
+
+    def parameters(self) -> dict[str, Any]:
+        """The cell's parameters as the table's columns hold them."""
+        spec = self.spec.to_dict()
+        types = spec.pop("park_types")
+        spec.pop("park_id")
+        return {**spec, "park_types": None if types is None else ",".join(types), **self.flags()}
+
+    def flags(self) -> dict[str, Any]:
+        return {"placebos": self.placebos}
+
+    @property
+    def key(self) -> str:
+        """The cell's parameters as JSON: what resumption matches on."""
+        return json.dumps({**self.spec.to_dict(), **self.flags()}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """What :func:`run_batch` did: ``table`` holds every row of the output (taken from the
+    file and computed), ``stamp`` the data stamp at the start, ``computed`` and ``reused``
+    count cells, ``changed`` the cells estimated on a newer stamp (an import during the
+    batch)."""
+
+    table: pd.DataFrame
+    stamp: tuple[str, int, int]
+    cells: tuple[BatchCell, ...]
+    computed: int
+    reused: int
+    changed: int
+    seconds: float
+    path: Path | None = None
+
+    def status_counts(self) -> dict[str, int]:
+        """Cells of this batch by status (each cell counted once)."""
+        keys = {cell.key for cell in self.cells}
+        rows = self.table.loc[self.table["cell"].isin(keys)].drop_duplicates("cell")
+        counts = rows["status"].value_counts()
+        return {status: int(counts.get(status, 0)) for status in STATUSES}
+
+
+# --------------------------------------------------------------------------------------------
+# The plan
+
+
+def park_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every park in the registry, in its order."""
+    return [row[0] for row in con.execute("SELECT park_id FROM park ORDER BY park_id").fetchall()]
+
+
+def check_request(
+    con: duckdb.DuckDBPyConnection, level: str, outcomes: Sequence[str], parks: Sequence[str]
+) -> None:
+    """A UserError for the first outcome that is not an area indicator of ``level`` or for
+    the parks not in the registry, before anything runs."""
+    for outcome in outcomes:
+        outcome_indicator(con, level, outcome)
+    unknown = sorted(set(parks) - set(park_ids(con)))
+    if unknown:
+        raise UserError("effects_batch.unknown_parks", parks=", ".join(unknown))
+
+
+def plan_cells(
+    outcomes: Iterable[str],
+    methods: Iterable[str],
+    parks: Iterable[str],
+    *,
+    base: ParkEffectSpec | None = None,
+    placebos: bool = False,
+) -> list[BatchCell]:
+    """The cells of a batch: one per outcome x panel-wide method, one per outcome x park for
+    synthetic control, each the ``base`` specification (its options: level, treatment,
+    quarters, ...) with the outcome, method and park put in. Panel-wide cells come first:
+    they take longest, and started first they keep the workers busy to the end."""
+    outcomes, methods, parks = list(outcomes), list(methods), list(parks)
+    base = base or ParkEffectSpec(outcome=outcomes[0] if outcomes else "")
+
+    def cell(outcome: str, method: str, park_id: str | None = None) -> BatchCell:
+        spec = dataclasses.replace(base, outcome=outcome, method=method, park_id=park_id)
+        return BatchCell(spec, placebos=placebos)
+
+    panel = [cell(o, m) for o in outcomes for m in methods if m in PANEL_METHODS]
+    synth = [cell(o, "sc", p) for o in outcomes if "sc" in methods for p in parks]
+    return panel + synth
+
+
+# --------------------------------------------------------------------------------------------
+# One cell (runs in a worker)
+
+
+def estimate_cell(db_path: str, cell: BatchCell, lang: str = "en") -> pd.DataFrame:
+    """The rows of one cell, estimated on the warehouse at ``db_path`` (opened read-only here,
+    in the worker). Never raises for the cell's own trouble: a reason the user can act on
+    makes a "not_estimable" row, anything else a "failed" one."""
+    try:
+        with connect(db_path, read_only=True) as con:
+            stamp = data_stamp(con)
+            try:
+                effect = park_effect(con, cell.spec)
+            except UserError as exc:
+                return _status_frame(cell, stamp, "not_estimable", exc, lang)
+    except Exception as exc:  # one cell's failure must not end the batch
+        return _failed_frame(cell, "effects_batch.failed", exc, lang)
+    return _frame(cell, stamp, _effect_rows(effect, cell, lang))
+
+
+def _effect_rows(effect: ParkEffect, cell: BatchCell, lang: str) -> list[dict[str, Any]]:
+    synthetic = effect.synthetic
+    head = {
+        "term": "ATT",
+        "estimate": effect.estimate,
+        "se": effect.se,
+        "ci_low": effect.ci_low,
+        "ci_high": effect.ci_high,
+        "ci_method": effect.ci_method,
+        "p_value": effect.p_value,
+        "n_obs": effect.n_obs,
+        "n_units": effect.n_units,
+        "n_treated": len(effect.treated_units),
+        "warnings": " | ".join(effect.warnings_in(lang)) or None,
+    }
+    if synthetic is not None:
+        head |= {
+            "park_id": cell.spec.park_id,
+            "unit": str(synthetic.treated_unit),
+            "cohort": str(synthetic.treatment_start),
+            "pre_rmspe": synthetic.pre_rmspe,
+            "post_pre_ratio": synthetic.post_pre_ratio,
+        }
+    rows = [head]
+    if effect.att_gt is not None:
+        rows += _cohort_rows(effect)
+    if synthetic is not None and cell.placebos:
+        rows += _placebo_rows(effect, cell.spec.park_id)
+    unit = effect.outcome.effect_unit
+    return [row | {"effect_unit": unit} for row in rows]
+
+
+def _cohort_rows(effect: ParkEffect) -> list[dict[str, Any]]:
+    """One row per park of the sample: the ATT of its unit's cohort (CS group aggregation)."""
+    try:
+        groups = aggte(effect.att_gt, "group", alpha=effect.alpha)
+    except UserError:
+        return []  # no cohort has post-treatment cells: the headline row says what there is
+    terms = groups.tidy().iloc[1:].reset_index(drop=True)
+    terms["cohort"] = [groups.label(g) for g in groups.table["group"]]
+    by_cohort = terms.set_index("cohort")
+    rows = []
+    for treated in effect.treated_units.itertuples(index=False):
+        if treated.first_quarter not in by_cohort.index:
+            continue
+        cohort = by_cohort.loc[treated.first_quarter]
+        for park_id in str(treated.parks).split(", "):
+            rows.append(
+                {
+                    "term": "cohort_ATT",
+                    "park_id": park_id,
+                    "unit": treated.unit,
+                    "cohort": treated.first_quarter,
+                    "estimate": cohort["estimate"],
+                    "se": cohort["se"],
+                    "ci_low": cohort["ci_low"],
+                    "ci_high": cohort["ci_high"],
+                    "ci_method": groups.ci_method,
+                    "p_value": cohort["p_value"],
+                }
+            )
+    return rows
+
+
+def _placebo_rows(effect: ParkEffect, park_id: str | None) -> list[dict[str, Any]]:
+    """Each donor refitted as if treated: its mean post-period gap (the estimate the
+    placebo-estimate interval compares the park's with) and its post/pre RMSPE ratio."""
+    synthetic = effect.synthetic
+    post = synthetic.gaps["post"].to_numpy()
+    estimates = placebo_estimates(synthetic.placebo_gaps, post)
+    table = synthetic.placebo_table.set_index("unit")
+    return [
+        {
+            "term": "placebo",
+            "park_id": park_id,
+            "unit": str(unit),
+            "cohort": str(synthetic.treatment_start),
+            "estimate": float(value),
+            "pre_rmspe": table.loc[unit, "pre_rmspe"],
+            "post_pre_ratio": table.loc[unit, "post_pre_ratio"],
+        }
+        for unit, value in estimates.items()
+    ]
+
+
+def _frame(cell: BatchCell, stamp: Sequence[Any], rows: list[dict[str, Any]]) -> pd.DataFrame:
+    common = {"data_stamp": json.dumps(list(stamp)), "cell": cell.key, **cell.parameters()}
+    frame = pd.DataFrame([{"status": "ok", **common, **row} for row in rows])
+    return typed(frame)
+
+
+def _status_frame(
+    cell: BatchCell, stamp: Sequence[Any] | None, status: str, error: UserError, lang: str
+) -> pd.DataFrame:
+    row = {
+        "status": status,
+        "term": "ATT",
+        "park_id": cell.spec.park_id,
+        "reason": error.message(lang),
+        "reason_key": error.key,
+        "reason_params": json.dumps(error.params, ensure_ascii=False, default=str),
+    }
+    return _frame(cell, stamp or ("", 0, 0), [row])
+
+
+def _failed_frame(cell: BatchCell, key: str, exc: BaseException, lang: str) -> pd.DataFrame:
+    # The error's own text is English (an unexpected error has no catalogue entry); the
+    # sentence around it, and what to do, are in the user's language.
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return _status_frame(cell, None, "failed", UserError(key, error=text), lang)
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every column of :data:`COLUMNS`, in order and of its type."""
+    out = frame.reindex(columns=list(COLUMNS))
+    for name, dtype in COLUMNS.items():
+        column = out[name]
+        if dtype == "str":
+            column = column.astype(object).where(column.notna(), None)
+        out[name] = column.astype(dtype)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The batch
+
+
+def run_batch(
+    db_path: str | Path,
+    cells: Sequence[BatchCell],
+    *,
+    client: Any = None,
+    workers: int = 1,
+    out: str | Path | None = None,
+    lang: str = "en",
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchRun:
+    """Estimate ``cells`` on the warehouse at ``db_path`` and, with ``out`` (.parquet or
+    .csv), write the table there, taking the cells it already holds for the current data
+    stamp (see the module docstring). ``client``: a ``distributed.Client`` to run on;
+    otherwise ``workers`` local processes (1: this process). ``progress(done, total)`` hears
+    of each finished cell."""
+    started = time.perf_counter()
+    path = str(Path(db_path).resolve())
+    out_path = None if out is None else check_output(out)
+    with connect(path, read_only=True) as con:
+        stamp = data_stamp(con)
+    stamp_text = json.dumps(list(stamp))
+    kept = _reusable(read_table(out_path) if out_path else None, stamp_text)
+    done = {key: rows for key, rows in kept.groupby("cell", sort=False)}
+    planned = {cell.key for cell in cells}
+    reused = len(planned & set(done))
+    pending = [cell for cell in cells if cell.key not in done]
+    others = kept.loc[~kept["cell"].isin(planned)]
+
+    def table() -> pd.DataFrame:
+        parts = [others, *(done[cell.key] for cell in cells if cell.key in done)]
+        return typed(pd.concat(parts, ignore_index=True)) if parts else typed(pd.DataFrame())
+
+    last_write = time.monotonic()
+    try:
+        for finished, rows in enumerate(_estimates(path, pending, client, workers, lang), 1):
+            done[rows["cell"].iloc[0]] = rows
+            if progress is not None:
+                progress(finished, len(pending))
+            if out_path and time.monotonic() - last_write > CHECKPOINT_SECONDS:
+                write_table(table(), out_path)
+                last_write = time.monotonic()
+    finally:
+        result = table()
+        if out_path is not None:
+            write_table(result, out_path)
+    new = result.loc[result["cell"].isin({cell.key for cell in pending})]
+    changed = new.loc[new["status"] != "failed"]
+    changed = changed.loc[changed["data_stamp"] != stamp_text, "cell"].nunique()
+    return BatchRun(
+        table=result,
+        stamp=stamp,
+        cells=tuple(cells),
+        computed=len(pending),
+        reused=reused,
+        changed=int(changed),
+        seconds=time.perf_counter() - started,
+        path=out_path,
+    )
+
+
+def _estimates(
+    db_path: str, cells: Sequence[BatchCell], client: Any, workers: int, lang: str
+) -> Iterator[pd.DataFrame]:
+    """Each cell's rows as it finishes: here, in local processes or on the Dask cluster."""
+    if not cells:
+        return
+    if client is None and workers <= 1:
+        for cell in cells:
+            yield estimate_cell(db_path, cell, lang)
+        return
+    with _executor(client, min(workers, len(cells))) as executor:
+        futures = {executor.submit(estimate_cell, db_path, cell, lang): cell for cell in cells}
+        try:
+            for future in cf.as_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # the worker itself died (killed, out of memory)
+                    yield _failed_frame(futures[future], "effects_batch.worker_lost", exc, lang)
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+@contextlib.contextmanager
+def _executor(client: Any, workers: int) -> Iterator[cf.Executor]:
+    if client is not None:
+        # Dask's executor gives concurrent.futures futures; pure=False: every cell is a task
+        # of its own even where two look alike to Dask's hashing.
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor
+        finally:
+            executor.shutdown(wait=False)
+        return
+    # spawn, not fork: the parent has had DuckDB's and BLAS's threads running, and a forked
+    # child may inherit their locks held. The pool starts its processes as tasks arrive, so
+    # the one-thread setting stays while it lives.
+    context = multiprocessing.get_context("spawn")
+    with _one_blas_thread(), cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield pool
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Children started inside see one BLAS thread unless the user chose otherwise."""
+    saved = {name: os.environ.get(name) for name in _ONE_THREAD}
+    for name in _ONE_THREAD:
+        os.environ.setdefault(name, "1")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
+# --------------------------------------------------------------------------------------------
+# The file
+
+
+def check_output(out: str | Path) -> Path:
+    """The output path, refused unless it ends in .parquet or .csv in a folder that exists."""
+    path = Path(out)
+    if path.suffix.lower() not in SUFFIXES:
+        raise UserError("effects_batch.bad_output", path=str(path))
+    if not path.parent.resolve().is_dir():
+        raise UserError("effects_batch.no_folder", folder=str(path.parent))
+    return path
+
+
+def read_table(path: Path) -> pd.DataFrame | None:
+    """The batch table in ``path``; None when there is none yet; a UserError when the file is
+    not one (it is never overwritten then)."""
+    if not path.exists():
+        return None
+    try:
+        if path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path, dtype={"data_stamp": "str", "cell": "str"})
+        else:
+            frame = pd.read_parquet(path)
+    except Exception as exc:
+        raise UserError(
+            "effects_batch.unreadable_output", path=str(path), error=type(exc).__name__
+        ) from None
+    missing = [name for name in ("data_stamp", "cell", "status") if name not in frame.columns]
+    if missing:
+        raise UserError("effects_batch.unreadable_output", path=str(path), error=", ".join(missing))
+    return typed(frame)
+
+
+def _reusable(table: pd.DataFrame | None, stamp_text: str) -> pd.DataFrame:
+    """The rows of ``table`` still true: of the current stamp and not failed."""
+    if table is None:
+        return typed(pd.DataFrame())
+    keep = (table["data_stamp"] == stamp_text) & (table["status"] != "failed")
+    return table.loc[keep.fillna(False)].reset_index(drop=True)
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """Write ``table`` whole or not at all: to a temporary file beside ``path``, renamed."""
+    partial = path.with_name(f".{path.name}.partial")
+    if path.suffix.lower() == ".csv":
+        table.to_csv(partial, index=False)
+    else:
+        table.to_parquet(partial, index=False, engine="pyarrow")
+    os.replace(partial, path)
