@@ -372,7 +372,7 @@ def run_batch(
     otherwise ``workers`` local processes (1: this process). ``progress(done, total)`` hears
     of each finished cell."""
     started = time.perf_counter()
-    path = str(Path(db_path).resolve())
+    path = str(Path(db_path).absolute())
     out_path = None if out is None else check_output(out)
     with connect(path, read_only=True) as con:
         stamp = data_stamp(con)
