@@ -62,7 +62,7 @@ PANEL_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m != "sc")
 STATUSES = ("ok", "not_estimable", "failed")
 TERMS = ("ATT", "cohort_ATT", "placebo")
 SUFFIXES = (".parquet", ".csv")
-CHECKPOINT_SECONDS = 2.0
+CHECKPOINT_SECONDS = 10.0
 # Each worker process runs one BLAS thread: N processes x M threads would oversubscribe
 # the cores the workers already share.
 _ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -213,20 +213,25 @@ def plan_cells(
 # One cell (runs in a worker)
 
 
-def estimate_cell(db_path: str, cell: BatchCell, lang: str = "en") -> pd.DataFrame:
-    """The rows of one cell, estimated on the warehouse at ``db_path`` (opened read-only here,
-    in the worker). Never raises for the cell's own trouble: a reason the user can act on
-    makes a "not_estimable" row, anything else a "failed" one."""
+Row = dict[str, Any]
+
+
+def estimate_cell(db_path: str, cell: BatchCell, lang: str = "en") -> list[Row]:
+    """The rows of one cell (dicts keyed by :data:`COLUMNS`), estimated on the warehouse at
+    ``db_path`` (opened read-only here, in the worker). Never raises for the cell's own
+    trouble: a reason the user can act on makes a "not_estimable" row, anything else a
+    "failed" one. Plain rows, not a frame: they travel between processes cheaply and are
+    typed once, with the whole table."""
     try:
         with connect(db_path, read_only=True) as con:
             stamp = data_stamp(con)
             try:
                 effect = park_effect(con, cell.spec)
             except UserError as exc:
-                return _status_frame(cell, stamp, "not_estimable", exc, lang)
+                return _status_rows(cell, stamp, "not_estimable", exc, lang)
     except Exception as exc:  # one cell's failure must not end the batch
-        return _failed_frame(cell, "effects_batch.failed", exc, lang)
-    return _frame(cell, stamp, _effect_rows(effect, cell, lang))
+        return _failed_rows(cell, "effects_batch.failed", exc, lang)
+    return _rows(cell, stamp, _effect_rows(effect, cell, lang))
 
 
 def _effect_rows(effect: ParkEffect, cell: BatchCell, lang: str) -> list[dict[str, Any]]:
@@ -314,15 +319,14 @@ def _placebo_rows(effect: ParkEffect, park_id: str | None) -> list[dict[str, Any
     ]
 
 
-def _frame(cell: BatchCell, stamp: Sequence[Any], rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _rows(cell: BatchCell, stamp: Sequence[Any], rows: list[Row]) -> list[Row]:
     common = {"data_stamp": json.dumps(list(stamp)), "cell": cell.key, **cell.parameters()}
-    frame = pd.DataFrame([{"status": "ok", **common, **row} for row in rows])
-    return typed(frame)
+    return [{"status": "ok", **common, **row} for row in rows]
 
 
-def _status_frame(
+def _status_rows(
     cell: BatchCell, stamp: Sequence[Any] | None, status: str, error: UserError, lang: str
-) -> pd.DataFrame:
+) -> list[Row]:
     row = {
         "status": status,
         "term": "ATT",
@@ -331,24 +335,22 @@ def _status_frame(
         "reason_key": error.key,
         "reason_params": json.dumps(error.params, ensure_ascii=False, default=str),
     }
-    return _frame(cell, stamp or ("", 0, 0), [row])
+    return _rows(cell, stamp or ("", 0, 0), [row])
 
 
-def _failed_frame(cell: BatchCell, key: str, exc: BaseException, lang: str) -> pd.DataFrame:
+def _failed_rows(cell: BatchCell, key: str, exc: BaseException, lang: str) -> list[Row]:
     # The error's own text is English (an unexpected error has no catalogue entry); the
     # sentence around it, and what to do, are in the user's language.
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return _status_frame(cell, None, "failed", UserError(key, error=text), lang)
+    return _status_rows(cell, None, "failed", UserError(key, error=text), lang)
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every column of :data:`COLUMNS`, in order and of its type."""
     out = frame.reindex(columns=list(COLUMNS))
     for name, dtype in COLUMNS.items():
-        column = out[name]
-        if dtype == "str":
-            column = column.astype(object).where(column.notna(), None)
-        out[name] = column.astype(dtype)
+        if out[name].dtype != dtype:  # None and NaN become the type's missing value
+            out[name] = out[name].astype(dtype)
     return out
 
 
@@ -377,48 +379,63 @@ def run_batch(
     with connect(path, read_only=True) as con:
         stamp = data_stamp(con)
     stamp_text = json.dumps(list(stamp))
-    kept = _reusable(read_table(out_path) if out_path else None, stamp_text)
-    done = {key: rows for key, rows in kept.groupby("cell", sort=False)}
-    planned = {cell.key for cell in cells}
-    reused = len(planned & set(done))
-    pending = [cell for cell in cells if cell.key not in done]
-    others = kept.loc[~kept["cell"].isin(planned)]
-
-    def table() -> pd.DataFrame:
-        parts = [others, *(done[cell.key] for cell in cells if cell.key in done)]
-        return typed(pd.concat(parts, ignore_index=True)) if parts else typed(pd.DataFrame())
-
+    gathered = _Gathered(cells, _reusable(read_table(out_path) if out_path else None, stamp_text))
+    pending = [cell for cell in cells if cell.key not in gathered.done]
+    reused = len(cells) - len(pending)
     last_write = time.monotonic()
     try:
         for finished, rows in enumerate(_estimates(path, pending, client, workers, lang), 1):
-            done[rows["cell"].iloc[0]] = rows
+            gathered.done[rows[0]["cell"]] = rows
             if progress is not None:
                 progress(finished, len(pending))
             if out_path and time.monotonic() - last_write > CHECKPOINT_SECONDS:
-                write_table(table(), out_path)
+                write_table(gathered.table(), out_path)
                 last_write = time.monotonic()
     finally:
-        result = table()
+        result = gathered.table()
         if out_path is not None:
             write_table(result, out_path)
     new = result.loc[result["cell"].isin({cell.key for cell in pending})]
-    changed = new.loc[new["status"] != "failed"]
-    changed = changed.loc[changed["data_stamp"] != stamp_text, "cell"].nunique()
+    newer = new.loc[(new["status"] != "failed") & (new["data_stamp"] != stamp_text), "cell"]
     return BatchRun(
         table=result,
         stamp=stamp,
         cells=tuple(cells),
         computed=len(pending),
         reused=reused,
-        changed=int(changed),
+        changed=newer.nunique(),
         seconds=time.perf_counter() - started,
         path=out_path,
     )
 
 
+class _Gathered:
+    """The table as it grows: the file's rows still true (other batches' cells first, then
+    this batch's in its order) and each cell's rows as they arrive."""
+
+    def __init__(self, cells: Sequence[BatchCell], kept: pd.DataFrame) -> None:
+        self.cells = cells
+        planned = {cell.key for cell in cells}
+        self.others = kept.loc[~kept["cell"].isin(planned)]
+        ours = kept.loc[kept["cell"].isin(planned)]
+        self.done: dict[str, pd.DataFrame | list[Row]] = dict(
+            iter(ours.groupby("cell", sort=False))
+        )
+
+    def table(self) -> pd.DataFrame:
+        parts = [self.others]
+        for cell in self.cells:
+            rows = self.done.get(cell.key)
+            if isinstance(rows, list):
+                rows = pd.DataFrame(rows, columns=list(COLUMNS))
+            if rows is not None:
+                parts.append(rows)
+        return typed(pd.concat(parts, ignore_index=True))
+
+
 def _estimates(
     db_path: str, cells: Sequence[BatchCell], client: Any, workers: int, lang: str
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[list[Row]]:
     """Each cell's rows as it finishes: here, in local processes or on the Dask cluster."""
     if not cells:
         return
@@ -433,7 +450,7 @@ def _estimates(
                 try:
                     yield future.result()
                 except Exception as exc:  # the worker itself died (killed, out of memory)
-                    yield _failed_frame(futures[future], "effects_batch.worker_lost", exc, lang)
+                    yield _failed_rows(futures[future], "effects_batch.worker_lost", exc, lang)
         finally:
             for future in futures:
                 future.cancel()
