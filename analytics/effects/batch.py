@@ -26,10 +26,12 @@ TWFE) give one cell per outcome x method, synthetic control one cell per outcome
   so an interrupted batch keeps what it finished.
 * **Where it runs**: in this process (``workers=1``), on ``workers`` local processes
   (:class:`concurrent.futures.ProcessPoolExecutor`), or on a Dask distributed cluster
-  (``client``; its executor gives the same futures). A task is given the warehouse's path and
-  opens it read-only itself for the one cell, so workers share no connection and an import
-  waits at most for one cell. Workers on other machines need the project installed and the
-  warehouse at the same path.
+  (``client``; its executor gives the same futures). A task (:func:`tasks`: a panel-wide cell,
+  or up to :data:`CELLS_PER_TASK` synthetic-control cells) is given the warehouse's path and
+  opens it read-only itself for its cells only, so workers share no connection and an import
+  waits seconds, not for the batch. Workers on other machines need the project installed and
+  the warehouse at the same path. The panel every synthetic-control cell of an outcome starts
+  from is built once per worker (:func:`~analytics.effects.park_panel.park_panel`'s memo).
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ STATUSES = ("ok", "not_estimable", "failed")
 TERMS = ("ATT", "cohort_ATT", "placebo")
 SUFFIXES = (".parquet", ".csv")
 CHECKPOINT_SECONDS = 10.0
+# Synthetic-control cells per task: opening the warehouse costs about a tenth of a cell, and
+# four cells (a few seconds) still leave a writer waiting only briefly and the workers
+# evenly loaded.
+CELLS_PER_TASK = 4
 # Each worker process runs one BLAS thread: N processes x M threads would oversubscribe
 # the cores the workers already share.
 _ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -216,22 +222,53 @@ def plan_cells(
 Row = dict[str, Any]
 
 
-def estimate_cell(db_path: str, cell: BatchCell, lang: str = "en") -> list[Row]:
-    """The rows of one cell (dicts keyed by :data:`COLUMNS`), estimated on the warehouse at
-    ``db_path`` (opened read-only here, in the worker). Never raises for the cell's own
-    trouble: a reason the user can act on makes a "not_estimable" row, anything else a
-    "failed" one. Plain rows, not a frame: they travel between processes cheaply and are
-    typed once, with the whole table."""
+def estimate_cells(db_path: str, cells: Sequence[BatchCell], lang: str = "en") -> list[list[Row]]:
+    """The rows of each cell (dicts keyed by :data:`COLUMNS`), estimated on the warehouse at
+    ``db_path``, opened read-only here, in the worker, once for these cells. Never raises for
+    a cell's own trouble: a reason the user can act on makes a "not_estimable" row, anything
+    else a "failed" one. Plain rows, not frames: they travel between processes cheaply and
+    are typed once, with the whole table."""
+    return list(_each_estimated(db_path, cells, lang))
+
+
+def _each_estimated(db_path: str, cells: Sequence[BatchCell], lang: str) -> Iterator[list[Row]]:
     try:
-        with connect(db_path, read_only=True) as con:
-            stamp = data_stamp(con)
-            try:
-                effect = park_effect(con, cell.spec)
-            except UserError as exc:
-                return _status_rows(cell, stamp, "not_estimable", exc, lang)
+        con = connect(db_path, read_only=True)
+    except Exception as exc:  # the warehouse is missing or held: the next run tries again
+        for cell in cells:
+            yield _failed_rows(cell, "effects_batch.failed", exc, lang)
+        return
+    with con:
+        for cell in cells:
+            yield _estimate(con, cell, lang)
+
+
+def _estimate(con: duckdb.DuckDBPyConnection, cell: BatchCell, lang: str) -> list[Row]:
+    try:
+        stamp = data_stamp(con)
+        try:
+            effect = park_effect(con, cell.spec)
+        except UserError as exc:
+            return _status_rows(cell, stamp, "not_estimable", exc, lang)
+        return _rows(cell, stamp, _effect_rows(effect, cell, lang))
     except Exception as exc:  # one cell's failure must not end the batch
         return _failed_rows(cell, "effects_batch.failed", exc, lang)
-    return _rows(cell, stamp, _effect_rows(effect, cell, lang))
+
+
+def tasks(cells: Sequence[BatchCell]) -> list[list[BatchCell]]:
+    """The cells as tasks: a panel-wide cell alone (it takes seconds), synthetic-control
+    cells in runs of :data:`CELLS_PER_TASK` sharing one open of the warehouse."""
+    out: list[list[BatchCell]] = []
+    run: list[BatchCell] = []
+    for cell in cells:
+        if cell.spec.method in PANEL_METHODS:
+            out.append([cell])
+            continue
+        run.append(cell)
+        if len(run) == CELLS_PER_TASK:
+            out.append(run)
+            run = []
+    return out + ([run] if run else [])
 
 
 def _effect_rows(effect: ParkEffect, cell: BatchCell, lang: str) -> list[dict[str, Any]]:
@@ -298,13 +335,13 @@ def _cohort_rows(effect: ParkEffect) -> list[dict[str, Any]]:
     return rows
 
 
-def _placebo_rows(effect: ParkEffect, park_id: str | None) -> list[dict[str, Any]]:
+def _placebo_rows(effect: ParkEffect, park_id: str | None) -> list[Row]:
     """Each donor refitted as if treated: its mean post-period gap (the estimate the
     placebo-estimate interval compares the park's with) and its post/pre RMSPE ratio."""
     synthetic = effect.synthetic
     post = synthetic.gaps["post"].to_numpy()
     estimates = placebo_estimates(synthetic.placebo_gaps, post)
-    table = synthetic.placebo_table.set_index("unit")
+    fit = synthetic.placebo_table.set_index("unit").reindex(estimates.index)
     return [
         {
             "term": "placebo",
@@ -312,10 +349,16 @@ def _placebo_rows(effect: ParkEffect, park_id: str | None) -> list[dict[str, Any
             "unit": str(unit),
             "cohort": str(synthetic.treatment_start),
             "estimate": float(value),
-            "pre_rmspe": table.loc[unit, "pre_rmspe"],
-            "post_pre_ratio": table.loc[unit, "post_pre_ratio"],
+            "pre_rmspe": float(pre),
+            "post_pre_ratio": float(ratio),
         }
-        for unit, value in estimates.items()
+        for unit, value, pre, ratio in zip(
+            estimates.index,
+            estimates.to_numpy(),
+            fit["pre_rmspe"].to_numpy(),
+            fit["post_pre_ratio"].to_numpy(),
+            strict=True,
+        )
     ]
 
 
@@ -440,17 +483,19 @@ def _estimates(
     if not cells:
         return
     if client is None and workers <= 1:
-        for cell in cells:
-            yield estimate_cell(db_path, cell, lang)
+        for task in tasks(cells):
+            yield from _each_estimated(db_path, task, lang)
         return
-    with _executor(client, min(workers, len(cells))) as executor:
-        futures = {executor.submit(estimate_cell, db_path, cell, lang): cell for cell in cells}
+    work = tasks(cells)
+    with _executor(client, min(workers, len(work))) as executor:
+        futures = {executor.submit(estimate_cells, db_path, task, lang): task for task in work}
         try:
             for future in cf.as_completed(futures):
                 try:
-                    yield future.result()
+                    yield from future.result()
                 except Exception as exc:  # the worker itself died (killed, out of memory)
-                    yield _failed_rows(futures[future], "effects_batch.worker_lost", exc, lang)
+                    for cell in futures[future]:
+                        yield _failed_rows(cell, "effects_batch.worker_lost", exc, lang)
         finally:
             for future in futures:
                 future.cancel()
@@ -459,8 +504,8 @@ def _estimates(
 @contextlib.contextmanager
 def _executor(client: Any, workers: int) -> Iterator[cf.Executor]:
     if client is not None:
-        # Dask's executor gives concurrent.futures futures; pure=False: every cell is a task
-        # of its own even where two look alike to Dask's hashing.
+        # Dask's executor gives concurrent.futures futures; pure=False: every task runs
+        # even where two look alike to Dask's hashing.
         executor = client.get_executor(pure=False)
         try:
             yield executor

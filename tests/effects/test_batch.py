@@ -22,8 +22,9 @@ from distributed import Client, LocalCluster
 
 from analytics.effects import batch as batch_module
 from analytics.effects import parks
-from analytics.effects.batch import BatchCell, plan_cells, read_table, run_batch
+from analytics.effects.batch import BatchCell, plan_cells, read_table, run_batch, tasks
 from analytics.effects.cs import aggte
+from analytics.effects.park_panel import clear_panel_cache
 from analytics.effects.park_spec import ParkEffectSpec
 from analytics.effects.parks import park_effect
 from analytics.i18n import t
@@ -112,16 +113,20 @@ def _memoised_effects() -> int:
 
 def test_local_processes_give_the_one_process_table(one_process, demo_db):
     run, _ = one_process
-    sc = [c for c in cells() if c.spec.method == "sc"][:2]
-    pooled = run_batch(demo_db, sc, workers=2)
-    rows = run.table.loc[run.table["cell"].isin({c.key for c in sc})].reset_index(drop=True)
+    # Two tasks, one a process: CS alone, the two parks' synthetic controls together.
+    employment = [c for c in cells() if c.spec.outcome == "employment"]
+    assert [len(task) for task in tasks(employment)] == [1, 2]
+    pooled = run_batch(demo_db, employment, workers=2)
+    keys = {c.key for c in employment}
+    rows = run.table.loc[run.table["cell"].isin(keys)].reset_index(drop=True)
     pdt.assert_frame_equal(pooled.table, rows, rtol=REL, atol=0)
 
 
 def test_every_cell_equals_park_effect_called_directly(one_process, demo_db):
     run, _ = one_process
     table = run.table
-    parks.clear_cache()  # estimate again, not from the batch's memo
+    parks.clear_cache()  # estimate again, panels too, not from the batch's memos
+    clear_panel_cache()
     with connect(demo_db, read_only=True) as con:
         for cell in cells():
             rows = table.loc[table["cell"] == cell.key]
