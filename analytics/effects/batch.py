@@ -135,15 +135,13 @@ class BatchCell:
         spec = self.spec.to_dict()
         types = spec.pop("park_types")
         spec.pop("park_id")
-        return {**spec, "park_types": None if types is None else ",".join(types), **self.flags()}
-
-    def flags(self) -> dict[str, Any]:
-        return {"placebos": self.placebos}
+        park_types = None if types is None else ",".join(types)
+        return {**spec, "park_types": park_types, "placebos": self.placebos}
 
     @property
     def key(self) -> str:
         """The cell's parameters as JSON: what resumption matches on."""
-        return json.dumps({**self.spec.to_dict(), **self.flags()}, sort_keys=True)
+        return json.dumps({**self.spec.to_dict(), "placebos": self.placebos}, sort_keys=True)
 
 
 @dataclass(frozen=True)
