@@ -294,6 +294,7 @@ def test_a_cell_that_cannot_be_estimated_is_a_row_with_its_reason(demo_db, tmp_p
         (("--outcomes", "employment", "-o", "{dir}/r.csv", "--workers", "2",
           "--scheduler", "tcp://127.0.0.1:1"), "--scheduler"),
         (("--outcomes", "employment", "-o", "{dir}/r.csv", "--workers", "0"), "--workers"),
+        (("--outcomes", "employment", "-o", "{dir}/r.csv", "--scheduler", "nowhere"), "nowhere"),
         (("--outcomes", "employment", "-o", "{dir}/junk.parquet"), "junk.parquet"),
         (("--outcomes", "employment"), "--output"),
     ],
