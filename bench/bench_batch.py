@@ -6,7 +6,8 @@ Warehouse: the simulated demo (default seed), written to a temporary folder. Two
   park) — timed in this process (the peer: ``run_batch(workers=1)``, no pool), on 1, 2 and 4
   local worker processes (``ProcessPoolExecutor``; their start and imports are in the time,
   as a command pays them) and on a Dask ``LocalCluster`` on loopback with 1, 2 and 4 workers
-  (started and warmed before the clock: an existing cluster). Each is run ``--repeats``
+  (started and warmed before the clock: an existing cluster; its workers get
+  ``batch.DASK_WORKER_ENVIRON``, without which synthetic control runs 1.7x slower on them). Each is run ``--repeats``
   times; the median is reported and the ratio is one process's median over it.
 * **whole demo batch**: every park x employment, avg_wage, fixed_investment (the demo's
   investment outcome) x CS, Sun-Abraham and synthetic control with placebos, once in one
@@ -48,7 +49,13 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from analytics.demo.load import write_demo  # noqa: E402
 from analytics.effects import parks  # noqa: E402
-from analytics.effects.batch import BatchRun, park_ids, plan_cells, run_batch  # noqa: E402
+from analytics.effects.batch import (  # noqa: E402
+    BatchRun,
+    dask_worker_config,
+    park_ids,
+    plan_cells,
+    run_batch,
+)
 from analytics.effects.park_panel import clear_panel_cache  # noqa: E402
 from analytics.warehouse.connection import connect  # noqa: E402
 
@@ -112,20 +119,27 @@ def clear_memos() -> None:
     clear_panel_cache()
 
 
-def ratios(db: Path, cells: list, repeats: int, skip_dask: bool) -> None:
+def local_ratios(db: Path, cells: list, repeats: int) -> Peer:
     print(f"ratios: {len(cells)} cells (employment x cs, sa; sc with placebos for every park)")
     one = timed(lambda: run_batch(db, cells), repeats, clear_memos)
     peer = show("one process (peer)", one, None)
     for n in WORKERS:
         pooled = timed(lambda n=n: run_batch(db, cells, workers=n), repeats, lambda: None)
         show(f"{n} local worker process(es)", pooled, peer, n)
-    if skip_dask:
-        return
+    return peer
+
+
+def dask_ratios(db: Path, cells: list, repeats: int, peer: Peer) -> None:
+    import dask
     from distributed import Client, LocalCluster
 
-    print(f"  Dask distributed {version('distributed')} LocalCluster on loopback:")
+    print(
+        f"ratios, the same {len(cells)} cells on a Dask distributed {version('distributed')} "
+        "LocalCluster on loopback (against the one-process peer above):"
+    )
     for n in WORKERS:
         with (
+            dask.config.set(dask_worker_config()),
             LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
@@ -195,8 +209,10 @@ def main() -> None:
             every_park = park_ids(con)
         ratio_cells = plan_cells(RATIO_OUTCOMES, METHODS, every_park, placebos=True)
         whole_cells = plan_cells(WHOLE_OUTCOMES, METHODS, every_park, placebos=True)
-        ratios(db, ratio_cells, args.repeats, args.skip_dask)
+        peer = local_ratios(db, ratio_cells, args.repeats)
         whole(db, whole_cells, args.workers, folder, not args.skip_whole_peer)
+        if not args.skip_dask:
+            dask_ratios(db, ratio_cells, args.repeats, peer)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

@@ -14,6 +14,7 @@ import logging
 import math
 import shutil
 
+import dask
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
@@ -22,7 +23,14 @@ from distributed import Client, LocalCluster
 
 from analytics.effects import batch as batch_module
 from analytics.effects import parks
-from analytics.effects.batch import BatchCell, plan_cells, read_table, run_batch, tasks
+from analytics.effects.batch import (
+    BatchCell,
+    dask_worker_config,
+    plan_cells,
+    read_table,
+    run_batch,
+    tasks,
+)
 from analytics.effects.cs import aggte
 from analytics.effects.park_panel import clear_panel_cache
 from analytics.effects.park_spec import ParkEffectSpec
@@ -53,14 +61,15 @@ def one_process(demo_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def dask_scheduler():
     """A Dask cluster on loopback: two worker processes with one thread each."""
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with dask.config.set(dask_worker_config()):
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
     try:
         yield cluster.scheduler_address
     finally:
