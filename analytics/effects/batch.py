@@ -5,7 +5,8 @@ A batch is a list of :class:`BatchCell` values, each one
 :class:`~analytics.effects.park_spec.ParkEffectSpec` estimated by
 :func:`~analytics.effects.parks.park_effect`, exactly as the Impact page and ``park-effect``
 estimate it. :func:`plan_cells` makes the list: the panel-wide methods (CS, Sun-Abraham,
-TWFE) give one cell per outcome x method, synthetic control one cell per outcome x park.
+TWFE) give one cell per outcome x method, the one-park methods (synthetic control,
+augmented synthetic control) one cell per outcome x method x park.
 :func:`run_batch` estimates the cells and writes one table (:data:`COLUMNS`):
 
 * **Rows** (``term``): "ATT", the cell's headline; "cohort_ATT" (CS), one row per park in the
@@ -27,10 +28,10 @@ TWFE) give one cell per outcome x method, synthetic control one cell per outcome
 * **Where it runs**: in this process (``workers=1``), on ``workers`` local processes
   (:class:`concurrent.futures.ProcessPoolExecutor`), or on a Dask distributed cluster
   (``client``; its executor gives the same futures). A task (:func:`tasks`: a panel-wide cell,
-  or up to :data:`CELLS_PER_TASK` synthetic-control cells) is given the warehouse's path and
+  or up to :data:`CELLS_PER_TASK` one-park cells) is given the warehouse's path and
   opens it read-only itself for its cells only, so workers share no connection and an import
   waits seconds, not for the batch. Workers on other machines need the project installed and
-  the warehouse at the same path, and their Nanny :data:`DASK_WORKER_ENVIRON`. The panel every synthetic-control cell of an outcome starts
+  the warehouse at the same path, and their Nanny :data:`DASK_WORKER_ENVIRON`. The panel every one-park cell of an outcome starts
   from is built once per worker (:func:`~analytics.effects.park_panel.park_panel`'s memo).
 """
 
@@ -54,18 +55,18 @@ import pandas as pd
 from analytics.effects.cs import aggte
 from analytics.effects.park_panel import data_stamp, outcome_indicator
 from analytics.effects.park_result import ParkEffect
-from analytics.effects.park_spec import METHODS, ParkEffectSpec
+from analytics.effects.park_spec import METHODS, ONE_PARK_METHODS, ParkEffectSpec
 from analytics.effects.parks import park_effect
 from analytics.effects.synth_inference import placebo_estimates
 from analytics.errors import UserError
 from analytics.warehouse.connection import connect
 
-PANEL_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m != "sc")
+PANEL_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m not in ONE_PARK_METHODS)
 STATUSES = ("ok", "not_estimable", "failed")
 TERMS = ("ATT", "cohort_ATT", "placebo")
 SUFFIXES = (".parquet", ".csv")
 CHECKPOINT_SECONDS = 10.0
-# Synthetic-control cells per task: opening the warehouse costs about a tenth of a cell, and
+# One-park cells per task: opening the warehouse costs about a tenth of a cell, and
 # four cells (a few seconds) still leave a writer waiting only briefly and the workers
 # evenly loaded.
 CELLS_PER_TASK = 4
@@ -208,8 +209,8 @@ def plan_cells(
     base: ParkEffectSpec | None = None,
     placebos: bool = False,
 ) -> list[BatchCell]:
-    """The cells of a batch: one per outcome x panel-wide method, one per outcome x park for
-    synthetic control, each the ``base`` specification (its options: level, treatment,
+    """The cells of a batch: one per outcome x panel-wide method, one per outcome x one-park
+    method (:data:`~analytics.effects.park_spec.ONE_PARK_METHODS`) x park, each the ``base`` specification (its options: level, treatment,
     quarters, ...) with the outcome, method and park put in. Panel-wide cells come first:
     they take longest, and started first they keep the workers busy to the end."""
     outcomes, methods, parks = list(outcomes), list(methods), list(parks)
@@ -220,8 +221,9 @@ def plan_cells(
         return BatchCell(spec, placebos=placebos)
 
     panel = [cell(o, m) for o in outcomes for m in methods if m in PANEL_METHODS]
-    synth = [cell(o, "sc", p) for o in outcomes if "sc" in methods for p in parks]
-    return panel + synth
+    one_park = [m for m in methods if m in ONE_PARK_METHODS]
+    per_park = [cell(o, m, p) for o in outcomes for m in one_park for p in parks]
+    return panel + per_park
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,8 +267,8 @@ def _estimate(con: duckdb.DuckDBPyConnection, cell: BatchCell, lang: str) -> lis
 
 
 def tasks(cells: Sequence[BatchCell]) -> list[list[BatchCell]]:
-    """The cells as tasks: a panel-wide cell alone (it takes seconds), synthetic-control
-    cells in runs of :data:`CELLS_PER_TASK` sharing one open of the warehouse."""
+    """The cells as tasks: a panel-wide cell alone (it takes seconds), one-park cells in
+    runs of :data:`CELLS_PER_TASK` sharing one open of the warehouse."""
     out: list[list[BatchCell]] = []
     run: list[BatchCell] = []
     for cell in cells:
@@ -295,14 +297,16 @@ def _effect_rows(effect: ParkEffect, cell: BatchCell, lang: str) -> list[dict[st
         "n_treated": len(effect.treated_units),
         "warnings": " | ".join(effect.warnings_in(lang)) or None,
     }
-    if synthetic is not None:
+    if cell.spec.park_id is not None and not effect.treated_units.empty:
+        # A one-park method's sample treats the park's unit only, from its opening.
+        treated = effect.treated_units.iloc[0]
         head |= {
             "park_id": cell.spec.park_id,
-            "unit": str(synthetic.treated_unit),
-            "cohort": str(synthetic.treatment_start),
-            "pre_rmspe": synthetic.pre_rmspe,
-            "post_pre_ratio": synthetic.post_pre_ratio,
+            "unit": treated.unit,
+            "cohort": treated.first_quarter,
         }
+    if synthetic is not None:
+        head |= {"pre_rmspe": synthetic.pre_rmspe, "post_pre_ratio": synthetic.post_pre_ratio}
     rows = [head]
     if effect.att_gt is not None:
         rows += _cohort_rows(effect)

@@ -40,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add = parser.add_argument
     add("--outcomes", metavar="A,B", help="area indicator codes, e.g. employment,avg_wage")
-    add("--methods", metavar="cs,sa,sc", default="cs,sa,sc", help="estimators: cs, twfe, sa, sc")
-    add("--parks", metavar="all|ID,ID", default=ALL_PARKS, help="sc: the parks (default all)")
+    add("--methods", metavar="cs,sa,sc", default="cs,sa,sc", help="of " + ", ".join(METHODS))
+    add("--parks", metavar="all|ID,ID", default=ALL_PARKS, help="sc, ascm: the parks (all)")
     add("--placebos", action="store_true", help="sc: a row for each in-space placebo")
     add("-o", "--output", metavar="FILE", help="the table: results.parquet or results.csv")
     add("--workers", metavar="N", default=None, help="local processes (default 1: this one)")

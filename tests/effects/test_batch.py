@@ -39,7 +39,8 @@ from analytics.i18n import t
 from analytics.warehouse.connection import connect
 
 OUTCOMES = ["employment", "avg_wage"]
-PARKS = ["XD-P021", "XD-P031"]  # the demo's two largest planted effects
+BIG_PARK = "XD-P021"  # an SEZ in XD-05-003, opened 2019Q4
+PARKS = [BIG_PARK, "XD-P031"]  # the demo's two largest planted effects
 NOT_STARTED = "XD-P013"  # under construction: no opening date
 NOT_FIRST = "XD-P044"  # opened in XD-07-001 after XD-P004
 REL = 1e-12
@@ -153,6 +154,28 @@ def test_every_cell_equals_park_effect_called_directly(one_process, demo_db):
                 _check_cohorts(rows, effect)
             else:
                 _check_placebos(rows, effect, cell.spec.park_id)
+
+
+def test_other_methods_are_cells_too_one_per_park_for_augmented_synthetic_control(demo_db):
+    plan = plan_cells(["employment"], ["twfe", "ascm"], [BIG_PARK, NOT_STARTED])
+    assert [(c.spec.method, c.spec.park_id) for c in plan] == [
+        ("twfe", None),
+        ("ascm", BIG_PARK),
+        ("ascm", NOT_STARTED),
+    ]
+    table = run_batch(demo_db, plan).table
+    assert list(table["status"]) == ["ok", "ok", "not_estimable"]
+    parks.clear_cache()
+    with connect(demo_db, read_only=True) as con:
+        for cell, row in zip(plan[:2], table.itertuples(), strict=False):
+            effect = park_effect(con, cell.spec)
+            assert row.estimate == pytest.approx(effect.estimate, rel=REL)
+            assert (row.ci_low, row.ci_high) == pytest.approx(
+                (effect.ci_low, effect.ci_high), rel=REL
+            )
+            assert row.ci_method == effect.ci_method and row.p_value == effect.p_value
+    ascm = table.iloc[1]
+    assert (ascm["park_id"], ascm["unit"], ascm["cohort"]) == (BIG_PARK, "XD-05-003", "2019Q4")
 
 
 def _check_cohorts(rows: pd.DataFrame, effect) -> None:
