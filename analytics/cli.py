@@ -13,6 +13,7 @@ import sys
 
 from analytics import geo_commands
 from analytics.demo import commands as demo_commands
+from analytics.effects import batch_commands
 from analytics.effects import commands as effects_commands
 from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, language_from_env, t
@@ -30,6 +31,7 @@ COMMAND_MODULES = (
     registries_commands,
     demo_commands,
     effects_commands,
+    batch_commands,
     intake_commands,
     geo_commands,
     kpi_commands,

@@ -31,6 +31,8 @@ Rules (one sample for every DiD method, so their answers are comparable):
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +48,10 @@ from analytics.quarter import Quarter, quarter_index
 
 # Longest run of missing quarters inside a unit's series that is filled.
 MAX_GAP = 2
+# Panels before a park is chosen kept in memory (one per outcome, level and sample).
+AREA_CACHE_SIZE = 8
+_AREA_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_AREA_LOCK = threading.Lock()
 _TABLES = {"municipality": ("municipality_quarter", "municipality_code", "municipality")}
 _TABLES["region"] = ("region_quarter", "region_code", "region")
 
@@ -235,6 +241,55 @@ def park_panel(
     keywords; see the module docstring). Reads the spec's outcome, level, treatment,
     transform, park types, park (synthetic control) and quarters."""
     spec = as_spec(spec, choices)
+    level = spec.level
+    data, parks, kept_treated, dropped = _area_panel(con, spec)
+    sc_unit = sc_start = None
+    if spec.park_id is not None:
+        data, sc_unit, sc_start = _synth_sample(data, parks, spec.park_id, level, spec.treatment)
+        kept_treated = kept_treated.loc[kept_treated["unit"] == sc_unit]
+    return ParkPanel(
+        data=data.reset_index(drop=True),
+        level=level,
+        outcome=spec.outcome,
+        transform=spec.transform,
+        treatment=spec.treatment,
+        treated_units=kept_treated.reset_index(drop=True),
+        dropped=dropped.reset_index(drop=True),
+        n_filled=int(data["filled"].sum()),
+        sc_unit=sc_unit,
+        sc_start=sc_start,
+    )
+
+
+def clear_panel_cache() -> None:
+    with _AREA_LOCK:
+        _AREA_CACHE.clear()
+
+
+def _area_panel(
+    con: duckdb.DuckDBPyConnection, spec: ParkEffectSpec
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The panel of every unit before a park is chosen, memoised by the data stamp and the
+    choices it reads: synthetic control for each park of a batch (or of the Impact page)
+    shares one, and building it is most of a synthetic-control estimate's time. The frames
+    handed out are derived from the cached ones, which copy-on-write keeps unchanged."""
+    key = (data_stamp(con), spec.level, spec.outcome, spec.treatment, spec.transform,
+           spec.park_types, spec.start, spec.end)  # fmt: skip
+    with _AREA_LOCK:
+        if key in _AREA_CACHE:
+            _AREA_CACHE.move_to_end(key)
+            return _AREA_CACHE[key]
+    built = _build_area_panel(con, spec)
+    with _AREA_LOCK:
+        _AREA_CACHE[key] = built
+        while len(_AREA_CACHE) > AREA_CACHE_SIZE:
+            _AREA_CACHE.popitem(last=False)
+    return built
+
+
+def _build_area_panel(
+    con: duckdb.DuckDBPyConnection, spec: ParkEffectSpec
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     level, transform = spec.level, spec.transform
     outcome_indicator(con, level, spec.outcome)
     parks = _parks(con)
@@ -272,23 +327,7 @@ def park_panel(
     # A unit first treated after the sample is untreated throughout it.
     data.loc[data["first_quarter"] > quarters[-1], "first_quarter"] = ""
     kept_treated = treated.loc[treated["unit"].isin(data.loc[data["first_quarter"] != "", "unit"])]
-    sc_unit = sc_start = None
-    if spec.park_id is not None:
-        data, sc_unit, sc_start = _synth_sample(data, parks, spec.park_id, level, spec.treatment)
-        kept_treated = kept_treated.loc[kept_treated["unit"] == sc_unit]
-    dropped = pd.concat(drops, ignore_index=True)
-    return ParkPanel(
-        data=data.reset_index(drop=True),
-        level=level,
-        outcome=spec.outcome,
-        transform=transform,
-        treatment=spec.treatment,
-        treated_units=kept_treated.reset_index(drop=True),
-        dropped=dropped.reset_index(drop=True),
-        n_filled=int(data["filled"].sum()),
-        sc_unit=sc_unit,
-        sc_start=sc_start,
-    )
+    return data, parks, kept_treated, pd.concat(drops, ignore_index=True)
 
 
 def _synth_sample(
