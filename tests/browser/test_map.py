@@ -2,6 +2,7 @@
 
 import duckdb
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import page_url, wait_for_app
 
@@ -47,7 +48,10 @@ def test_a_click_on_a_region_chooses_it(app_server, page, demo_db):
     lon, lat = sum(lons[:ring]) / ring, sum(lats[:ring]) / ring
     open_map(page, app_server)
     assert chosen_after_click(page, lon, lat) == code
-    assert name in page.locator('[data-testid="stMain"] h3').first.inner_text()
+    # The heading follows the URL on the run the click started: wait for it (CI, loaded,
+    # read it while the page still showed the run before).
+    heading = page.locator('[data-testid="stMain"] h3').first
+    expect(heading).to_contain_text(name, timeout=30_000)
 
 
 def test_a_click_on_a_park_chooses_its_region(app_server, page, demo_db):
