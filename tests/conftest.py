@@ -11,3 +11,35 @@ def demo_db(tmp_path_factory):
     from analytics.demo.load import write_demo
 
     return write_demo(tmp_path_factory.mktemp("demo") / "warehouse.duckdb")
+
+
+# ---- PostgreSQL (issue 13): one throwaway server per session (per xdist worker), started on
+# first use (tests/pg/cluster.py), a fresh database per test. Tests using it are marked pg and
+# run wherever the suite runs: without the server binaries they fail saying what to install.
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if {"pg_url", "pg_server"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pg)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The running throwaway cluster; stopped and its folder removed after the session."""
+    from tests.pg.cluster import ThrowawayCluster
+
+    try:
+        cluster = ThrowawayCluster()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """postgresql://postgres@127.0.0.1:PORT/DB of a new, empty database for this test."""
+    return pg_server.create_database()

@@ -13,6 +13,11 @@ app) reads through :func:`reading`, which shares one read-only connection betwee
 only while they use it (or while :func:`keeping_open` says a page is being drawn), and writes
 through :func:`writing`, which first waits for its own readers: the app holds the file only
 for the moment it reads or writes, so commands and notebooks can work beside it.
+
+A server: ``PARKS_DB`` (or a path argument) that is a ``postgresql://`` URL opens the warehouse
+on a PostgreSQL server instead (:mod:`analytics.warehouse.postgres`), with the same migrations,
+SQL and API. The server lets many sessions read and write at once, so nothing waits for a file;
+two programs upgrading one schema at once take turns on an advisory lock.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import duckdb
 
 from analytics.errors import UserError
 from analytics.warehouse.build import build, built_current
+from analytics.warehouse.postgres import PgConnection, connect_server, is_server_url
 from analytics.warehouse.sharing import (
     Holder,
     Wait,
@@ -68,9 +74,13 @@ class Migration:
     path: Path
 
 
-def default_db_path() -> Path:
-    """The warehouse file: PARKS_DB if set, else data/warehouse.duckdb in the project."""
-    return Path(os.environ.get("PARKS_DB") or DEFAULT_DB_PATH)
+def default_db_path() -> Path | str:
+    """The warehouse: PARKS_DB if set, else data/warehouse.duckdb in the project. A
+    ``postgresql://`` URL comes back as the string it is (a Path would fold its ``//``)."""
+    value = os.environ.get("PARKS_DB")
+    if is_server_url(value):
+        return value
+    return Path(value or DEFAULT_DB_PATH)
 
 
 def migrations() -> list[Migration]:
@@ -90,17 +100,18 @@ def latest_version() -> int:
     return len(migrations())
 
 
-def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+def schema_version(con: duckdb.DuckDBPyConnection | PgConnection) -> int:
     """The schema version of an open database (0 for an empty file)."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        " AND table_schema = current_schema()"
     ).fetchone()[0]
     if not exists:
         return 0
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
+def migrate(con: duckdb.DuckDBPyConnection | PgConnection) -> int:
     """Apply pending migrations; return the number applied. Refuses a newer schema."""
     current = schema_version(con)
     supported = latest_version()
@@ -133,8 +144,10 @@ def connect(
     read_only: bool = False,
     wait: float | None = None,
     on_wait: Callable[[Wait], None] | None = None,
-) -> duckdb.DuckDBPyConnection:
+) -> duckdb.DuckDBPyConnection | PgConnection:
     """Open the warehouse, upgrading an older schema first; the caller closes it.
+
+    ``path`` is a DuckDB file or a ``postgresql://`` URL (default: :func:`default_db_path`).
 
     While another process holds the file in a conflicting mode the open waits, at most
     ``wait`` seconds (default PARKS_LOCK_WAIT_SECONDS, 30), and after a second ``on_wait``
@@ -142,8 +155,50 @@ def connect(
     read-only open of an outdated file upgrades it through a short read-write connection,
     then reopens read-only. A missing file is an error in read-only mode.
     """
-    db_path = Path(path) if path is not None else default_db_path()
+    target = path if path is not None else default_db_path()
+    if is_server_url(target):
+        return _connect_server(target, read_only)
+    db_path = Path(target)
     return _connect(db_path, read_only, Waiter(str(db_path), wait, on_wait))
+
+
+# Any constant shared by the program's sessions: they queue on it to upgrade one at a time.
+_UPGRADE_LOCK = 0x7061726B  # "park"
+
+
+def _connect_server(url: str, read_only: bool) -> PgConnection:
+    con = connect_server(url, read_only=read_only)
+    try:
+        if not _outdated(con):
+            return con
+        if not read_only:
+            _upgrade_server(con)
+            return con
+    except BaseException:
+        con.close()
+        raise
+    con.close()
+    with connect_server(url) as writer:
+        _upgrade_server(writer)
+    return connect_server(url, read_only=True)
+
+
+def _outdated(con: duckdb.DuckDBPyConnection | PgConnection) -> bool:
+    current = schema_version(con)
+    if current > latest_version():
+        raise UserError("warehouse.newer_schema", found=current, supported=latest_version())
+    return current < latest_version() or not built_current(con)
+
+
+def _upgrade_server(con: PgConnection) -> None:
+    """Upgrade under a session-wide advisory lock: a second program opening the same old
+    database meanwhile waits, then finds it current."""
+    con.execute(f"SELECT pg_advisory_lock({_UPGRADE_LOCK})")
+    try:
+        if _outdated(con):
+            _upgrade(con)
+    finally:
+        con.execute(f"SELECT pg_advisory_unlock({_UPGRADE_LOCK})")
 
 
 def _connect(db_path: Path, read_only: bool, waiter: Waiter) -> duckdb.DuckDBPyConnection:
@@ -169,7 +224,7 @@ def _connect(db_path: Path, read_only: bool, waiter: Waiter) -> duckdb.DuckDBPyC
     return con
 
 
-def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+def _upgrade(con: duckdb.DuckDBPyConnection | PgConnection) -> None:
     """Bring the schema and then the staging views, marts and seeds up to this program (a
     file from an older version lacks the marts it added: every command must find them)."""
     migrate(con)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+import math
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -81,3 +87,30 @@ def warehouse_info(con: duckdb.DuckDBPyConnection) -> WarehouseInfo:
 
 def _frequency(mart: str) -> str:
     return "year" if mart.endswith("_year") else "quarter"
+
+
+def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
+    """A table's row count and a sha256 of its contents, the same for the same rows on any
+    engine and in any order: values are written out in Python (dates ISO, floats by their
+    shortest exact repr) and rows sorted before hashing."""
+    cursor = con.execute(f"SELECT * FROM {table}")
+    names = [d[0] for d in cursor.description]
+    rows = sorted(json.dumps([_canonical(v) for v in row]) for row in cursor.fetchall())
+    digest = hashlib.sha256(json.dumps(names).encode())
+    for row in rows:
+        digest.update(row.encode())
+        digest.update(b"\n")
+    return len(rows), digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | Decimal):
+        number = float(value)
+        return "nan" if math.isnan(number) else repr(number)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return repr(value)

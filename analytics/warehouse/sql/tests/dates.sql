@@ -5,11 +5,17 @@
 WITH registry_dates AS (
     -- row_key and quarter name a row as intake's staged batch does
     -- (analytics/intake/plausibility.py ROW_KEYS), so intake runs this same query on a file.
-    UNPIVOT (
-        SELECT park_id, founded_on, registered_on, first_resident_on, closed_on,
-               management_company_on, operating_on, excluded_on
-        FROM park
-    ) ON COLUMNS(* EXCLUDE (park_id)) INTO NAME column_name VALUE value
+    -- One row per park and milestone it has (a blank date is no row): an unpivot written
+    -- as a lateral VALUES list, which DuckDB and PostgreSQL both run.
+    SELECT p.park_id, d.column_name, d.value
+    FROM park AS p
+    CROSS JOIN LATERAL (VALUES
+        ('founded_on', p.founded_on), ('registered_on', p.registered_on),
+        ('first_resident_on', p.first_resident_on), ('closed_on', p.closed_on),
+        ('management_company_on', p.management_company_on), ('operating_on', p.operating_on),
+        ('excluded_on', p.excluded_on)
+    ) AS d (column_name, value)
+    WHERE d.value IS NOT NULL
 )
 SELECT 'park' AS mart, park_id AS row_key, NULL::DATE AS quarter, column_name, value,
        CASE WHEN value < DATE '1990-01-01' THEN 'before_1990' ELSE 'in_future' END AS problem,

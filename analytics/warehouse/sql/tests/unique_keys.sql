@@ -1,5 +1,5 @@
 -- Each mart holds one row per its stated grain.
-SELECT 'park' AS mart, park_id AS key, count(*) AS n FROM park GROUP BY ALL HAVING n > 1
+SELECT 'park' AS mart, park_id AS key, count(*) AS n FROM park GROUP BY park_id HAVING count(*) > 1
 UNION ALL
 SELECT 'park_quarter', park_id || ' ' || quarter, count(*) FROM park_quarter GROUP BY park_id, quarter HAVING count(*) > 1
 UNION ALL

@@ -1,0 +1,209 @@
+"""The warehouse on a real PostgreSQL server: migrations with schema_version, seeds, staging
+views and marts built from the same SQL files as in DuckDB, and `check` on a server URL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import duckdb
+import psycopg
+import pytest
+
+from analytics.demo.generator import DEFAULT_SEED, generate
+from analytics.demo.load import load_demo
+from analytics.errors import UserError
+from analytics.i18n import LANGUAGES, t
+from analytics.warehouse import connection
+from analytics.warehouse.build import SQL_DIR, build_digest
+from analytics.warehouse.checks import run_data_tests
+from analytics.warehouse.connection import connect, latest_version, schema_version
+from analytics.warehouse.info import MARTS, content_checksum
+from analytics.warehouse.postgres import PgConnection
+from tests.pg.cluster import free_port
+from tests.warehouse.test_checks import _tiny_warehouse
+
+STAGING = tuple(p.stem for p in sorted((SQL_DIR / "staging").glob("*.sql")))
+
+
+def _tables(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as con:
+        rows = con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables"
+            " WHERE table_schema = 'public'"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_new_database_gets_every_migration_seeds_views_and_marts(pg_url):
+    with connect(pg_url) as con:
+        assert isinstance(con, PgConnection)
+        assert schema_version(con) == latest_version()
+        versions = [
+            r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
+        ]
+        indicators = con.execute("SELECT count(*) FROM indicator").fetchone()[0]
+        stamp = con.execute("SELECT digest FROM build_stamp").fetchall()
+        failed = [r.name for r in run_data_tests(con) if not r.passed]
+    assert versions == list(range(1, latest_version() + 1))
+    assert indicators > 50  # the seed's catalogue (analytics/warehouse/seeds/indicators.yml)
+    assert stamp == [(build_digest(),)]
+    assert failed == []
+    tables = _tables(pg_url)
+    assert all(tables[name] == "BASE TABLE" for name in MARTS)
+    assert all(tables[name] == "VIEW" for name in STAGING)
+    assert {"source", "raw_park", "app_user", "login_log", "import_log"} <= set(tables)
+
+
+def test_a_read_only_open_upgrades_an_empty_database_first_then_refuses_writes(pg_url):
+    with connect(pg_url, read_only=True) as con:
+        assert schema_version(con) == latest_version()
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            con.execute("DELETE FROM indicator")
+
+
+def test_an_older_schema_is_upgraded_and_keeps_its_data(pg_url):
+    old = connection.migrations()[:3]
+    with psycopg.connect(pg_url, autocommit=True) as raw:
+        raw.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
+            " description VARCHAR NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
+    with connection.connect_server(pg_url) as con:
+        for m in old:
+            con.execute(m.path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                        [m.version, m.description])  # fmt: skip
+        con.execute(
+            "INSERT INTO source (kind, producer, title, checksum, simulated)"
+            " VALUES ('registry', 'test', 'kept', 'x', false)"
+        )
+    with connect(pg_url) as con:
+        assert schema_version(con) == latest_version()
+        assert con.execute("SELECT title FROM source").fetchall() == [("kept",)]
+        assert con.execute("SELECT count(*) FROM park").fetchone() == (0,)
+
+
+def test_a_newer_schema_is_refused(pg_url):
+    connect(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as raw:
+        raw.execute("INSERT INTO schema_version (version, description) VALUES (999, 'future')")
+    with pytest.raises(UserError) as err:
+        connect(pg_url)
+    assert err.value.key == "warehouse.newer_schema"
+
+
+def test_programs_opening_a_new_database_at_once_migrate_it_once(pg_url):
+    errors, versions = [], []
+
+    def open_it():
+        try:
+            with connect(pg_url) as con:
+                versions.append(schema_version(con))
+        except Exception as exc:  # the assertion below shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert versions == [latest_version()] * 4
+    with psycopg.connect(pg_url) as raw:
+        applied = raw.execute("SELECT count(*), count(DISTINCT version) FROM schema_version")
+        assert applied.fetchone() == (latest_version(), latest_version())
+
+
+def test_the_demo_built_on_the_server_equals_the_demo_file(pg_url, demo_db):
+    """The same generator output loaded through the same layers gives the same raw tables,
+    staging views and marts on both engines, row for row (content checksums)."""
+    with connect(pg_url) as con:
+        load_demo(con, generate(DEFAULT_SEED))
+        assert [r.name for r in run_data_tests(con) if not r.passed] == []
+        on_server = {name: content_checksum(con, name) for name in _compared(con)}
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        in_file = {name: content_checksum(con, name) for name in on_server}
+    assert on_server == in_file
+    assert on_server["municipality_quarter"][0] > 100_000
+
+
+def _compared(con) -> list[str]:
+    """Everything the demo writes except the loading times of its sources."""
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+    ]
+    return sorted(set(names) - {"source", "build_stamp", "schema_version"})
+
+
+# ---------------------------------------------------------------------------- check
+
+
+@pytest.mark.parametrize(
+    ("override", "failing_test"),
+    [
+        ({}, None),
+        ({"jobs_total": -5.0}, "negative_values"),
+        ({"area_free_ha": 2.0}, "area_consistency"),
+        ({"quarter": __import__("datetime").date(2024, 8, 1)}, "periods"),
+        ({"park_id": "NOPE"}, "orphans"),
+    ],
+)
+def test_each_data_test_catches_its_bad_row_on_the_server(pg_url, override, failing_test):
+    with _tiny_warehouse(pg_url, **override) as con:
+        failed = {r.name for r in run_data_tests(con) if not r.passed}
+    if failing_test is None:
+        assert failed == set()
+    else:
+        assert failing_test in failed and failed <= {failing_test, "orphans", "area_consistency"}
+
+
+def _check(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_command_on_a_server_url(pg_url):
+    _tiny_warehouse(pg_url).close()
+    passed = _check("--lang", "ru", "check", "--db", pg_url)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Все проверки данных пройдены" in passed.stdout
+    with connect(pg_url) as con:
+        con.execute("UPDATE raw_park_quarter SET jobs_total = -5")
+        from analytics.warehouse.build import build
+
+        build(con)
+    failed = _check("--lang", "en", "check", "--db", pg_url)
+    assert failed.returncode == 1
+    assert "FAIL  negative_values" in failed.stdout
+    assert "P1" in failed.stdout and "jobs_total" in failed.stdout and "-5.0" in failed.stdout
+    assert "Data tests failed: 1 of" in failed.stderr
+
+
+def test_check_through_parks_db(pg_url):
+    _tiny_warehouse(pg_url).close()
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics", "--lang", "en", "check"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PARKS_DB": pg_url},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "All data tests passed" in proc.stdout
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_server_that_does_not_answer_is_one_translated_line(lang):
+    url = f"postgresql://ivanova:s3cret@127.0.0.1:{free_port()}/parks"
+    proc = _check("--lang", lang, "check", "--db", url)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert t("error.prefix", lang) in lines[0]
+    assert "postgresql://ivanova:***@127.0.0.1:" in lines[0] and "s3cret" not in lines[0]
