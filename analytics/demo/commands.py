@@ -12,7 +12,9 @@ from analytics.demo.generator import DEFAULT_SEED
 from analytics.demo.load import write_demo
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, t
-from analytics.warehouse.connection import default_db_path
+from analytics.warehouse.connection import connect, default_db_path
+from analytics.warehouse.copy import shown
+from analytics.warehouse.postgres import connect_server, is_server_url
 from analytics.warehouse.sharing import open_duckdb
 
 
@@ -49,12 +51,16 @@ def _seed(text: str) -> int:
     return value
 
 
-def real_sources(path: Path) -> int:
+def real_sources(path: Path | str) -> int:
     """How many non-simulated sources the warehouse at ``path`` holds (0 for a missing file).
 
-    Opened read-only without migrating, so inspecting never changes the file. A file that
-    cannot be read as a warehouse raises UserError: it may hold anything.
+    Opened read-only without migrating, so inspecting never changes the file (or the server
+    database a URL names). A file that cannot be read as a warehouse raises UserError: it
+    may hold anything.
     """
+    if is_server_url(path):
+        return _count_real(connect_server(path, read_only=True))
+    path = Path(path)
     if not path.exists():
         return 0
     try:
@@ -66,27 +72,33 @@ def real_sources(path: Path) -> int:
             "demo.unreadable_target", path=str(path), reason=exc.params["reason"]
         ) from exc
     try:
-        with con:
-            has_source = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'source'"
-            ).fetchone()[0]
-            if not has_source:
-                tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
-                return int(tables[0])  # tables but no source: unknown data, treat as real
-            return int(con.execute("SELECT count(*) FROM source WHERE NOT simulated").fetchone()[0])
+        return _count_real(con)
     except duckdb.Error as exc:
         raise UserError("demo.unreadable_target", path=str(path), reason=str(exc)) from exc
 
 
+def _count_real(con) -> int:
+    with con:
+        tables = "FROM information_schema.tables WHERE table_schema = current_schema()"
+        has_source = con.execute(f"SELECT count(*) {tables} AND table_name = 'source'").fetchone()[
+            0
+        ]
+        if not has_source:
+            # tables but no source: unknown data, treat as real
+            return int(con.execute(f"SELECT count(*) {tables}").fetchone()[0])
+        return int(con.execute("SELECT count(*) FROM source WHERE NOT simulated").fetchone()[0])
+
+
 def run_demo(args: argparse.Namespace, lang: str) -> int:
-    path = Path(args.db or default_db_path())
+    path = args.db or default_db_path()
+    path = path if is_server_url(path) else Path(path)
     if not args.force:
         found = real_sources(path)
         if found:
-            raise UserError("demo.refuse_real_data", path=str(path), n=found)
+            raise UserError("demo.refuse_real_data", path=shown(path), n=found)
     started = time.perf_counter()
     write_demo(path, args.seed)
-    with open_duckdb(path, read_only=True) as con:
+    with connect(path, read_only=True) as con:
         counts = con.execute(
             "SELECT (SELECT count(*) FROM region), (SELECT count(*) FROM municipality),"
             " (SELECT count(*) FROM park), (SELECT count(DISTINCT quarter) FROM municipality_quarter)"
@@ -95,7 +107,7 @@ def run_demo(args: argparse.Namespace, lang: str) -> int:
         t(
             "demo.summary",
             lang,
-            path=str(path),
+            path=shown(path),
             seed=args.seed,
             regions=fmt_number(counts[0], lang),
             municipalities=fmt_number(counts[1], lang),

@@ -2,12 +2,14 @@
 
 The database is built in a temporary file next to the target, checked with every data test,
 and only then moved over the target with ``os.replace`` (atomic on one file system), so a
-crash or a failing test never leaves a half-written warehouse behind.
+crash or a failing test never leaves a half-written warehouse behind. On a PostgreSQL server
+the checked file is then copied in, in one transaction (:mod:`analytics.warehouse.copy`).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -19,6 +21,7 @@ from analytics.geo import store_region_shapes
 from analytics.warehouse.build import append_raw, build, frame_checksum, register_source
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect
+from analytics.warehouse.postgres import is_server_url
 
 PRODUCER = "Demo generator (simulated data)"
 LICENCE = "CC0 (simulated data)"
@@ -80,11 +83,19 @@ def _remove(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def write_demo(path: Path | str, seed: int = DEFAULT_SEED) -> Path:
-    """Generate the demo for ``seed`` and atomically replace the warehouse file at ``path``.
+def write_demo(path: Path | str, seed: int = DEFAULT_SEED) -> Path | str:
+    """Generate the demo for ``seed`` and atomically replace the warehouse file at ``path``
+    (or everything in the server database a ``postgresql://`` URL names).
 
     Raises :class:`DemoBuildError` (leaving ``path`` untouched) when a data test fails.
     """
+    if is_server_url(path):
+        from analytics.warehouse.copy import copy_warehouse  # copy opens warehouses: no cycle
+
+        with tempfile.TemporaryDirectory(prefix="parks-demo-") as folder:
+            built = write_demo(Path(folder) / "demo.duckdb", seed)
+            copy_warehouse(built, path, replace=True)
+        return path
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")

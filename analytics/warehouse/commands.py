@@ -1,14 +1,17 @@
-"""Commands over the warehouse: `check` (data tests) and `info` (what is loaded)."""
+"""Commands over the warehouse: `check` (data tests), `info` (what is loaded) and `copy`
+(a whole warehouse between a DuckDB file and a PostgreSQL server)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from analytics.i18n import fmt_number, fmt_period, t
 from analytics.registries.getting_started import loading_state
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect, default_db_path
+from analytics.warehouse.copy import copy_warehouse
 from analytics.warehouse.info import warehouse_info
 
 
@@ -27,6 +30,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--db", default=None, help="warehouse file (default: PARKS_DB or data/warehouse.duckdb)"
     )
     info.set_defaults(handler=run_info)
+
+    copy = sub.add_parser(
+        "copy",
+        help="copy a whole warehouse (history, accounts, logs) between a DuckDB file and a"
+        " PostgreSQL server, either way; staging and marts are rebuilt on the target",
+    )
+    copy.add_argument(
+        "--from", dest="source", required=True, help="the warehouse to copy: a file or URL"
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        help="where to: a DuckDB file or postgresql://user@host:port/dbname",
+    )
+    copy.add_argument(
+        "--replace", action="store_true", help="replace what the target holds (else refused)"
+    )
+    copy.set_defaults(handler=run_copy)
 
 
 def _db(args: argparse.Namespace):
@@ -73,4 +95,30 @@ def run_info(args: argparse.Namespace, lang: str) -> int:
     if step is not None:  # what a new warehouse needs next (getting started)
         name = t(f"start.step.{step.step}", lang)
         print(t("info.next_step", lang, step=name, kind=step.kind))
+    return 0
+
+
+def run_copy(args: argparse.Namespace, lang: str) -> int:
+    started = time.perf_counter()
+    result = copy_warehouse(args.source, args.target, replace=args.replace)
+    width = max(len(t.name) for t in (*result.tables, *result.marts))
+    print(t("warehouse.copy.tables", lang))
+    for table in result.tables:
+        print(f"  {table.name:<{width}} {fmt_number(table.rows, lang):>12}")
+    print(t("warehouse.copy.marts", lang))
+    for mart in result.marts:
+        print(f"  {mart.name:<{width}} {fmt_number(mart.rows, lang):>12}")
+    if result.skipped:
+        print(t("warehouse.copy.skipped", lang, tables=", ".join(result.skipped)))
+    print(
+        t(
+            "warehouse.copy.summary",
+            lang,
+            source=result.source,
+            target=result.target,
+            tables=fmt_number(len(result.tables), lang),
+            rows=fmt_number(result.rows, lang),
+            seconds=fmt_number(time.perf_counter() - started, lang, 1),
+        )
+    )
     return 0

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
-import math
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -91,26 +86,15 @@ def _frequency(mart: str) -> str:
 
 def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
     """A table's row count and a sha256 of its contents, the same for the same rows on any
-    engine and in any order: values are written out in Python (dates ISO, floats by their
-    shortest exact repr) and rows sorted before hashing."""
+    engine and in any order: each row is written out by Python (``repr`` of the values the
+    driver returns: str, int, float by its shortest exact digits, date, datetime, bool,
+    None; both engines' drivers return these same types) and the rows are sorted before
+    hashing. A value that changed type (1 and 1.0) counts as changed."""
     cursor = con.execute(f"SELECT * FROM {table}")
     names = [d[0] for d in cursor.description]
-    rows = sorted(json.dumps([_canonical(v) for v in row]) for row in cursor.fetchall())
-    digest = hashlib.sha256(json.dumps(names).encode())
+    rows = sorted(map(repr, cursor.fetchall()))
+    digest = hashlib.sha256(repr(names).encode())
     for row in rows:
         digest.update(row.encode())
         digest.update(b"\n")
     return len(rows), digest.hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float | Decimal):
-        number = float(value)
-        return "nan" if math.isnan(number) else repr(number)
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    return repr(value)

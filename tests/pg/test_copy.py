@@ -1,0 +1,234 @@
+"""`python -m analytics copy`: a whole warehouse from a DuckDB file to a PostgreSQL server and
+back, losslessly (row counts and content checksums of every table), all or nothing, never over
+a warehouse that holds data unless told to replace it; and `demo` straight onto a server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import psycopg
+import pytest
+
+from analytics.errors import UserError
+from analytics.i18n import LANGUAGES, t
+from analytics.warehouse import copy as copying
+from analytics.warehouse.build import register_source
+from analytics.warehouse.connection import connect
+from analytics.warehouse.copy import copy_warehouse, mart_names
+from analytics.warehouse.info import content_checksum
+
+
+def _base_tables(con) -> list[str]:
+    return sorted(
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        ).fetchall()
+    )
+
+
+def _contents(target) -> dict[str, tuple[int, str]]:
+    """Rows and checksum of every table but the build's stamp (its time is the build's)."""
+    with connect(target, read_only=True) as con:
+        return {n: content_checksum(con, n) for n in _base_tables(con) if n != "build_stamp"}
+
+
+@pytest.fixture
+def history_db(demo_db, tmp_path):
+    """The demo with what a working department adds: accounts, logins, an import log and a
+    second revision of some rows (revision history), and a country registered."""
+    path = tmp_path / "history.duckdb"
+    shutil.copyfile(demo_db, path)
+    with connect(path) as con:
+        con.execute(
+            "INSERT INTO app_user (name, role, password_hash, password_stamp)"
+            " VALUES ('ivanova', 'editor', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', 's1')"
+        )
+        con.execute(
+            "INSERT INTO login_log VALUES (?, 'ivanova', 'success', true, 'cli')",
+            [dt.datetime(2025, 3, 1, 9, 30, 15, 123456)],
+        )
+        source_id = register_source(
+            con, kind="park_quarter", producer="Park XD-P001", title="correction",
+            checksum="abc", simulated=True, loaded_by="ivanova", os_user="anna",
+            user_verified=True, file_name="q.xlsx",
+        )  # fmt: skip
+        con.execute(
+            "INSERT INTO raw_park_quarter SELECT * REPLACE (? AS source_id, jobs_total + 0.1"
+            " AS jobs_total) FROM raw_park_quarter WHERE park_id = 'XD-P001'",
+            [source_id],
+        )
+        con.execute(
+            "INSERT INTO import_log (source_id, kind, file_name, checksum, detected, rows_read,"
+            " inserted, updated, unchanged, warnings, imported_by, values_changed)"
+            " VALUES (?, 'park_quarter', 'q.xlsx', 'abc', '{\"encoding\": \"utf-8\"}', 3, 0, 3,"
+            " 0, 1, 'ivanova', 3)",
+            [source_id],
+        )
+        con.execute("INSERT INTO warehouse_country (country_code) VALUES ('XD')")
+        from analytics.warehouse.build import build
+
+        build(con)
+    return path
+
+
+def test_round_trip_file_server_file_is_lossless(history_db, pg_url, tmp_path):
+    before = _contents(history_db)
+    to_server = copy_warehouse(history_db, pg_url)
+    back = tmp_path / "back.duckdb"
+    to_file = copy_warehouse(pg_url, back)
+    on_server, after = _contents(pg_url), _contents(back)
+    assert after == before
+    assert on_server == before
+    # every table moved, with the history and the accounts
+    assert {c.name for c in to_server.tables} == set(before) - mart_names()
+    assert [c.rows for c in to_server.tables] == [c.rows for c in to_file.tables]
+    assert before["raw_park_quarter"][0] > before["park_quarter"][0]  # revisions kept
+    assert before["app_user"][0] == 1 and before["import_log"][0] == 1
+    assert before["schema_version"][0] >= 10 and to_server.skipped == ()
+
+
+def test_the_next_batch_after_a_copy_gets_a_new_source_id(history_db, pg_url, tmp_path):
+    copy_warehouse(history_db, pg_url)
+    back = tmp_path / "back.duckdb"
+    copy_warehouse(pg_url, back)
+    for target in (pg_url, back):
+        with connect(target) as con:
+            top = con.execute("SELECT max(source_id) FROM source").fetchone()[0]
+            new = register_source(
+                con, kind="registry", producer="p", title="next", checksum="0", simulated=False
+            )
+            assert new == top + 1
+
+
+def test_file_to_file(history_db, tmp_path):
+    target = tmp_path / "other.duckdb"
+    copy_warehouse(history_db, target)
+    assert _contents(target) == _contents(history_db)
+
+
+def test_a_target_with_data_is_refused_unless_replaced(demo_db, history_db, pg_url, tmp_path):
+    copy_warehouse(demo_db, pg_url)
+    file_target = tmp_path / "target.duckdb"
+    copy_warehouse(demo_db, file_target)
+    for target in (pg_url, file_target):
+        before = _contents(target)
+        with pytest.raises(UserError) as refused:
+            copy_warehouse(history_db, target)
+        assert refused.value.key == "warehouse.copy.target_not_empty"
+        assert "raw_park" in refused.value.params["tables"]
+        assert _contents(target) == before
+        copy_warehouse(history_db, target, replace=True)
+        assert _contents(target) == _contents(history_db)
+
+
+def test_the_same_warehouse_is_refused(history_db, pg_url):
+    for same in ((history_db, history_db), (pg_url, pg_url)):
+        with pytest.raises(UserError) as refused:
+            copy_warehouse(*same)
+        assert refused.value.key == "warehouse.copy.same"
+
+
+def test_a_copy_that_does_not_match_its_source_writes_nothing(
+    history_db, demo_db, pg_url, tmp_path, monkeypatch
+):
+    """One lost row (a writer that drops the last row of a batch) is caught by the checksums
+    before the commit, and the target keeps what it held."""
+    copy_warehouse(demo_db, pg_url)
+    file_target = tmp_path / "target.duckdb"
+    copy_warehouse(demo_db, file_target)
+    real_write = copying._write
+
+    def lossy(con, table, columns, rows):
+        real_write(con, table, columns, rows[:-1] if table == "raw_park_quarter" else rows)
+
+    monkeypatch.setattr(copying, "_write", lossy)
+    for target in (pg_url, file_target):
+        before = _contents(target)
+        with pytest.raises(UserError) as mismatch:
+            copy_warehouse(history_db, target, replace=True)
+        assert mismatch.value.key == "warehouse.copy.mismatch"
+        assert mismatch.value.params["table"] == "raw_park_quarter"
+        assert _contents(target) == before
+
+
+def test_a_failure_midway_leaves_an_empty_server_database_empty(history_db, pg_url, monkeypatch):
+    def broken_build(con, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(copying, "build", broken_build)
+    with pytest.raises(RuntimeError):
+        copy_warehouse(history_db, pg_url)
+    with psycopg.connect(pg_url) as raw:
+        assert raw.execute("SELECT count(*) FROM source").fetchone() == (0,)
+        assert raw.execute("SELECT count(*) FROM raw_municipality_quarter").fetchone() == (0,)
+
+
+def test_a_failed_copy_into_a_new_file_leaves_no_file(history_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(copying, "build", lambda con, **kw: (_ for _ in ()).throw(OSError("x")))
+    target = tmp_path / "new.duckdb"
+    with pytest.raises(OSError):
+        copy_warehouse(history_db, target)
+    assert list(tmp_path.glob("*new.duckdb*")) == []
+
+
+# ---------------------------------------------------------------------------- the commands
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_copy_command_prints_rows_per_table(history_db, pg_url):
+    done = _run("--lang", "uk", "copy", "--from", str(history_db), "--to", pg_url)
+    assert done.returncode == 0, done.stderr
+    assert t("warehouse.copy.tables", "uk") in done.stdout
+    # "  name   136 624": the count grouped as Ukrainian writes it (a no-break space)
+    lines = dict(line.split(maxsplit=1) for line in done.stdout.splitlines() if line[:2] == "  ")
+    with duckdb.connect(str(history_db), read_only=True) as con:
+        expected = con.execute("SELECT count(*) FROM raw_municipality_quarter").fetchone()[0]
+    assert "".join(lines["raw_municipality_quarter"].split()) == str(expected)
+    assert "Скопійовано таблиць" in done.stdout
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_copy_command_refuses_a_target_with_data_in_one_line(demo_db, pg_url, lang):
+    copy_warehouse(demo_db, pg_url)
+    done = _run("--lang", lang, "copy", "--from", str(demo_db), "--to", pg_url)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--replace" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_demo_and_check_on_a_server(pg_url, demo_db):
+    import os
+
+    env = {**os.environ, "PARKS_DB": pg_url}
+    built = _run("--lang", "en", "demo", env=env)
+    assert built.returncode == 0, built.stderr
+    assert "60 parks" in built.stdout and pg_url in built.stdout
+    checked = _run("--lang", "en", "check", env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "All data tests passed" in checked.stdout
+    # the same demo as in a file, but for when its batches and migrations were applied
+    times = {"source", "schema_version"}
+    expected = {k: v for k, v in _contents(demo_db).items() if k not in times}
+    assert {k: v for k, v in _contents(pg_url).items() if k not in times} == expected
+    # demo over real data on the server is refused, as over a real file
+    with connect(pg_url) as con:
+        register_source(
+            con, kind="registry", producer="Ministry", title="real", checksum="0", simulated=False
+        )
+    refused = _run("--lang", "en", "demo", env=env)
+    assert refused.returncode == 2 and "--force" in refused.stderr
