@@ -42,4 +42,6 @@ def pg_server():
 @pytest.fixture
 def pg_url(pg_server):
     """postgresql://postgres@127.0.0.1:PORT/DB of a new, empty database for this test."""
-    return pg_server.create_database()
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)

@@ -20,7 +20,13 @@ from analytics.intake.columns import KINDS
 from analytics.intake.load import commit_import, dry_run_summary, plan_import
 from analytics.intake.readers import read_file
 from analytics.intake.validate import validate
-from analytics.warehouse.connection import connect, default_db_path
+from analytics.warehouse.connection import (
+    connect,
+    default_db_path,
+    warehouse_exists,
+    warehouse_target,
+)
+from analytics.warehouse.mirror import local_copy
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
@@ -142,8 +148,9 @@ def _import_password(args: argparse.Namespace, lang: str, accounts: bool) -> str
 def _checked(con, read, args: argparse.Namespace, lang: str):
     """Validate and plan ``read`` against the warehouse as it is on ``con``; the plan, and
     its status before any commit ("ok", "errors" or "warnings") with the refusal line."""
-    report = validate(con, read, lang, create_municipalities=args.create_municipalities)
-    plan = plan_import(con, report)
+    with local_copy(con) as engine:  # a server's file checks run on DuckDB (a snapshot)
+        report = validate(engine, read, lang, create_municipalities=args.create_municipalities)
+        plan = plan_import(engine, report)
     report = plan.report  # with the plan's own warnings (cleared values, tenfold changes)
     if report.errors:
         return plan, "errors", None
@@ -203,10 +210,10 @@ def run_import(args: argparse.Namespace, lang: str) -> int:
         raise UserError("intake.summary.bad_changes", value=limit)
     path = Path(args.file)
     read = read_file(path, path.name, kind=args.kind, sheet=args.sheet)
-    db = Path(args.db or default_db_path())
+    db = warehouse_target(args.db)
     # The file is checked on a read-only connection, which the app and other readers share;
     # only the commit holds the warehouse alone (a new warehouse is created by the commit).
-    with connect(db, read_only=args.dry_run or db.exists()) as con:
+    with connect(db, read_only=args.dry_run or warehouse_exists(db)) as con:
         accounts = bool(users.list_users(con))
         plan, status, refusal = _checked(con, read, args, lang)
     summary, user = dry_run_summary(plan), None
@@ -372,12 +379,12 @@ def run_template(args: argparse.Namespace, lang: str) -> int:
     (the global ``--lang``, PARKS_LANG or LANG); the messages stay in the latter."""
     headers = args.template_lang or lang
     data, currency = None, None
-    db = Path(args.db or default_db_path())
+    db = warehouse_target(args.db)
     if args.fill:
         with connect(db, read_only=True) as con:
             data = templates.export_frame(con, args.kind, headers)
             currency = lookups.currency(con)
-    elif db.exists():  # the warehouse's currency names the money units of the guide
+    elif warehouse_exists(db):  # the warehouse's currency names the money units of the guide
         currency = _warehouse_currency(db)
     path = templates.write_template(args.output, args.kind, headers, data=data, currency=currency)
     print(t("intake.template.written", lang, path=str(path)))
@@ -407,9 +414,9 @@ def _read_password(args: argparse.Namespace, lang: str, name: str, *, confirm: b
 
 
 def run_user(args: argparse.Namespace, lang: str) -> int:
-    db = Path(args.db or default_db_path())
+    db = warehouse_target(args.db)
     if args.action == "list":
-        with connect(db, read_only=db.exists()) as con:
+        with connect(db, read_only=warehouse_exists(db)) as con:
             for user in users.list_users(con):
                 print(f"{user.name}\t{user.role}")
         return 0

@@ -40,15 +40,16 @@ def _revisions_sql(con: duckdb.DuckDBPyConnection, kind: str, key_col: str) -> s
     row_key = " || ' ' || ".join(f"CAST({k} AS VARCHAR)" for k in keys) if keys else "''"
     # UNPIVOT drops NULLs, but "value removed" is a revision too: carry them as a marker.
     casts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '{_NULL}') AS {c}" for c in columns)
+    # An unpivot as a lateral VALUES list, which DuckDB and PostgreSQL both run.
+    pairs = ", ".join(f"('{c}', b.{c})" for c in columns)
     return f"""
         WITH base AS (
             SELECT source_id, {row_key} AS row_key, {casts}
-            FROM raw_{kind} WHERE {key_col} = $key
+            FROM raw_{kind} WHERE {key_col} = ?
         ),
         long AS (
-            UNPIVOT base
-            ON COLUMNS(* EXCLUDE (source_id, row_key))
-            INTO NAME column_name VALUE value
+            SELECT b.source_id, b.row_key, v.column_name, v.value
+            FROM base AS b CROSS JOIN LATERAL (VALUES {pairs}) AS v (column_name, value)
         ),
         lagged AS (
             SELECT source_id, row_key, column_name, nullif(value, '{_NULL}') AS value,
@@ -81,7 +82,7 @@ def revisions(con: duckdb.DuckDBPyConnection, target: str, code: str) -> pd.Data
     parts = [_revisions_sql(con, kind, key) for kind, key in TARGETS[target]]
     sql = " UNION ALL ".join(f"({p})" for p in parts)
     return con.execute(
-        f"SELECT * FROM ({sql}) ORDER BY source_id, kind, row_key, column_name", {"key": code}
+        f"SELECT * FROM ({sql}) ORDER BY source_id, kind, row_key, column_name", [code] * len(parts)
     ).df()
 
 

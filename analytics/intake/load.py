@@ -38,6 +38,7 @@ from analytics.intake.validate import (
     key_value_sql,
 )
 from analytics.warehouse.build import build
+from analytics.warehouse.mirror import writer_lock
 
 # Tests set this to hold an import inside its transaction so they can kill the process there.
 PAUSE_ENV = "PARKS_INTAKE_PAUSE_SECONDS"
@@ -395,6 +396,7 @@ def commit_import(
     kind = read.kind
     con.execute("BEGIN TRANSACTION")
     try:
+        writer_lock(con)  # a server: one import at a time, so the check below holds
         newest = con.execute("SELECT max(source_id) FROM source").fetchall()[0][0]
         if newest != plan.base_source_id:
             plan = _rebased(con, plan)

@@ -49,6 +49,8 @@ from analytics.warehouse.sharing import (
 
 __all__ = [
     "Wait",
+    "warehouse_exists",
+    "warehouse_target",
     "WarehouseBusy",
     "connect",
     "data_signature",
@@ -81,6 +83,20 @@ def default_db_path() -> Path | str:
     if is_server_url(value):
         return value
     return Path(value or DEFAULT_DB_PATH)
+
+
+def warehouse_target(value: Path | str | None = None) -> Path | str:
+    """The warehouse a user named (``--db``), else the default: a ``postgresql://`` URL as
+    given, a file as a Path."""
+    if value is None or value == "":
+        return default_db_path()
+    return value if is_server_url(value) else Path(value)
+
+
+def warehouse_exists(target: Path | str) -> bool:
+    """Whether there is a warehouse to open read-only (a server database always is: an
+    empty one gets its schema on first open)."""
+    return is_server_url(target) or Path(target).exists()
 
 
 def migrations() -> list[Migration]:

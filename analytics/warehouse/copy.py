@@ -80,7 +80,7 @@ def copy_warehouse(source: Path | str, target: Path | str, *, replace: bool = Fa
     if _same(source, target):
         raise UserError("warehouse.copy.same", path=shown(source))
     with connect(source, read_only=True) as src:
-        _begin_snapshot(src)
+        begin_snapshot(src)
         try:
             if is_server_url(target):
                 copied = _into_server(src, str(target), replace)
@@ -146,9 +146,9 @@ def _remove_file(path: Path) -> None:
 def _copied_tables(src: Any, dst: Any) -> tuple[list[str], tuple[str, ...]]:
     """The tables to copy in the order to write them, and the source's tables this program
     does not know (left out)."""
-    source_tables = _base_tables(src)
+    source_tables = base_tables(src)
     marts = mart_names()
-    order = [t for t in _write_order(dst) if t in source_tables and t not in marts]
+    order = [t for t in write_order(dst) if t in source_tables and t not in marts]
     return order, tuple(sorted(source_tables - set(order) - marts))
 
 
@@ -169,7 +169,7 @@ def _fill(src: Any, dst: Any, target: Path | str) -> Copied:
     order, skipped = _copied_tables(src, dst)
     for table in reversed(order):
         dst.execute(f"DELETE FROM {table}")
-    copied = tuple(TableCopy(t, _copy_table(src, dst, t)) for t in order)
+    copied = tuple(TableCopy(t, copy_rows(src, dst, t)) for t in order)
     _advance_sequences(dst)
     build(dst, transaction=False)
     marts = sorted(mart_names() - {"build_stamp"})
@@ -184,7 +184,7 @@ def _same(source: Path | str, target: Path | str) -> bool:
     return os.path.abspath(source) == os.path.abspath(target)
 
 
-def _begin_snapshot(con: Any) -> None:
+def begin_snapshot(con: Any) -> None:
     """Read every table of the source as of one moment."""
     if isinstance(con, PgConnection):
         con.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -195,7 +195,7 @@ def _begin_snapshot(con: Any) -> None:
 # ---------------------------------------------------------------------------- the catalogue
 
 
-def _base_tables(con: Any) -> set[str]:
+def base_tables(con: Any) -> set[str]:
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables"
         " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
@@ -203,7 +203,7 @@ def _base_tables(con: Any) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _write_order(con: Any) -> list[str]:
+def write_order(con: Any) -> list[str]:
     """The target's tables, each after the tables its foreign keys point at."""
     edges = con.execute(
         "SELECT fk.table_name, pk.table_name"
@@ -212,7 +212,7 @@ def _write_order(con: Any) -> list[str]:
         " JOIN information_schema.table_constraints pk"
         "   ON pk.constraint_name = rc.unique_constraint_name"
     ).fetchall()
-    graph: dict[str, set[str]] = {t: set() for t in sorted(_base_tables(con))}
+    graph: dict[str, set[str]] = {t: set() for t in sorted(base_tables(con))}
     for child, parent in edges:
         if child in graph and parent in graph and child != parent:
             graph[child].add(parent)
@@ -234,7 +234,7 @@ def _count(con: Any, table: str) -> int:
 # ---------------------------------------------------------------------------- rows
 
 
-def _copy_table(src: Any, dst: Any, table: str) -> int:
+def copy_rows(src: Any, dst: Any, table: str) -> int:
     """Stream ``table``'s rows from ``src`` into ``dst`` (the columns both have, by name)."""
     source_columns = {name for name, _ in _columns(src, table)}
     columns = [(n, kind) for n, kind in _columns(dst, table) if n in source_columns]
@@ -277,6 +277,8 @@ def _read_server(con: PgConnection, select: str) -> Iterator[list[tuple]]:
 
 
 def _write(con: Any, table: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
+    if not rows:
+        return
     names = [n for n, _ in columns]
     if isinstance(con, PgConnection):
         statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(

@@ -22,7 +22,8 @@ transaction, which ``COMMIT`` or ``ROLLBACK`` ends (the server's DDL is transact
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -104,6 +105,8 @@ def _rewrite(tree: exp.Expression) -> list[exp.Expression | str]:
     _drop_main_schema(tree)
     _name_subqueries(tree)
     _first_per_group(tree)
+    _group_by_all(tree)
+    _tuples_in_subqueries(tree)
     _functions(tree)
     if isinstance(tree, exp.Create) and tree.args.get("replace"):
         kind = str(tree.args.get("kind") or "").upper()
@@ -180,6 +183,36 @@ def _first_per_group(tree: exp.Expression) -> None:
         ordered = [exp.Ordered(this=k.copy(), nulls_first=False) for k in keys]
         ordered += [o.copy() for o in (order.expressions if order else [])]
         select.set("order", exp.Order(expressions=ordered))
+
+
+def _group_by_all(tree: exp.Expression) -> None:
+    """``GROUP BY ALL`` (DuckDB: every selected expression without an aggregate) as the
+    list of those expressions."""
+    for select in list(tree.find_all(exp.Select)):
+        group = select.args.get("group")
+        if group is None or not group.args.get("all"):
+            continue
+        keys = []
+        for projection in select.expressions:
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            if not inner.find(exp.AggFunc) and not isinstance(inner, exp.Literal):
+                keys.append(inner.copy())
+        select.set("group", exp.Group(expressions=keys) if keys else None)
+
+
+def _tuples_in_subqueries(tree: exp.Expression) -> None:
+    """``(a, b) IN (SELECT (a, b) FROM f)``: DuckDB compares the row with a struct column,
+    PostgreSQL wants the subquery's columns one by one."""
+    for test in list(tree.find_all(exp.In)):
+        query = test.args.get("query")
+        select = query.this if isinstance(query, exp.Subquery) else query
+        if (
+            isinstance(test.this, exp.Tuple)
+            and isinstance(select, exp.Select)
+            and len(select.expressions) == 1
+            and isinstance(select.expressions[0], exp.Tuple)
+        ):
+            select.set("expressions", [e.copy() for e in select.expressions[0].expressions])
 
 
 def _functions(tree: exp.Expression) -> None:
@@ -383,7 +416,7 @@ class PgConnection:
             for field in table.schema
         )
         empty = {f.name for f in table.schema if pa.types.is_null(f.type)}
-        with self.raw.cursor() as cursor:
+        with self._temporary(), self.raw.cursor() as cursor:
             cursor.execute(pgsql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(ident))
             cursor.execute(pgsql.SQL("CREATE TEMP TABLE {} ({})").format(ident, columns))
             self._untyped.pop(name, None)
@@ -427,23 +460,44 @@ class PgConnection:
         )
         for column, target in wanted.items():
             if target in types:
-                self.raw.execute(
-                    pgsql.SQL("ALTER TABLE pg_temp.{} ALTER COLUMN {} TYPE {} USING NULL").format(
-                        pgsql.Identifier(origin.name),
-                        pgsql.Identifier(column),
-                        pgsql.SQL(types[target]),
+                with self._temporary():
+                    self.raw.execute(
+                        pgsql.SQL(
+                            "ALTER TABLE pg_temp.{} ALTER COLUMN {} TYPE {} USING NULL"
+                        ).format(
+                            pgsql.Identifier(origin.name),
+                            pgsql.Identifier(column),
+                            pgsql.SQL(types[target]),
+                        )
                     )
-                )
                 empty.discard(column)
 
     def unregister(self, name: str) -> PgConnection:
         self._untyped.pop(name, None)
         if self.raw.info.transaction_status == pq.TransactionStatus.INERROR:
             return self  # the rollback that follows drops it (register drops a leftover)
-        self.raw.execute(
-            pgsql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(pgsql.Identifier(name))
-        )
+        with self._temporary():
+            self.raw.execute(
+                pgsql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(pgsql.Identifier(name))
+            )
         return self
+
+    @contextmanager
+    def _temporary(self) -> Iterator[None]:
+        """Outside a transaction, a read-write one for the session's temporary tables: a
+        read-only session (every transaction read-only by default) may still register a
+        frame, which changes nothing in the warehouse. Inside the caller's transaction the
+        statements simply join it."""
+        if self.raw.info.transaction_status != pq.TransactionStatus.IDLE:
+            yield
+            return
+        self.raw.execute("BEGIN READ WRITE")
+        try:
+            yield
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
 
     # -- the session
 

@@ -100,14 +100,24 @@ class ThrowawayCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self) -> str:
-        """A new, empty database; its URL."""
+    def create_database(self, template: str | None = None) -> str:
+        """A new database, empty or a clone of the one at URL ``template`` (PostgreSQL copies
+        its files: much faster than loading it again); its URL."""
         import psycopg
 
         name = f"parks_test_{next(self._databases)}"
+        clone = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         with psycopg.connect(self.url(), autocommit=True) as con:
-            con.execute(f'CREATE DATABASE "{name}"')
+            con.execute(f'CREATE DATABASE "{name}"{clone}')
         return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        """Remove a test's database (its sessions ended or not), keeping the cluster small."""
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url(), autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         try:

@@ -20,6 +20,7 @@ from analytics.warehouse.build import register_source
 from analytics.warehouse.connection import connect
 from analytics.warehouse.copy import copy_warehouse, mart_names
 from analytics.warehouse.info import content_checksum
+from tests.warehouse.test_checks import _tiny_warehouse
 
 
 def _base_tables(con) -> list[str]:
@@ -38,11 +39,12 @@ def _contents(target) -> dict[str, tuple[int, str]]:
         return {n: content_checksum(con, n) for n in _base_tables(con) if n != "build_stamp"}
 
 
-@pytest.fixture
-def history_db(demo_db, tmp_path):
+@pytest.fixture(scope="module")
+def history_db(demo_db, tmp_path_factory):
     """The demo with what a working department adds: accounts, logins, an import log and a
-    second revision of some rows (revision history), and a country registered."""
-    path = tmp_path / "history.duckdb"
+    second revision of some rows (revision history), and a country registered. Copies only
+    read it."""
+    path = tmp_path_factory.mktemp("history") / "history.duckdb"
     shutil.copyfile(demo_db, path)
     with connect(path) as con:
         con.execute(
@@ -93,8 +95,18 @@ def test_round_trip_file_server_file_is_lossless(history_db, pg_url, tmp_path):
     assert before["schema_version"][0] >= 10 and to_server.skipped == ()
 
 
-def test_the_next_batch_after_a_copy_gets_a_new_source_id(history_db, pg_url, tmp_path):
-    copy_warehouse(history_db, pg_url)
+@pytest.fixture
+def tiny(tmp_path):
+    """Two small warehouses (one park and quarter, built through the real layers) that differ
+    in one value: copies of them take a second."""
+    first, second = tmp_path / "tiny_a.duckdb", tmp_path / "tiny_b.duckdb"
+    _tiny_warehouse(first).close()
+    _tiny_warehouse(second, jobs_total=200.0).close()
+    return first, second
+
+
+def test_the_next_batch_after_a_copy_gets_a_new_source_id(tiny, pg_url, tmp_path):
+    copy_warehouse(tiny[0], pg_url)
     back = tmp_path / "back.duckdb"
     copy_warehouse(pg_url, back)
     for target in (pg_url, back):
@@ -106,74 +118,74 @@ def test_the_next_batch_after_a_copy_gets_a_new_source_id(history_db, pg_url, tm
             assert new == top + 1
 
 
-def test_file_to_file(history_db, tmp_path):
+def test_file_to_file(history_db, tmp_path):  # the whole demo, with its history
     target = tmp_path / "other.duckdb"
     copy_warehouse(history_db, target)
     assert _contents(target) == _contents(history_db)
 
 
-def test_a_target_with_data_is_refused_unless_replaced(demo_db, history_db, pg_url, tmp_path):
-    copy_warehouse(demo_db, pg_url)
+def test_a_target_with_data_is_refused_unless_replaced(tiny, pg_url, tmp_path):
+    first, second = tiny
+    copy_warehouse(first, pg_url)
     file_target = tmp_path / "target.duckdb"
-    copy_warehouse(demo_db, file_target)
+    copy_warehouse(first, file_target)
     for target in (pg_url, file_target):
         before = _contents(target)
         with pytest.raises(UserError) as refused:
-            copy_warehouse(history_db, target)
+            copy_warehouse(second, target)
         assert refused.value.key == "warehouse.copy.target_not_empty"
         assert "raw_park" in refused.value.params["tables"]
         assert _contents(target) == before
-        copy_warehouse(history_db, target, replace=True)
-        assert _contents(target) == _contents(history_db)
+        copy_warehouse(second, target, replace=True)
+        assert _contents(target) == _contents(second) != before
 
 
-def test_the_same_warehouse_is_refused(history_db, pg_url):
-    for same in ((history_db, history_db), (pg_url, pg_url)):
+def test_the_same_warehouse_is_refused(tiny, pg_url):
+    for same in ((tiny[0], tiny[0]), (pg_url, pg_url)):
         with pytest.raises(UserError) as refused:
             copy_warehouse(*same)
         assert refused.value.key == "warehouse.copy.same"
 
 
-def test_a_copy_that_does_not_match_its_source_writes_nothing(
-    history_db, demo_db, pg_url, tmp_path, monkeypatch
-):
+def test_a_copy_that_does_not_match_its_source_writes_nothing(tiny, pg_url, tmp_path, monkeypatch):
     """One lost row (a writer that drops the last row of a batch) is caught by the checksums
     before the commit, and the target keeps what it held."""
-    copy_warehouse(demo_db, pg_url)
+    first, second = tiny
+    copy_warehouse(first, pg_url)
     file_target = tmp_path / "target.duckdb"
-    copy_warehouse(demo_db, file_target)
+    copy_warehouse(first, file_target)
     real_write = copying._write
 
     def lossy(con, table, columns, rows):
-        real_write(con, table, columns, rows[:-1] if table == "raw_park_quarter" else rows)
+        real_write(con, table, columns, rows[:-1] if table == "raw_park" else rows)
 
     monkeypatch.setattr(copying, "_write", lossy)
     for target in (pg_url, file_target):
         before = _contents(target)
         with pytest.raises(UserError) as mismatch:
-            copy_warehouse(history_db, target, replace=True)
+            copy_warehouse(second, target, replace=True)
         assert mismatch.value.key == "warehouse.copy.mismatch"
-        assert mismatch.value.params["table"] == "raw_park_quarter"
+        assert mismatch.value.params["table"] == "raw_park"
         assert _contents(target) == before
 
 
-def test_a_failure_midway_leaves_an_empty_server_database_empty(history_db, pg_url, monkeypatch):
+def test_a_failure_midway_leaves_an_empty_server_database_empty(tiny, pg_url, monkeypatch):
     def broken_build(con, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(copying, "build", broken_build)
     with pytest.raises(RuntimeError):
-        copy_warehouse(history_db, pg_url)
+        copy_warehouse(tiny[0], pg_url)
     with psycopg.connect(pg_url) as raw:
         assert raw.execute("SELECT count(*) FROM source").fetchone() == (0,)
-        assert raw.execute("SELECT count(*) FROM raw_municipality_quarter").fetchone() == (0,)
+        assert raw.execute("SELECT count(*) FROM raw_park_quarter").fetchone() == (0,)
 
 
-def test_a_failed_copy_into_a_new_file_leaves_no_file(history_db, tmp_path, monkeypatch):
+def test_a_failed_copy_into_a_new_file_leaves_no_file(tiny, tmp_path, monkeypatch):
     monkeypatch.setattr(copying, "build", lambda con, **kw: (_ for _ in ()).throw(OSError("x")))
     target = tmp_path / "new.duckdb"
     with pytest.raises(OSError):
-        copy_warehouse(history_db, target)
+        copy_warehouse(tiny[0], target)
     assert list(tmp_path.glob("*new.duckdb*")) == []
 
 
@@ -203,9 +215,9 @@ def test_copy_command_prints_rows_per_table(history_db, pg_url):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_copy_command_refuses_a_target_with_data_in_one_line(demo_db, pg_url, lang):
-    copy_warehouse(demo_db, pg_url)
-    done = _run("--lang", lang, "copy", "--from", str(demo_db), "--to", pg_url)
+def test_copy_command_refuses_a_target_with_data_in_one_line(tiny, pg_url, lang):
+    copy_warehouse(tiny[0], pg_url)
+    done = _run("--lang", lang, "copy", "--from", str(tiny[1]), "--to", pg_url)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "--replace" in lines[0] and "Traceback" not in done.stderr
