@@ -262,8 +262,12 @@ def _open(db_path: Path, read_only: bool, waiter: Waiter) -> duckdb.DuckDBPyConn
 def data_signature(path: Path | str | None = None) -> tuple:
     """A cheap stamp of the file's state on disk (size, time and inode of the file and of its
     write-ahead log): it changes whenever a writer changed the file. Costs two ``stat`` calls
-    and never opens the file, so it can be read on every accessor call."""
-    db_path = Path(path) if path is not None else default_db_path()
+    and never opens the file, so it can be read on every accessor call. For a server, its
+    next transaction id (one short query)."""
+    target = path if path is not None else default_db_path()
+    if is_server_url(target):
+        return _server_signature(target)
+    db_path = Path(target)
     found = []
     for file in (db_path, db_path.with_name(db_path.name + ".wal")):
         try:
@@ -273,6 +277,14 @@ def data_signature(path: Path | str | None = None) -> tuple:
             continue
         found.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
     return tuple(found)
+
+
+def _server_signature(url: str) -> tuple:
+    """The server's next transaction id: it moves on whenever a transaction wrote anything
+    (reads take none), so an unchanged stamp means unchanged data. One short query."""
+    with connect_server(url, read_only=True) as con:
+        row = con.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").fetchone()
+    return ("server", url, row[0])
 
 
 # ---------------------------------------------------------------------------- one process, many threads
@@ -447,11 +459,28 @@ def reading(
     The cursor is taken at the call (waiting as :func:`connect` does, which is where
     WarehouseBusy comes from) and given back when the ``with`` block ends.
     """
-    db_path = Path(path) if path is not None else default_db_path()
+    target = path if path is not None else default_db_path()
+    if is_server_url(target):
+        return _ServerReading(_connect_server(target, True))
+    db_path = Path(target)
     if not db_path.exists():
         raise UserError("warehouse.missing", path=str(db_path))
     reader = _shared(db_path)
     return Reading(reader, reader.acquire(Waiter(str(db_path), wait, on_wait)))
+
+
+@dataclass
+class _ServerReading:
+    """A read-only session of its own for one use: a server serves many sessions at once,
+    so nothing is shared or waited for."""
+
+    cursor: PgConnection
+
+    def __enter__(self) -> PgConnection:
+        return self.cursor
+
+    def __exit__(self, *exc) -> None:
+        self.cursor.close()
 
 
 @contextmanager
@@ -463,7 +492,12 @@ def writing(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection for one commit, closed after it (so readers elsewhere get the
     file back at once). Waits first for this process's readers, then for other processes."""
-    db_path = Path(path) if path is not None else default_db_path()
+    target = path if path is not None else default_db_path()
+    if is_server_url(target):
+        with _connect_server(target, False) as con:
+            yield con
+        return
+    db_path = Path(target)
     waiter = Waiter(str(db_path), wait, on_wait)
     with _shared(db_path).writer(waiter):
         con = _connect(db_path, False, waiter)
@@ -477,7 +511,11 @@ def writing(
 def keeping_open(path: Path | str | None = None) -> Iterator[None]:
     """Keep the shared read-only connection open between the cursors of one job (a page run:
     dozens of queries, one open), unless a writer asks for the file meanwhile."""
-    reader = _shared(Path(path) if path is not None else default_db_path())
+    target = path if path is not None else default_db_path()
+    if is_server_url(target):  # each read has its own session (see reading)
+        yield
+        return
+    reader = _shared(Path(target))
     reader.pin()
     try:
         yield

@@ -207,3 +207,23 @@ def test_a_server_that_does_not_answer_is_one_translated_line(lang):
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert t("error.prefix", lang) in lines[0]
     assert "postgresql://ivanova:***@127.0.0.1:" in lines[0] and "s3cret" not in lines[0]
+
+
+# ---------------------------------------------------------------------------- the app's accessors
+
+
+def test_reading_writing_and_the_data_stamp_on_a_server(pg_url):
+    """What the app reads through (connection.reading / writing / data_signature) works on a
+    server URL: reads and a write at once, and the stamp moves with the write only."""
+    _tiny_warehouse(pg_url).close()
+    stamp = connection.data_signature(pg_url)
+    with connection.keeping_open(pg_url), connection.reading(pg_url) as reader:
+        assert reader.execute("SELECT count(*) FROM park").fetchone() == (1,)
+        assert connection.data_signature(pg_url) == stamp  # reads write nothing
+        with connection.writing(pg_url) as writer:  # a reader does not hold a writer back
+            writer.execute("DELETE FROM login_log")
+            writer.execute(
+                "INSERT INTO login_log VALUES (current_timestamp, 'x', 'failure', false, 'app')"
+            )
+        assert reader.execute("SELECT count(*) FROM login_log").fetchone() == (1,)
+    assert connection.data_signature(pg_url) != stamp
