@@ -38,7 +38,7 @@ from analytics.intake.validate import (
     key_value_sql,
 )
 from analytics.warehouse.build import build
-from analytics.warehouse.mirror import writer_lock
+from analytics.warehouse.mirror import local_copy, writer_lock
 
 # Tests set this to hold an import inside its transaction so they can kill the process there.
 PAUSE_ENV = "PARKS_INTAKE_PAUSE_SECONDS"
@@ -468,7 +468,8 @@ def _rebased(con: duckdb.DuckDBPyConnection, plan: ImportPlan) -> ImportPlan:
     has errors or warnings the editor has not seen (intake.plan_outdated)."""
     if plan.validated is None:
         raise UserError("intake.plan_outdated")
-    fresh = plan_import(con, plan.validated)
+    with local_copy(con) as engine:  # a server: the plan is made on DuckDB (its copy)
+        fresh = plan_import(engine, plan.validated)
     conflicts = _conflicts(plan, fresh)
     if conflicts:
         raise UserError(

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+from psycopg import pq
 
 from analytics.warehouse.build import build
 from analytics.warehouse.connection import migrate
@@ -37,9 +38,13 @@ def local_copy(con: Any) -> Iterator[Any]:
         yield con
         return
     local = duckdb.connect()
+    # Inside the caller's transaction (a commit holding the writer lock re-checks its plan)
+    # the copy reads what that transaction sees; else it takes a snapshot of its own.
+    own_snapshot = con.raw.info.transaction_status == pq.TransactionStatus.IDLE
     try:
         migrate(local)
-        begin_snapshot(con)
+        if own_snapshot:
+            begin_snapshot(con)
         try:
             mirrored = base_tables(con) - mart_names() - NOT_MIRRORED
             for table in write_order(local):
@@ -47,7 +52,8 @@ def local_copy(con: Any) -> Iterator[Any]:
                     local.execute(f"DELETE FROM {table}")
                     copy_rows(con, local, table)
         finally:
-            con.execute("ROLLBACK")
+            if own_snapshot:
+                con.execute("ROLLBACK")
         build(local)
         yield local
     finally:

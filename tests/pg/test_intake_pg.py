@@ -218,3 +218,64 @@ def test_the_server_is_locked_for_writers_only_while_one_commits(pair):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0
+
+
+# ---------------------------------------------------------------------------- concurrent editors
+
+
+def _server_plan(url: str, text: str, name: str):
+    """A preview as an editor makes it: the file checked on a snapshot of the server."""
+    from analytics.intake import plan_import, read_file, validate
+    from analytics.warehouse.mirror import local_copy
+
+    with connect(url, read_only=True) as con, local_copy(con) as engine:
+        return plan_import(engine, validate(engine, read_file(text.encode(), name), "ru"))
+
+
+def _server_commit(url: str, plan, user: str):
+    from analytics.intake import commit_import
+
+    with connect(url) as con:
+        return commit_import(con, plan, user=user, accept_warnings=True)
+
+
+def _stored(url: str, park: str) -> dict:
+    with connect(url, read_only=True) as con:
+        frame = con.execute(
+            "SELECT * FROM stg_park_quarter WHERE park_id = ? AND quarter = DATE '2025-10-01'",
+            [park],
+        ).df()
+    return frame.iloc[0].to_dict()
+
+
+def test_different_values_of_one_record_previewed_at_once_both_land(pair):
+    _, server = pair
+    before = _stored(server, "XD-P001")
+    jobs, wage = int(before["jobs_total"]) + 11, float(before["avg_wage"]) + 1000
+    anna = _server_plan(server, f"park_id;quarter;jobs_total\nXD-P001;2025Q4;{jobs}\n", "a.csv")
+    boris = _server_plan(server, f"park_id;quarter;avg_wage\nXD-P001;2025Q4;{wage:.0f}\n", "b.csv")
+    _server_commit(server, anna, "anna")
+    assert _server_commit(server, boris, "boris").source_id is not None
+    after = _stored(server, "XD-P001")
+    assert after["jobs_total"] == jobs and after["avg_wage"] == wage
+    assert after["residents_count"] == before["residents_count"]
+
+
+def test_one_value_changed_by_both_is_refused_naming_it(pair):
+    from analytics.errors import UserError
+
+    _, server = pair
+    old = int(_stored(server, "XD-P001")["jobs_total"])
+    anna = _server_plan(server, f"park_id;quarter;jobs_total\nXD-P001;2025Q4;{old + 1}\n", "a.csv")
+    boris = _server_plan(
+        server, f"park_id;quarter;jobs_total;avg_wage\nXD-P001;2025Q4;{old + 2};77000\n", "b.csv"
+    )
+    _server_commit(server, anna, "anna")
+    before = _contents(server)
+    with pytest.raises(UserError) as caught:
+        _server_commit(server, boris, "boris")
+    assert caught.value.key == "intake.edit_conflict"
+    assert f"было {old}, у другого пользователя {old + 1}, у вас {old + 2}" in (
+        caught.value.message("ru")
+    )
+    assert _contents(server) == before
