@@ -19,6 +19,7 @@ from analytics.intake import templates as intake_templates
 from analytics.intake.columns import KINDS
 from analytics.intake.history import TARGETS
 from analytics.intake.preview import revision_column_text, revision_item_text, shown_value
+from analytics.warehouse.mirror import local_copy
 from app_pages import _auth
 from app_pages.common import data, state
 from app_pages.common.format import locale_table
@@ -188,8 +189,10 @@ def preview_plan(upload, kind: str | None, sheet: str | None, limits: Limits, cr
     if cached and cached[0] == stamp:
         return cached[1]
     read = read_file(upload.getvalue(), upload.name, kind=kind, sheet=sheet, limits=limits)
-    with data.reading_here() as cur:
-        plan = plan_import(cur, validate(cur, read, lang, create_municipalities=create))
+    # On a server the file is checked on a local DuckDB copy of one snapshot, as `import`
+    # does; the commit checks again that nothing changed meanwhile.
+    with data.reading_here() as cur, local_copy(cur) as engine:
+        plan = plan_import(engine, validate(engine, read, lang, create_municipalities=create))
     st.session_state["data_preview"] = (stamp, plan)
     return plan
 

@@ -14,6 +14,7 @@ st.caption(t("start.caption", lang))
 
 state = _start.state()
 if state is None:
+    data.require_server(lang)
     st.info(t("start.no_warehouse", lang))
     st.code("python -m analytics init --country UA\npython -m analytics init --country RU")
     st.stop()

@@ -55,6 +55,7 @@ __all__ = [
     "connect",
     "data_signature",
     "default_db_path",
+    "is_server_url",
     "keeping_open",
     "migrate",
     "reading",
@@ -461,7 +462,7 @@ def reading(
     """
     target = path if path is not None else default_db_path()
     if is_server_url(target):
-        return _ServerReading(_connect_server(target, True))
+        return _ServerReading(_server_session(target))
     db_path = Path(target)
     if not db_path.exists():
         raise UserError("warehouse.missing", path=str(db_path))
@@ -469,10 +470,27 @@ def reading(
     return Reading(reader, reader.acquire(Waiter(str(db_path), wait, on_wait)))
 
 
+# Per thread: the read-only server session :func:`keeping_open` keeps for a job, by URL
+# (None until the job's first read opens it).
+_kept = threading.local()
+
+
+def _server_session(url: str) -> PgConnection:
+    """A read-only session for one use: another handle on the one a job keeps open in this
+    thread (see :func:`keeping_open`), else a session of its own."""
+    kept = getattr(_kept, "sessions", {})
+    if url not in kept:
+        return _connect_server(url, True)
+    session = kept[url]
+    if session is None or session.raw.closed:
+        session = kept[url] = _connect_server(url, True)
+    return session.cursor()
+
+
 @dataclass
 class _ServerReading:
-    """A read-only session of its own for one use: a server serves many sessions at once,
-    so nothing is shared or waited for."""
+    """A read-only session for one use (or a handle on the job's): a server serves many
+    sessions at once, so nothing is shared between threads or waited for."""
 
     cursor: PgConnection
 
@@ -510,10 +528,13 @@ def writing(
 @contextmanager
 def keeping_open(path: Path | str | None = None) -> Iterator[None]:
     """Keep the shared read-only connection open between the cursors of one job (a page run:
-    dozens of queries, one open), unless a writer asks for the file meanwhile."""
+    dozens of queries, one open), unless a writer asks for the file meanwhile. On a server,
+    the job's reads in this thread share one read-only session, opened by the first of them
+    and closed when the job ends (writes have sessions of their own)."""
     target = path if path is not None else default_db_path()
-    if is_server_url(target):  # each read has its own session (see reading)
-        yield
+    if is_server_url(target):
+        with _keeping_session(str(target)):
+            yield
         return
     reader = _shared(Path(target))
     reader.pin()
@@ -521,3 +542,18 @@ def keeping_open(path: Path | str | None = None) -> Iterator[None]:
         yield
     finally:
         reader.unpin()
+
+
+@contextmanager
+def _keeping_session(url: str) -> Iterator[None]:
+    sessions = _kept.__dict__.setdefault("sessions", {})
+    if url in sessions:  # nested in a job that keeps one already
+        yield
+        return
+    sessions[url] = None
+    try:
+        yield
+    finally:
+        session = sessions.pop(url)
+        if session is not None:
+            session.close()

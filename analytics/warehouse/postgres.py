@@ -22,7 +22,7 @@ transaction, which ``COMMIT`` or ``ROLLBACK`` ends (the server's DDL is transact
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -35,11 +35,13 @@ import sqlglot
 from psycopg import pq
 from psycopg import sql as pgsql
 from psycopg.adapt import Loader
+from psycopg.conninfo import conninfo_to_dict
 from sqlglot import exp
 
 from analytics.errors import UserError
 
 SCHEMES = ("postgresql://", "postgres://")
+CONNECT_TIMEOUT_SECONDS = 10  # unless the URL sets connect_timeout
 _PARAM = "__parks_param__"  # stands for a ``?`` while the translated text is escaped for psycopg
 
 
@@ -82,13 +84,23 @@ def to_postgres(sql: str, with_params: bool = False) -> tuple[str, ...]:
 
 def _generate(tree: exp.Expression, with_params: bool) -> str:
     if with_params:
-        tree = tree.transform(
-            lambda node: exp.var(_PARAM) if isinstance(node, exp.Placeholder) else node
-        )
+        tree = tree.transform(_marked_placeholder)
     text = tree.sql(dialect="postgres", unsupported_level=sqlglot.ErrorLevel.RAISE)
     if with_params:
-        text = text.replace("%", "%%").replace(_PARAM, "%s")
+        text = text.replace("%", "%%")
+        text = _NAMED_MARK.sub(r"%(\1)s", text).replace(_PARAM, "%s")
     return text
+
+
+# A named parameter (DuckDB's ``$name``) while the text is escaped: psycopg's ``%(name)s``.
+_NAMED_MARK = re.compile(_PARAM + r"named_(\w+?)__end")
+
+
+def _marked_placeholder(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.Placeholder):
+        return node
+    name = node.this  # None for ``?``
+    return exp.var(f"{_PARAM}named_{name}__end" if isinstance(name, str) and name else _PARAM)
 
 
 def _rewrite(tree: exp.Expression) -> list[exp.Expression | str]:
@@ -108,6 +120,7 @@ def _rewrite(tree: exp.Expression) -> list[exp.Expression | str]:
     _group_by_all(tree)
     _tuples_in_subqueries(tree)
     _functions(tree)
+    _row_ids(tree)
     if isinstance(tree, exp.Create) and tree.args.get("replace"):
         kind = str(tree.args.get("kind") or "").upper()
         if kind in ("TABLE", "VIEW"):
@@ -220,6 +233,15 @@ def _functions(tree: exp.Expression) -> None:
     for node in list(tree.find_all(exp.DateFromParts)):
         parts = [node.args[k].copy() for k in ("year", "month", "day")]
         node.replace(exp.Anonymous(this="make_date", expressions=parts))
+
+
+def _row_ids(tree: exp.Expression) -> None:
+    """DuckDB's ``rowid`` pseudo-column (insertion order, the tie-break of an append-only
+    log) as PostgreSQL's ``ctid``: the row's place in the table, which follows insertion in
+    a table rows are only appended to."""
+    for column in list(tree.find_all(exp.Column)):
+        if column.name.lower() == "rowid" and not column.table:
+            column.replace(exp.column("ctid"))
 
 
 def _name_subqueries(tree: exp.Expression) -> None:
@@ -379,7 +401,9 @@ class PgConnection:
 
     # -- statements
 
-    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PgResult:
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> PgResult:
         with_params = parameters is not None
         if self._untyped and sql.lstrip()[:6].upper() == "INSERT":
             self._type_untyped(sql)
@@ -515,27 +539,34 @@ class PgConnection:
         self.close()
 
 
-def _values(parameters: Sequence[Any] | None) -> list[Any]:
-    """Parameters as psycopg adapts them (numpy scalars and pandas timestamps included)."""
-    out = []
-    for value in parameters or ():
-        if hasattr(value, "item") and not isinstance(value, str | bytes):
-            value = value.item()  # numpy scalar
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
-        if value is pd.NaT or (isinstance(value, float) and value != value):
-            value = None
-        out.append(value)
-    return out
+def _values(parameters: Sequence[Any] | Mapping[str, Any] | None) -> list[Any] | dict[str, Any]:
+    """Parameters as psycopg adapts them (numpy scalars and pandas timestamps included); a
+    mapping for named ones (``$name`` in DuckDB's SQL)."""
+    if isinstance(parameters, Mapping):
+        return {name: _value(value) for name, value in parameters.items()}
+    return [_value(value) for value in parameters or ()]
+
+
+def _value(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()  # numpy scalar
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if value is pd.NaT or (isinstance(value, float) and value != value):
+        value = None
+    return value
 
 
 def connect_server(url: str, *, read_only: bool = False) -> PgConnection:
     """A session on the server at ``url``; ``read_only`` makes every transaction read-only."""
-    options = "-c default_transaction_read_only=on" if read_only else None
+    settings: dict[str, Any] = {"application_name": "parks analytics"}
+    if read_only:
+        settings["options"] = "-c default_transaction_read_only=on"
     try:
-        raw = psycopg.connect(
-            url, autocommit=True, options=options, application_name="parks analytics"
-        )
+        if "connect_timeout" not in conninfo_to_dict(url):
+            # A server that does not answer is said within seconds, not waited for forever.
+            settings["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        raw = psycopg.connect(url, autocommit=True, **settings)
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError("warehouse.pg.cannot_connect", url=redacted(url), reason=reason) from exc

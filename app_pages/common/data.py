@@ -18,7 +18,6 @@ import io
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -166,27 +165,39 @@ def _wait_and_rerun(wait: Wait, lang: str) -> None:
 
 
 _stamp_lock = threading.Lock()
-# The stamp of the last run, with the file's state on disk it was read at and the problem
-# (missing file, newer schema) met reading it.
+# The stamp of the last run, with the file's state on disk it was read at (or, for a server,
+# when it was read) and the problem (missing file, newer schema, no server) met reading it.
 _seen: dict[str, object] = {}
+# A server warehouse has no file to stat: its stamp is asked for at most this often per
+# process (one short query), so an import through another app instance or the command line
+# shows on the next interaction after it.
+SERVER_STAMP_SECONDS = 1.0
 
 
 def watch_data() -> None:
     """Read the data's stamp and empty every cache when it changed since the last run (an
-    import from the command line, or another warehouse file). The router calls it once per
-    run, before any page reads data.
+    import from the command line or another app instance, or another warehouse). The router
+    calls it once per run, before any page reads data.
 
-    The warehouse is opened only when the file changed on disk (stat of it and its .wal: a
-    cached rerun opens nothing), and while a writer elsewhere is at work the caches keep the
-    data as last committed instead of waiting for it."""
+    For a file, the warehouse is opened only when the file changed on disk (stat of it and
+    its .wal: a cached rerun opens nothing), and while a writer elsewhere is at work the
+    caches keep the data as last committed instead of waiting for it. For a server, the
+    stamp is read at most once a second per process."""
     path = str(default_db_path())
-    signature = (path, connection.data_signature(path))
-    if _seen.get("signature") == signature:
-        return
+    server = connection.is_server_url(path)
+    if server:
+        if _server_stamp_fresh(path):
+            return
+        signature = None
+    else:
+        signature = (path, connection.data_signature(path))
+        if _seen.get("signature") == signature:
+            return
     # Data as last committed may stand in for a busy file only when it came from this file:
     # after a switch to another warehouse nothing cached may show before it has been read.
     known = (_seen.get("stamp") or (None,))[0] == path
     problem = None
+    read_at = time.monotonic()
     try:
         lease = connection.reading(path, wait=0 if known else QUERY_WAIT_SECONDS)
     except WarehouseBusy as busy:
@@ -197,12 +208,25 @@ def watch_data() -> None:
         stamp, problem = (path, -1, -1), exc
     else:
         with lease as cur:
-            signature = (path, connection.data_signature(path))  # steady while open here
+            if not server:  # steady while open here
+                signature = (path, connection.data_signature(path))
             stamp = (path, *lookups.data_stamp(cur))
     with _stamp_lock:
         if _seen.get("stamp") not in (None, stamp):
             st.cache_data.clear()
-        _seen.update(stamp=stamp, signature=signature, problem=problem)
+        _seen.update(stamp=stamp, signature=signature, problem=problem, read_at=read_at)
+
+
+def _server_stamp_fresh(url: str) -> bool:
+    """Whether this process read the server's stamp less than a second ago."""
+    with _stamp_lock:
+        stamp, read_at = _seen.get("stamp"), _seen.get("read_at")
+        return (
+            stamp is not None
+            and stamp[0] == url
+            and read_at is not None
+            and time.monotonic() - read_at < SERVER_STAMP_SECONDS
+        )
 
 
 def data_changed() -> None:
@@ -213,18 +237,25 @@ def data_changed() -> None:
 
 
 def data_stamp() -> tuple[str, int, int] | None:
-    """The data's stamp as last read: (file, newest batch, batches)."""
+    """The data's stamp as last read: (file or server URL, newest batch, batches)."""
     return _seen.get("stamp")
 
 
 def require_database(lang: str) -> None:
     """Stop the page with a translated explanation when the warehouse cannot be opened."""
     problem = _seen.get("problem")
-    if not Path(default_db_path()).exists():
+    if not connection.warehouse_exists(default_db_path()):
         problem = UserError("warehouse.missing", path=str(default_db_path()))
     if problem is not None:
         st.error(problem.message(lang))
         st.stop()
+
+
+def require_server(lang: str) -> None:
+    """On a server warehouse that could not be reached, stop the page saying why (a file
+    that is missing is a new warehouse to set up, a server that does not answer is not)."""
+    if connection.is_server_url(default_db_path()):
+        require_database(lang)
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,23 +3,22 @@ views and marts built from the same SQL files as in DuckDB, and `check` on a ser
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 
-import duckdb
 import psycopg
 import pytest
 
-from analytics.demo.generator import DEFAULT_SEED, generate
-from analytics.demo.load import load_demo
+from analytics.cli import main
 from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, t
 from analytics.warehouse import connection
 from analytics.warehouse.build import SQL_DIR, build_digest
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect, latest_version, schema_version
-from analytics.warehouse.info import MARTS, content_checksum
+from analytics.warehouse.info import MARTS
 from analytics.warehouse.postgres import PgConnection
 from tests.pg.cluster import free_port
 from tests.warehouse.test_checks import _tiny_warehouse
@@ -85,12 +84,11 @@ def test_an_older_schema_is_upgraded_and_keeps_its_data(pg_url):
         assert con.execute("SELECT count(*) FROM park").fetchone() == (0,)
 
 
-def test_a_newer_schema_is_refused(pg_url):
-    connect(pg_url).close()
-    with psycopg.connect(pg_url, autocommit=True) as raw:
+def test_a_newer_schema_is_refused(pg_warehouse):
+    with psycopg.connect(pg_warehouse, autocommit=True) as raw:
         raw.execute("INSERT INTO schema_version (version, description) VALUES (999, 'future')")
     with pytest.raises(UserError) as err:
-        connect(pg_url)
+        connect(pg_warehouse)
     assert err.value.key == "warehouse.newer_schema"
 
 
@@ -116,30 +114,6 @@ def test_programs_opening_a_new_database_at_once_migrate_it_once(pg_url):
         assert applied.fetchone() == (latest_version(), latest_version())
 
 
-def test_the_demo_built_on_the_server_equals_the_demo_file(pg_url, demo_db):
-    """The same generator output loaded through the same layers gives the same raw tables,
-    staging views and marts on both engines, row for row (content checksums)."""
-    with connect(pg_url) as con:
-        load_demo(con, generate(DEFAULT_SEED))
-        assert [r.name for r in run_data_tests(con) if not r.passed] == []
-        on_server = {name: content_checksum(con, name) for name in _compared(con)}
-    with duckdb.connect(str(demo_db), read_only=True) as con:
-        in_file = {name: content_checksum(con, name) for name in on_server}
-    assert on_server == in_file
-    assert on_server["municipality_quarter"][0] > 100_000
-
-
-def _compared(con) -> list[str]:
-    """Everything the demo writes except the loading times of its sources."""
-    names = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        ).fetchall()
-    ]
-    return sorted(set(names) - {"source", "build_stamp", "schema_version"})
-
-
 # ---------------------------------------------------------------------------- check
 
 
@@ -153,8 +127,8 @@ def _compared(con) -> list[str]:
         ({"park_id": "NOPE"}, "orphans"),
     ],
 )
-def test_each_data_test_catches_its_bad_row_on_the_server(pg_url, override, failing_test):
-    with _tiny_warehouse(pg_url, **override) as con:
+def test_each_data_test_catches_its_bad_row_on_the_server(pg_warehouse, override, failing_test):
+    with _tiny_warehouse(pg_warehouse, **override) as con:
         failed = {r.name for r in run_data_tests(con) if not r.passed}
     if failing_test is None:
         assert failed == set()
@@ -162,49 +136,40 @@ def test_each_data_test_catches_its_bad_row_on_the_server(pg_url, override, fail
         assert failing_test in failed and failed <= {failing_test, "orphans", "area_consistency"}
 
 
-def _check(*args: str) -> subprocess.CompletedProcess:
+def _check(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "analytics", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "analytics", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 
-def test_check_command_on_a_server_url(pg_url):
-    _tiny_warehouse(pg_url).close()
-    passed = _check("--lang", "ru", "check", "--db", pg_url)
+def test_check_command_on_a_server_url_and_through_parks_db(pg_warehouse):
+    _tiny_warehouse(pg_warehouse).close()
+    passed = _check("--lang", "ru", "check", "--db", pg_warehouse)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Все проверки данных пройдены" in passed.stdout
-    with connect(pg_url) as con:
+    with connect(pg_warehouse) as con:
         con.execute("UPDATE raw_park_quarter SET jobs_total = -5")
         from analytics.warehouse.build import build
 
         build(con)
-    failed = _check("--lang", "en", "check", "--db", pg_url)
+    failed = _check("--lang", "en", "check", env={**os.environ, "PARKS_DB": pg_warehouse})
     assert failed.returncode == 1
     assert "FAIL  negative_values" in failed.stdout
     assert "P1" in failed.stdout and "jobs_total" in failed.stdout and "-5.0" in failed.stdout
     assert "Data tests failed: 1 of" in failed.stderr
 
 
-def test_check_through_parks_db(pg_url):
-    _tiny_warehouse(pg_url).close()
-    proc = subprocess.run(
-        [sys.executable, "-m", "analytics", "--lang", "en", "check"],
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, "PARKS_DB": pg_url},
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "All data tests passed" in proc.stdout
-
-
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_a_server_that_does_not_answer_is_one_translated_line(lang):
+def test_a_server_that_does_not_answer_is_one_translated_line(lang, capsys):
     url = f"postgresql://ivanova:s3cret@127.0.0.1:{free_port()}/parks"
-    proc = _check("--lang", lang, "check", "--db", url)
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert main(["--lang", lang, "check", "--db", url]) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
     assert t("error.prefix", lang) in lines[0]
     assert "postgresql://ivanova:***@127.0.0.1:" in lines[0] and "s3cret" not in lines[0]
 
@@ -212,13 +177,18 @@ def test_a_server_that_does_not_answer_is_one_translated_line(lang):
 # ---------------------------------------------------------------------------- the app's accessors
 
 
-def test_reading_writing_and_the_data_stamp_on_a_server(pg_url):
+def test_reading_writing_and_the_data_stamp_on_a_server(pg_warehouse):
     """What the app reads through (connection.reading / writing / data_signature) works on a
     server URL: reads and a write at once, and the stamp moves with the write only."""
+    pg_url = pg_warehouse
     _tiny_warehouse(pg_url).close()
     stamp = connection.data_signature(pg_url)
     with connection.keeping_open(pg_url), connection.reading(pg_url) as reader:
         assert reader.execute("SELECT count(*) FROM park").fetchone() == (1,)
+        named = "SELECT count(*) FROM park WHERE park_id = $id OR name_en = $id OR 0 = $zero"
+        assert reader.execute(named, {"id": "P1", "zero": 1}).fetchone() == (1,)
+        newest = "SELECT park_id FROM park ORDER BY park_id, rowid DESC LIMIT ?"  # DuckDB's rowid
+        assert reader.execute(newest, [1]).fetchall() == [("P1",)]
         assert connection.data_signature(pg_url) == stamp  # reads write nothing
         with connection.writing(pg_url) as writer:  # a reader does not hold a writer back
             writer.execute("DELETE FROM login_log")
@@ -227,3 +197,35 @@ def test_reading_writing_and_the_data_stamp_on_a_server(pg_url):
             )
         assert reader.execute("SELECT count(*) FROM login_log").fetchone() == (1,)
     assert connection.data_signature(pg_url) != stamp
+
+
+def test_a_job_kept_open_reads_through_one_session_per_thread(pg_warehouse):
+    """keeping_open (a page run) on a server: the run's reads share one read-only session,
+    closed when the run ends; another thread, or a read outside a run, has its own."""
+
+    def session_of() -> int:
+        with connection.reading(pg_warehouse) as cur:
+            return cur.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+    def sessions_open() -> int:
+        with psycopg.connect(pg_warehouse) as raw:
+            return raw.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'parks analytics'"
+                " AND datname = current_database()"
+            ).fetchone()[0]
+
+    assert session_of() != session_of()
+    other = []
+    with connection.keeping_open(pg_warehouse):
+        first = session_of()
+        with connection.reading(pg_warehouse) as outer:  # a read inside a read (nested)
+            assert outer.execute("SELECT pg_backend_pid()").fetchone()[0] == first
+            assert session_of() == first
+        with connection.keeping_open(pg_warehouse):
+            assert session_of() == first
+        thread = threading.Thread(target=lambda: other.append(session_of()))
+        thread.start()
+        thread.join()
+        assert sessions_open() == 1
+    assert other and other[0] != first
+    assert sessions_open() == 0
