@@ -105,6 +105,14 @@ class MethodRow:
     def has_interval(self) -> bool:
         return self.status == "ok" and not (math.isnan(self.ci_low) or math.isnan(self.ci_high))
 
+    def interval_text(self, lang: str, decimals: int) -> str:
+        """ "0.021 – 0.035" in ``lang`` ("–" without an interval)."""
+        return _interval_text(self, lang, decimals)
+
+    def interval_method_text(self, lang: str) -> str:
+        """How the interval was built, in ``lang`` (empty for a method that did not run)."""
+        return _interval_method(self, lang) if self.status == "ok" else ""
+
     def reason_text(self, lang: str) -> str:
         if self.reason is None:
             return ""
@@ -145,6 +153,10 @@ class Agreement:
             for b in ranged[i + 1 :]
             if not overlap(a, b)
         )
+
+    def decimals(self) -> int:
+        """Decimals that show about two significant digits of the typical interval."""
+        return _decimals([r for r in self.rows if r.status == "ok"])
 
     def table(self, lang: str = "en") -> pd.DataFrame:
         """One row per method (:data:`AGREEMENT_COLUMNS`), the reason in ``lang``."""
