@@ -129,3 +129,19 @@ def test_batch_table_of_a_panel_method_lists_each_parks_cohort(app, app_db):
     frame = next(shown(d) for d in at.dataframe if t("impact.park", "en") in d.value.columns)
     cohorts = pd.read_parquet(out).query("term == 'cohort_ATT'")
     assert sorted(frame[t("impact_methods.col_park_id", "en")]) == sorted(cohorts["park_id"])
+
+
+@pytest.mark.parametrize(("method", "park"), [("imputation", None), ("sdid", BIG_PARK)])
+def test_new_methods_run_on_the_page_as_park_effect(app, demo_db, method, park):
+    at = app("uk", page="impact")
+    at.selectbox(key="impact_method").set_value(method).run()
+    if park:
+        at.selectbox(key="impact_park").set_value(park).run()
+    at.button(key="impact_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        effect = park_effect(con, outcome="employment", method=method, park_id=park)
+    low, high = (fmt_number(v, "uk", 3) for v in (effect.ci_low, effect.ci_high))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("impact.interval", "uk", level=95)] == f"{low} – {high}"
+    assert effect.reading("uk") in [m.value for m in at.markdown]
