@@ -12,6 +12,7 @@ from analytics.effects.park_spec import (
     CONTROLS,
     LEVELS,
     METHODS,
+    ONE_PARK_METHODS,
     TRANSFORMS,
     TREATMENTS,
 )
@@ -21,7 +22,7 @@ from analytics.i18n import fmt_number, fmt_percent, t
 from analytics.i18n.cells import format_cell
 from analytics.intake.export import write_csv, write_xlsx
 from analytics.quarter import Quarter
-from app_pages.common import data, state
+from app_pages.common import data, impact_data, state
 from app_pages.common.format import locale_chart, locale_table
 
 ALPHAS = (0.01, 0.05, 0.10)
@@ -117,14 +118,14 @@ if method in ("cs", "sa"):
     )
 
 park_id = None
-if method == "sc":
+if method in ONE_PARK_METHODS:
     parks = data.impact_parks(lang)
     labels = dict(zip(parks["park_id"], parks["name"], strict=True))
     eligibility = data.synth_eligibility(outcome, level, treatment, transform)
     options = [p for p in eligibility.loc[eligibility["eligible"], "park_id"] if p in labels]
     refused = eligibility[~eligibility["eligible"]]
     if not options:
-        st.info(t("app_locale.impact.no_eligible", lang))
+        st.info(t("impact_methods.no_eligible", lang, method=t(f"method.{method}", lang)))
     else:
         park_id = state.url_select(
             st,
@@ -199,6 +200,84 @@ params = {
 }
 
 
+# --------------------------------------------------------------------------------------------
+# Every park at a glance: a batch's table (effects-batch) for these choices and the current data
+
+
+def show_batch() -> None:
+    view = impact_data.batch_view(
+        impact_data.batch_files(), outcome, method, level, treatment, transform, lang
+    )
+    if view is None:
+        return
+    is_log_scale = transform == "log"
+    decimals = 3 if is_log_scale else 1
+    parks = data.impact_parks(lang)
+    names = dict(zip(parks["park_id"], parks["name"], strict=True))
+    places = data.municipalities(lang) if level == "municipality" else data.regions(lang)
+    frame = view.table.assign(
+        park=[names.get(p, p) if isinstance(p, str) else "" for p in view.table["park_id"]],
+        place=[places.get(u, u) if isinstance(u, str) else "" for u in view.table["unit"]],
+        since=[
+            Quarter.parse(c).text(lang) if isinstance(c, str) and c else ""
+            for c in view.table["cohort"]
+        ],  # fmt: skip
+        shown=[
+            fmt_number(v, lang, decimals) if pd.notna(v) else "–" for v in view.table["estimate"]
+        ],  # fmt: skip
+        interval=[
+            f"{fmt_number(lo, lang, decimals)} – {fmt_number(hi, lang, decimals)}"
+            if pd.notna(lo) and pd.notna(hi)
+            else "–"
+            for lo, hi in zip(view.table["ci_low"], view.table["ci_high"], strict=True)
+        ],
+        p=[fmt_number(v, lang, 3) if pd.notna(v) else "–" for v in view.table["p_value"]],
+        note=view.table["reason"].fillna(""),
+    )
+    level_pct = round((1 - view.alpha) * 100)
+    st.subheader(t("impact_methods.batch_title", lang))
+    st.caption(
+        t(
+            "impact_methods.batch_caption",
+            lang,
+            method=t(f"method.{method}", lang),
+            files=", ".join(view.files),
+            n=fmt_number(len(frame), lang),
+        )
+    )
+    if view.headline is not None and view.per_park:
+        st.caption(
+            t(
+                "impact_methods.batch_headline",
+                lang,
+                estimate=fmt_number(view.headline["estimate"], lang, decimals),
+                low=fmt_number(view.headline["ci_low"], lang, decimals),
+                high=fmt_number(view.headline["ci_high"], lang, decimals),
+                level=level_pct,
+            )
+        )
+    units = dict(zip(catalogue["code"], catalogue["unit"], strict=True))
+    unit_words = (
+        t("impact.log_points", lang) if is_log_scale else data.unit_text(units[outcome], lang)
+    )
+    columns = [
+        ("park", t("impact.park", lang), "text"),
+        ("park_id", t("impact_methods.col_park_id", lang), "code"),
+        ("place", t("impact_methods.col_place", lang), "text"),
+        ("since", t("impact_methods.col_since", lang), "text"),
+        ("shown", t("impact.estimate", lang, unit=unit_words), "text"),
+        ("interval", t("impact.interval", lang, level=level_pct), "text"),
+        ("p", t("impact.p_value", lang), "text"),
+        ("note", t("impact_methods.col_note", lang), "text"),
+    ]
+    if not view.per_park:  # one estimate for every park: no park or place to name
+        columns = [c for c in columns if c[0] not in ("park", "park_id", "place", "since")]
+    locale_table(frame, columns, lang, key="impact_batch")
+
+
+show_batch()
+
+
 def run_estimate() -> None:
     """The run button's callback: what the reader chose (as shown when pressed) is run."""
     st.session_state["impact_params"] = params
@@ -254,6 +333,59 @@ def fact_text(fact) -> str:
         return "∞"
     decimals = {"p_value": 3, "mbar": 2, "rmspe": 4, "ratio": 1}[fact.kind]
     return fmt_number(fact.value, lang, decimals)
+
+
+def show_agreement(agreement) -> None:
+    """The agreement table: a row per method, a flag where its interval overlaps none of the
+    others' it is paired with, and the table's reading."""
+    rows = agreement.table(lang)
+    decimals = agreement.decimals()
+    clashes: dict[str, list[str]] = {}
+    for a, b in agreement.disagree:
+        clashes.setdefault(a, []).append(t(f"method.{b}", lang))
+        clashes.setdefault(b, []).append(t(f"method.{a}", lang))
+    ok = rows["status"] == "ok"
+    frame = rows.assign(
+        name=[t(f"method.{m}", lang) for m in rows["method"]],
+        shown=[
+            fmt_number(v, lang, decimals) if k else "–"
+            for v, k in zip(rows["estimate"], ok, strict=True)
+        ],  # fmt: skip
+        interval=[agreement.row(m).interval_text(lang, decimals) for m in rows["method"]],
+        how=[agreement.row(m).interval_method_text(lang) for m in rows["method"]],
+        p=[
+            fmt_number(v, lang, 3) if k and pd.notna(v) else "–"
+            for v, k in zip(rows["p_value"], ok, strict=True)
+        ],  # fmt: skip
+        units=[
+            fmt_number(int(n), lang) if k else "–" for n, k in zip(rows["n_units"], ok, strict=True)
+        ],  # fmt: skip
+        flag=[
+            t("impact_methods.no_overlap", lang, methods=", ".join(clashes[m]))
+            if m in clashes
+            else (reason if not k else "")
+            for m, k, reason in zip(rows["method"], ok, rows["reason"], strict=True)
+        ],
+    )
+    level_pct = round((1 - agreement.alpha) * 100)
+    locale_table(
+        frame,
+        [
+            ("name", t("effects_agreement.col.method", lang), "text"),
+            ("shown", t("effects_agreement.col.estimate", lang), "text"),
+            ("interval", t("impact.interval", lang, level=level_pct), "text"),
+            ("how", t("effects_agreement.col.interval_method", lang), "text"),
+            ("p", t("impact.p_value", lang), "text"),
+            ("units", t("effects_agreement.col.n_units", lang), "text"),
+            ("flag", t("impact_methods.col_flag", lang), "text"),
+        ],
+        lang,
+        key="impact_agreement",
+    )
+    if agreement.disagree:
+        st.warning(agreement.reading(lang))
+    else:
+        st.write(agreement.reading(lang))
 
 
 # The card, the reading, the downloads (and the report and the command line) read the one
@@ -466,6 +598,39 @@ if not effect.dropped.empty:
             f"{t(f'effects_parks.drop.{reason}', lang)}: {n}" for reason, n in reasons.items()
         )
     )
+
+# --------------------------------------------------------------------------------------------
+# Every method side by side (analytics.effects.agreement decides the table, the flags and the
+# sentence on why methods differ; the page shows them)
+
+
+def agreement_params() -> dict:
+    """The estimate's choices as the agreement table reads them: the park (one-park methods)
+    decides whether one park's table or every park's is meant."""
+    return {**ran, "method": ran["method"] if ran["park_id"] else "cs"}
+
+
+def ask_agreement() -> None:
+    st.session_state["impact_agreement"] = agreement_params()
+
+
+st.subheader(t("impact_methods.agreement_title", lang))
+st.caption(
+    t("impact_methods.agreement_caption_park", lang, park=ran["park_id"])
+    if ran["park_id"]
+    else t("impact_methods.agreement_caption_all", lang)
+)
+st.button(t("impact_methods.agreement_run", lang), key="impact_agreement_run",
+          on_click=ask_agreement)  # fmt: skip
+if st.session_state.get("impact_agreement") == agreement_params():
+    with st.spinner(t("impact_methods.agreement_running", lang)):
+        try:
+            agreement = impact_data.park_agreement(agreement_params())
+        except UserError as exc:
+            st.error(exc.message(lang))
+            agreement = None
+    if agreement is not None:
+        show_agreement(agreement)
 
 # --------------------------------------------------------------------------------------------
 # Downloads

@@ -49,7 +49,9 @@ def park_effect_truth(
     Outcomes without planted effects (placebos) have truth 0 everywhere.
     """
     spec = as_spec(spec, choices)
-    if not _has_truth(con):
+    # dCDH's average total effect weights effects by switchers and horizons (and divides by
+    # the treatment change they carry): its truth is not formed here.
+    if not _has_truth(con) or spec.method == "dcdh":
         return None
     if spec.level == "region" and spec.outcome == "avg_wage":
         return None
@@ -60,7 +62,7 @@ def park_effect_truth(
         post = post.rename(columns={"quarter": "time", "effect": "truth"}).reset_index(drop=True)
         mean = float(post.loc[post["time"] >= panel.sc_start, "truth"].mean())
         return ParkTruth(mean, path=post, description="mean post-period effect of the park's unit")
-    if spec.method == "twfe":
+    if spec.method in ("twfe", "imputation"):  # imputation weighs treated cells equally
         treated = data.loc[
             (data["first_quarter"] != "") & (data["quarter"] >= data["first_quarter"])
         ]

@@ -10,8 +10,10 @@ units with a different group, weighted differently, under a different assumption
 
 :func:`park_agreement` is the table for a park effect (what the Impact page shows): for one
 park (``park_id``) every method runs on that park's sample (its municipality or region and
-the never-treated units), so all of them estimate the same park's effect; without a park the
-difference-in-differences methods run on every park's panel and the one-park methods are
+the never-treated units; for dCDH the donors never in force), so all of them estimate the same
+park's effect, and the one-park methods (synthetic control, augmented synthetic control,
+synthetic DiD) are the park's own effects; without a park the difference-in-differences
+methods are the Impact page's effects on every park's panel and the one-park methods are
 listed as needing a park. The command line's ``effects --method all`` builds the same table
 from a CSV panel (:mod:`analytics.effects.commands`).
 """
@@ -27,12 +29,11 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from analytics.effects.imputation import imputation_did
 from analytics.effects.park_panel import park_panel
-from analytics.effects.park_spec import ONE_PARK_METHODS, as_spec
+from analytics.effects.park_spec import METHODS, ONE_PARK_METHODS, as_spec
+from analytics.effects.park_switching import status_path
 from analytics.effects.parks import park_effect, run_on_panel
 from analytics.effects.results import WarningCode, ci_method_key, json_safe, method_label
-from analytics.effects.sdid import synthetic_did
 from analytics.errors import UserError
 from analytics.i18n import check_language, fmt_number, has_key, t
 
@@ -51,12 +52,12 @@ AGREEMENT_COLUMNS = [
 ]
 # The order of the table: event-study DiD first, then TWFE, then the weighting methods.
 PANEL_METHODS = ("cs", "sa", "imputation", "twfe", "sdid", "sc", "ascm")
+# The park table: every method of a park effect, in the command line's order (PANEL_METHODS,
+# then those it appends, dCDH).
+PARK_METHODS = tuple(dict.fromkeys([*PANEL_METHODS, *METHODS]))
 # Methods whose intervals come from standard errors over the treated units' influence: with a
 # single treated unit they leave out its own noise and come out too narrow.
 INFLUENCE_METHODS = ("cs", "sa", "imputation", "twfe")
-# Placebo draws of the synthetic-DiD standard error in a park's table: each draw re-solves both
-# weight problems over every comparison unit (about 0.2 s on a 245-unit panel).
-PARK_SDID_REPLICATIONS = 50
 Run = Callable[[], Any]
 
 
@@ -104,6 +105,14 @@ class MethodRow:
     def has_interval(self) -> bool:
         return self.status == "ok" and not (math.isnan(self.ci_low) or math.isnan(self.ci_high))
 
+    def interval_text(self, lang: str, decimals: int) -> str:
+        """ "0.021 – 0.035" in ``lang`` ("–" without an interval)."""
+        return _interval_text(self, lang, decimals)
+
+    def interval_method_text(self, lang: str) -> str:
+        """How the interval was built, in ``lang`` (empty for a method that did not run)."""
+        return _interval_method(self, lang) if self.status == "ok" else ""
+
     def reason_text(self, lang: str) -> str:
         if self.reason is None:
             return ""
@@ -144,6 +153,10 @@ class Agreement:
             for b in ranged[i + 1 :]
             if not overlap(a, b)
         )
+
+    def decimals(self) -> int:
+        """Decimals that show about two significant digits of the typical interval."""
+        return _decimals([r for r in self.rows if r.status == "ok"])
 
     def table(self, lang: str = "en") -> pd.DataFrame:
         """One row per method (:data:`AGREEMENT_COLUMNS`), the reason in ``lang``."""
@@ -239,17 +252,15 @@ def park_agreement(
         choices = {**choices, "method": ONE_PARK_METHODS[0]}
     spec = as_spec(spec, choices)
     panel = park_panel(con, spec)
-    data = panel.data.loc[:, ["unit", "quarter", "first_quarter", "value"]].rename(
-        columns={"value": spec.outcome}
-    )
-    columns = {"unit": "unit", "time": "quarter", "outcome": spec.outcome}
 
     def did(method: str) -> Run:
         if panel.sc_unit is None:  # every park: the Impact page's own (cached) effect
             return lambda: park_effect(con, dataclasses.replace(spec, method=method))
         # The one park's sample: its unit and never-treated units, the only comparisons.
         other = dataclasses.replace(spec, method=method, control="never")
-        return lambda: run_on_panel(panel, other)
+        if method != "dcdh":
+            return lambda: run_on_panel(panel, other)
+        return lambda: run_on_panel(panel, other, status_path(con, panel, other))
 
     def one_park(method: str) -> Run:
         if panel.sc_unit is None:
@@ -257,22 +268,9 @@ def park_agreement(
         return lambda: park_effect(con, dataclasses.replace(spec, method=method))
 
     runs: dict[str, Run] = {
-        "cs": did("cs"),
-        "sa": did("sa"),
-        "imputation": lambda: imputation_did(
-            data, **columns, treat_time="first_quarter", alpha=spec.alpha
-        ),
-        "twfe": did("twfe"),
-        "sdid": lambda: synthetic_did(
-            data,
-            **columns,
-            treat_time="first_quarter",
-            replications=PARK_SDID_REPLICATIONS,
-            seed=spec.seed,
-            alpha=spec.alpha,
-        ),
+        method: one_park(method) if method in ONE_PARK_METHODS else did(method)
+        for method in PARK_METHODS
     }
-    runs.update({method: one_park(method) for method in ONE_PARK_METHODS})
     n_treated = len(panel.treated_units)
     return agreement(runs, alpha=spec.alpha, outcome=spec.outcome, n_treated_units=n_treated)
 

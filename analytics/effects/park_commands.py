@@ -5,8 +5,11 @@ The same estimate as the Impact page (:func:`analytics.effects.parks.park_effect
 printed, :meth:`ParkEffect.to_dict <analytics.effects.park_result.ParkEffect.to_dict>` (keys:
 method, outcome {code, unit, transform, effect_unit}, estimate, se, ci_low, ci_high,
 ci_method, p_value, alpha, n_units, n_obs, n_treated_units, cohorts, n_filled, diagnostics,
-treated_units, dropped, place, spec, warnings, result and, with an event study,
-event_study); otherwise the summary and the plain-language reading. Every option is checked
+treated_units, left_out, place, spec, warnings, result and, with an event study,
+event_study; beside them the keys the ``effects`` command prints for the same method:
+``weights``/``time_weights`` for sdid, ``effects``/``placebos``/``avg_total_effect`` and switcher
+counts for dcdh with ``n_switched_off``/``n_reentered``, ``n_treated_obs`` and
+``pretrend_test`` for imputation); otherwise the summary and the plain-language reading. Every option is checked
 here, so bad input gives one line on stderr in the user's language.
 """
 
@@ -52,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--outcome", metavar="CODE", help="area indicator code, e.g. employment")
     add("--level", metavar="{municipality,region}", default="municipality")
     add("--method", metavar="{" + ",".join(METHODS) + "}", default="cs", help="estimator")
-    add("--park", metavar="ID", default=None, help="sc, ascm: the park (e.g. XD-P021)")
+    add("--park", metavar="ID", default=None, help="sc, ascm, sdid: the park (e.g. XD-P021)")
     add("--treatment", metavar="{opened,registered}", default="opened")
     add("--control", metavar="{notyet,never}", default="notyet", help="cs, sa: comparisons")
     add("--est-method", metavar="{dr,ipw,reg}", default="dr", help="cs: 2x2 estimator")

@@ -144,8 +144,14 @@ def _added(observed: np.ndarray, beta: float, transform: str) -> np.ndarray:
     return np.full_like(observed, beta, dtype=float)
 
 
-def _treated_cells(panel: ParkPanel) -> pd.DataFrame:
+def _treated_cells(panel: ParkPanel, in_force: np.ndarray | None = None) -> pd.DataFrame:
     data = panel.data
+    if in_force is not None:  # a status that may switch off (dCDH): treated while in force
+        status = pd.Series(np.asarray(in_force, dtype=int), index=data.index)
+        treated = status.groupby(data["unit"]).transform("max") == 1
+        cells = data.loc[treated, ["unit", "quarter", "raw", "first_quarter"]].copy()
+        cells["post"] = status.loc[treated].to_numpy() == 1
+        return cells
     treated = data["first_quarter"] != ""
     if panel.sc_unit is not None:
         treated = data["unit"] == panel.sc_unit
@@ -183,10 +189,13 @@ def park_levels(
     unit: str,
     aggregation: str,
     currency: str | None = None,
+    in_force: np.ndarray | None = None,
 ) -> ParkLevels:
     """The effect of ``result`` (its estimate and interval, on ``panel.transform``'s scale)
-    in the indicator's ``unit`` (see the module docstring)."""
-    cells = _treated_cells(panel)
+    in the indicator's ``unit`` (see the module docstring). ``in_force``: a 0/1 status per
+    panel row for a treatment that switches off (dCDH): the effect is then added in the
+    cells in force only, and the last quarter's units are those in force in it."""
+    cells = _treated_cells(panel, in_force)
     last = max(panel.quarters)
     final = cells.loc[(cells["quarter"] == last) & cells["post"]]
     observed = final["raw"].to_numpy(dtype=float)

@@ -14,6 +14,7 @@ the downloads, the report and the command line all read it from here.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,13 +23,18 @@ from typing import Any
 import pandas as pd
 
 from analytics.effects.ascm import ASCMResult
+from analytics.effects.dcdh import DCDHResult, json_event_study
+from analytics.effects.diagnostics import pretrend_test
+from analytics.effects.imputation import ImputationResult
 from analytics.effects.park_levels import ParkLevels
 from analytics.effects.park_spec import ParkEffectSpec
+from analytics.effects.park_switching import Switching
 from analytics.effects.reading import THIN_COHORT_UNITS, read_result
 from analytics.effects.results import Diagnostics, EffectResult, Fact, json_safe, method_label
 from analytics.effects.sample import no_conclusion_reason
+from analytics.effects.sdid import SDIDResult, json_weights
 from analytics.effects.synth import SynthResult
-from analytics.i18n import LANGUAGES, t
+from analytics.i18n import LANGUAGES, fmt_number, t
 
 LOG_POINTS = "log_points"
 
@@ -96,6 +102,8 @@ class ParkEffect:
     # The effect in the indicator's own units (effect_level, effect_total, the counterfactual
     # path): :mod:`analytics.effects.park_levels`.
     levels: ParkLevels | None = field(default=None, repr=False)
+    # dCDH: the register status it read and how many units switched off (park_switching).
+    switching: Switching | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------------------- contract
 
@@ -177,7 +185,16 @@ class ParkEffect:
             Fact("n_cohorts", len(self.cohorts), "count"),
             Fact("n_filled", self.n_filled, "count"),
             Fact("p_value", self.p_value, "p_value"),
+            *self._switching_facts(),
             *self.diagnostics.facts(),
+        ]
+
+    def _switching_facts(self) -> list[Fact]:
+        if self.switching is None:
+            return []
+        return [
+            Fact("n_switched_off", self.switching.n_switched_off, "count"),
+            Fact("n_reentered", self.switching.n_reentered, "count"),
         ]
 
     # ---------------------------------------------------------------------------- words
@@ -203,11 +220,26 @@ class ParkEffect:
             thin_cohorts=self.thin_cohorts,
             diagnostics=self.diagnostics,
         )
+        if self.switching is not None:
+            text += " " + self._switching_reading(lang)
         if self.outcome.transform == "log":
             text += " " + t("effects_parks.log_hint", lang)
         if self.levels is not None and no_conclusion_reason(self.result) is None:
             text += " " + self.levels.reading(lang)
         return text
+
+    def _switching_reading(self, lang: str) -> str:
+        """Whether any unit's treatment switched off: without one, dCDH answers what the
+        staggered-adoption methods answer, and the reader should know it."""
+        off, again = self.switching.n_switched_off, self.switching.n_reentered
+        if not off:
+            return t("park_methods.dcdh_never_off", lang)
+        return t(
+            "park_methods.dcdh_switched_off",
+            lang,
+            n=fmt_number(off, lang),
+            again=fmt_number(again, lang),
+        )
 
     # ---------------------------------------------------------------------------- tables
 
@@ -317,6 +349,11 @@ class ParkEffect:
         }
         if self.event_study is not None:
             out["event_study"] = self.event_study.event_study
+        # The keys the ``effects`` command gives the same method (commands.py), beside ours.
+        out.update({k: v for k, v in method_keys(self.result).items() if k not in out})
+        if self.switching is not None:
+            out["n_switched_off"] = self.switching.n_switched_off
+            out["n_reentered"] = self.switching.n_reentered
         if self.levels is not None:
             out.update(self.levels.to_dict())
             concluded = no_conclusion_reason(self.result) is None
@@ -324,3 +361,22 @@ class ParkEffect:
                 lang: self.levels.reading(lang) if concluded else None for lang in LANGUAGES
             }
         return json_safe(out)
+
+
+def method_keys(result: EffectResult) -> dict[str, Any]:
+    """The JSON keys beyond the contract's that ``python -m analytics effects --json`` prints
+    for the result's method: synthetic DiD's ``weights``/``time_weights``, dCDH's ``effects``,
+    ``placebos``, ``avg_total_effect`` and switcher counts, imputation's ``n_treated_obs``,
+    and the ``pretrend_test`` of the methods with an event study."""
+    out: dict[str, Any] = {}
+    if isinstance(result, SDIDResult):
+        out.update(json_weights(result))
+    if isinstance(result, DCDHResult):
+        out.update(json_event_study(result))
+        if result.event_study["rel_time"].lt(0).any():
+            out["pretrend_test"] = result.diagnostics.pretrend.to_dict()
+    if isinstance(result, ImputationResult):
+        out["n_treated_obs"] = result.n_treated_obs
+        with contextlib.suppress(ValueError):
+            out["pretrend_test"] = pretrend_test(result).to_dict()
+    return json_safe(out)

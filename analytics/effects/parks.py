@@ -3,8 +3,13 @@
 :func:`park_effect` takes one :class:`~analytics.effects.park_spec.ParkEffectSpec` (or its
 fields as keywords), builds the unit x quarter panel (:mod:`analytics.effects.park_panel`,
 whose docstring states the panel rules) and runs one of the estimators: TWFE, Callaway &
-Sant'Anna, Sun & Abraham, or synthetic control or augmented synthetic control (ridge ASCM with
-conformal inference) for one park. The answer is a
+Sant'Anna, Sun & Abraham, imputation (Borusyak-Jaravel-Spiess), dCDH (de Chaisemartin-
+D'Haultfoeuille's DID_l on the register status, which may switch off:
+:mod:`analytics.effects.park_switching`), or for one park synthetic control, augmented
+synthetic control (ridge ASCM with conformal inference) or synthetic DiD. Each estimator is
+called as the ``effects`` command calls it on a panel file (:mod:`analytics.effects.commands`),
+with the choices of :mod:`analytics.effects.park_spec` (dCDH's horizons, synthetic DiD's
+placebo draws). The answer is a
 :class:`~analytics.effects.park_result.ParkEffect`, which answers the result contract of
 :mod:`analytics.effects.results`. The demo's true effect for the same specification is
 :func:`analytics.demo.truth.park_effect_truth`.
@@ -40,9 +45,12 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from analytics.effects.ascm import augmented_synthetic_control
 from analytics.effects.cs import aggte, att_gt
+from analytics.effects.dcdh import dcdh
+from analytics.effects.imputation import imputation_did
 from analytics.effects.park_levels import indicator_facts, park_levels
 from analytics.effects.park_panel import (
     ParkPanel,
@@ -52,8 +60,17 @@ from analytics.effects.park_panel import (
     place_names,
 )
 from analytics.effects.park_result import Outcome, ParkEffect
-from analytics.effects.park_spec import EVENT_WINDOW, ParkEffectSpec, as_spec
+from analytics.effects.park_spec import (
+    DCDH_EFFECTS,
+    DCDH_PLACEBOS,
+    EVENT_WINDOW,
+    SDID_REPLICATIONS,
+    ParkEffectSpec,
+    as_spec,
+)
+from analytics.effects.park_switching import STATUS, Switching, status_path
 from analytics.effects.results import EffectResult
+from analytics.effects.sdid import synthetic_did
 from analytics.effects.sunab import sun_abraham
 from analytics.effects.synth import synthetic_control
 from analytics.effects.twfe import twfe
@@ -109,9 +126,11 @@ def _estimate(
         transform=spec.transform,
         names={lang: str(indicator[f"name_{lang}"]) for lang in LANGUAGES},
     )
-    headline, event_study, cells = _run(panel, spec)
+    switching = status_path(con, panel, spec) if spec.method == "dcdh" else None
+    headline, event_study, cells = _run(panel, spec, switching)
     facts = indicator_facts(con, spec.level, spec.outcome)
-    levels = park_levels(panel, headline, unit=outcome.unit, **facts)
+    in_force = None if switching is None else switching.status
+    levels = park_levels(panel, headline, unit=outcome.unit, in_force=in_force, **facts)
     # Where there is an event study, its result carries every diagnostic of the method (the
     # pre-trend test over EVENT_WINDOW; Sun-Abraham's treated units): a CS simple headline
     # has none of its own. TWFE keeps its own (forbidden comparisons, negative weights) and
@@ -134,23 +153,45 @@ def _estimate(
         att_gt=cells,
         place_names=place_names(con, spec.level, panel.sc_unit),
         levels=levels,
+        switching=switching,
     )
 
 
-def run_on_panel(panel: ParkPanel, spec: ParkEffectSpec) -> EffectResult:
+def run_on_panel(
+    panel: ParkPanel, spec: ParkEffectSpec, switching: Switching | None = None
+) -> EffectResult:
     """The headline result of ``spec``'s method on ``panel`` (the agreement table runs every
-    method on one park's sample this way)."""
-    return _run(panel, spec)[0]
+    method on one park's sample this way); dCDH reads the register status ``switching``."""
+    return _run(panel, spec, switching)[0]
+
+
+def estimation_data(
+    panel: ParkPanel, spec: ParkEffectSpec, switching: Switching | None = None
+) -> pd.DataFrame:
+    """The rows the estimators read: ``unit``, ``quarter``, ``first_quarter`` ("" = never
+    treated), the outcome under its indicator code and, with ``switching``, the register
+    status :data:`~analytics.effects.park_switching.STATUS` (0/1). On one park's sample dCDH
+    keeps the park's unit and the donors never in force, the comparisons the other one-park
+    methods use. This is also the panel the ``effects`` command estimates the same numbers
+    from."""
+    data = panel.data.loc[:, ["unit", "quarter", "first_quarter", "value"]]
+    data = data.rename(columns={"value": spec.outcome})
+    if switching is None:
+        return data
+    data[STATUS] = switching.status
+    if panel.sc_unit is not None:
+        ever = data.groupby("unit")[STATUS].transform("max")
+        data = data.loc[(data["unit"] == panel.sc_unit) | (ever == 0)]
+    return data.reset_index(drop=True)
 
 
 def _run(
-    panel: ParkPanel, spec: ParkEffectSpec
+    panel: ParkPanel, spec: ParkEffectSpec, switching: Switching | None = None
 ) -> tuple[EffectResult, EffectResult | None, EffectResult | None]:
     """The headline result, the result carrying the event study and the CS group-time
     result. The estimators see the outcome under its indicator code, so their results (and
     their calls) name it."""
-    data = panel.data.loc[:, ["unit", "quarter", "first_quarter", "value"]]
-    data = data.rename(columns={"value": spec.outcome})
+    data = estimation_data(panel, spec, switching)
     columns = {"unit": "unit", "time": "quarter", "outcome": spec.outcome}
     if spec.method == "cs":
         cells = att_gt(
@@ -175,6 +216,22 @@ def _run(
             data, **columns, treat_time="first_quarter", control=control, alpha=spec.alpha
         )
         return result, _event_window(result), None
+    if spec.method == "imputation":
+        result = imputation_did(data, **columns, treat_time="first_quarter", alpha=spec.alpha)
+        return result, _event_window(result), None
+    if spec.method == "dcdh":
+        result = _dcdh(data, columns, spec)
+        return result, result, None  # its effects and placebos are the event study
+    if spec.method == "sdid":
+        result = synthetic_did(
+            data,
+            **columns,
+            treat_time="first_quarter",
+            replications=SDID_REPLICATIONS,
+            seed=spec.seed,
+            alpha=spec.alpha,
+        )
+        return result, None, None
     if spec.method == "ascm":
         result = augmented_synthetic_control(
             data,
@@ -194,6 +251,26 @@ def _run(
         interval=SC_INTERVAL,
     )
     return result, None, None
+
+
+def _dcdh(data: pd.DataFrame, columns: dict[str, str], spec: ParkEffectSpec) -> EffectResult:
+    """DID_l on the register status; its refusal (no unit changes status beside units that
+    have not changed yet) as one translated line."""
+    if not data.groupby("unit")[STATUS].nunique().gt(1).any():
+        raise UserError("park_methods.dcdh_no_change")
+    try:
+        return dcdh(
+            data,
+            **columns,
+            treatment=STATUS,
+            effects=DCDH_EFFECTS,
+            placebo=DCDH_PLACEBOS,
+            alpha=spec.alpha,
+        )
+    except ValueError:
+        # dcdh.py says it in English: every unit of each baseline status changes in the
+        # same quarter, or none does, so no unit has a comparison.
+        raise UserError("park_methods.dcdh_no_comparison") from None
 
 
 def _twfe_events(data, columns: dict[str, str], spec: ParkEffectSpec) -> EffectResult | None:

@@ -319,8 +319,8 @@ def test_a_cell_that_cannot_be_estimated_is_a_row_with_its_reason(demo_db, tmp_p
     [
         (("--outcomes", "employment", "--parks", "XD-P999", "-o", "{dir}/r.parquet"), "XD-P999"),
         (("--outcomes", "happiness", "-o", "{dir}/r.parquet"), "happiness"),
-        (("--outcomes", "employment", "--methods", "cs,imputation", "-o", "{dir}/r.parquet"),
-         "imputation"),
+        (("--outcomes", "employment", "--methods", "cs,bacon", "-o", "{dir}/r.parquet"),
+         "bacon"),
         (("--outcomes", "employment", "-o", "{dir}/r.xlsx"), "r.xlsx"),
         (("--outcomes", "employment", "-o", "{dir}/missing/r.csv"), "missing"),
         (("--outcomes", "employment", "-o", "{dir}/r.csv", "--workers", "2",

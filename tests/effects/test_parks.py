@@ -320,7 +320,7 @@ def test_one_specification_for_the_estimate_its_panel_and_its_truth(con):
     assert park_effect_truth(con, spec).path is not None
     twfe = park_effect(con, spec, method="twfe")  # keywords replace the spec's fields
     assert twfe.spec == ParkEffectSpec(outcome="employment", method="twfe")
-    with pytest.raises(ValueError, match="'cs', 'twfe', 'sa', 'sc'"):
+    with pytest.raises(ValueError, match="'cs', 'twfe', 'sa', 'imputation', 'dcdh', 'sc'"):
         ParkEffectSpec(outcome="employment", method="ols")
     with pytest.raises(ValueError, match="park_types"):
         ParkEffectSpec(outcome="employment", park_types=("casino",))
