@@ -12,11 +12,13 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from analytics.i18n import t
 from analytics.intake import users
 from analytics.warehouse.connection import connect
 from app_pages.common.format import PLOTLY_WORDS
+from app_pages.common.framework import FRAMEWORK_WORDS
 from tests.browser.conftest import ARTIFACTS, PAGES, page_url, start_server, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -47,6 +49,8 @@ CHART_PAGES = {"overview", "explore", "regions", "review", "parks", "impact"}
 # Where the regions table's columns sit on its canvas at 1440 px (x from its left edge).
 CLICK_X = {2: 420}
 
+LABELS = """() => [...document.querySelectorAll('[aria-label], [title]')]
+    .flatMap(e => [e.getAttribute('aria-label'), e.getAttribute('title')]).filter(Boolean)"""
 TABLE_CELLS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] td')]
     .map(td => td.textContent.replace(/[\\u2060\\u2007]/g, '').trim())"""
 TICKS = """() => [...document.querySelectorAll(
@@ -109,6 +113,16 @@ def english_in(page) -> list[str]:
     return [phrase for phrase in ENGLISH if any(phrase in text for text in texts)]
 
 
+def english_labels(page) -> list[str]:
+    """Screen readers' labels and tooltips still in Streamlit's English: whole, or before the
+    ": " where Streamlit appends the element's own label."""
+    return [
+        label
+        for label in page.evaluate(LABELS)
+        if label in FRAMEWORK_WORDS or label.split(": ", 1)[0] in FRAMEWORK_WORDS
+    ]
+
+
 def point_numbers(texts: list[str]) -> list[str]:
     return [x for x in texts if POINT_NUMBER.fullmatch(x.strip()) or SI_NUMBER.fullmatch(x.strip())]
 
@@ -160,6 +174,7 @@ def test_every_page_reads_in_the_language(locale_server, page, stem, lang):
     assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:1500]
     full_screenshot(page, f"locale-{stem}-{lang}")
     assert english_in(page) == []
+    assert english_labels(page) == []
     assert point_numbers(page.evaluate(TABLE_CELLS)) == []
     ticks = page.evaluate(TICKS)
     if stem in CHART_PAGES:
@@ -252,3 +267,52 @@ def test_numbers_sort_as_numbers(locale_server, page):
     ]
     values = [int(re.sub(r"\D", "", c)) for c in cells[column :: len(headers)] if c != "–"]
     assert len(values) > 5 and values == sorted(values)
+
+
+def toolbar_button(page, grid, word: str):
+    """The toolbar button of ``grid`` whose label begins with ``word``'s translation."""
+    grid.hover()
+    return grid.locator("xpath=..").locator(
+        f'[data-testid="stElementToolbarButton"] button[aria-label^="{word}"]'
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_table_toolbar_and_column_menu_read_in_the_language(locale_server, page, lang):
+    """A table's toolbar (its tooltips, fullscreen) and its column menu in the language; a
+    switch to English on the open page brings Streamlit's own words back."""
+    open_page(page, locale_server, "regions", lang)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    download = toolbar_button(page, grid, t("app_toolbar.download_csv", lang))
+    download.hover()  # Streamlit shows a toolbar tooltip after a second
+    tip = page.locator('[data-testid="stTooltipContent"]')
+    expect(tip).to_have_text(t("app_toolbar.download_csv", lang), timeout=10_000)
+
+    toolbar_button(page, grid, t("app_toolbar.fullscreen", lang)).click()
+    close = page.locator(f'button[aria-label^="{t("app_toolbar.close_fullscreen", lang)}"]')
+    expect(close).to_have_count(1, timeout=10_000)
+    assert english_labels(page) == []
+    close.click()
+
+    # the last column's menu: its header ends at the grid's right edge, where the menu's
+    # button shows under the pointer (the grid is drawn on a canvas)
+    box = grid.bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 60, box["y"] + 17)
+    page.mouse.click(box["x"] + box["width"] - 16, box["y"] + 17)
+    menu = page.locator('[data-testid="stDataFrameColumnMenu"]')
+    expect(menu).to_be_visible(timeout=10_000)
+    lines = menu.inner_text().splitlines()
+    assert t("app_toolbar.sort_ascending", lang) in lines
+    assert t("app_toolbar.statistics", lang) not in lines  # statistics of text: hidden
+    assert [word for word in FRAMEWORK_WORDS if word in lines] == []
+    assert english_labels(page) == []
+    page.keyboard.press("Escape")
+
+    switch = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').last
+    switch.click()
+    page.get_by_role("option", name="English").click()
+    wait_for_app(page)
+    grid.hover()
+    labels = page.evaluate(LABELS)
+    assert "Download as CSV" in labels and t("app_toolbar.download_csv", lang) not in labels
