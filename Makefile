@@ -29,7 +29,12 @@ $(VENV)/.test: requirements-test.txt requirements.txt scripts/install_system_dep
 $(DB): | $(VENV)/.runtime
 	$(PY) -m analytics demo
 
-run: $(VENV)/.runtime $(DB)
+# The demo warehouse is built on first use. A warehouse of one's own named by PARKS_DB (a file
+# or a PostgreSQL URL) is served as it is: the demo is never written onto it (a new or empty
+# one opens on "getting started"; `make demo` writes the demo there when asked to).
+RUN_DB := $(if $(PARKS_DB),,$(DB))
+
+run: $(VENV)/.runtime $(RUN_DB)
 	$(PY) -m streamlit run dashboard.py $(SERVE)
 
 test: $(VENV)/.test

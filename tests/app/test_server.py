@@ -104,3 +104,30 @@ def test_make_run_listens_on_loopback_only(tmp_path, app_db):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def _make_run_lines(tmp_path, **variables) -> list[str]:
+    """Every command `make run` would run (make -n), with a fresh, missing demo file."""
+    settings = [f"PY={sys.executable}", f"VENV={tmp_path / 'venv'}"]
+    settings += [f"{k}={v}" for k, v in variables.items()]
+    env = {k: v for k, v in os.environ.items() if k != "PARKS_DB"}
+    printed = subprocess.run(
+        ["make", "-s", "-n", "-C", str(ROOT), "run", *settings],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    return printed.splitlines()
+
+
+def test_make_run_builds_the_demo_only_for_its_own_file(tmp_path):
+    """Without PARKS_DB `make run` writes the demo before serving; with a department's own
+    warehouse (a PostgreSQL URL or a file) it serves that one and never writes the demo."""
+    missing = tmp_path / "data" / "warehouse.duckdb"
+    lines = _make_run_lines(tmp_path, DB=missing)
+    assert any("analytics demo" in line for line in lines)
+    for own in ("postgresql://parks@127.0.0.1:5432/region", str(tmp_path / "ours.duckdb")):
+        lines = _make_run_lines(tmp_path, DB=missing, PARKS_DB=own)
+        assert not any("analytics demo" in line for line in lines), lines
+        assert any(" streamlit run " in line for line in lines)
