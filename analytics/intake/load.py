@@ -268,7 +268,9 @@ def _cells(con, kind, keys, key_values, join, names, types) -> tuple[pa.Table, d
     counts = dict(con.execute(f"SELECT change, count(*) FROM ({long}) GROUP BY ALL").fetchall())
     cells = con.sql(
         f"SELECT * FROM ({long}) WHERE change IN ('new', 'changed', 'cleared') "
-        f"ORDER BY _row, list_position([{order}], column_name)"
+        # a row of a period-wide table holds several records: the key orders them, else two
+        # previews of one file (here, or on a server) list its cells in different orders
+        f"ORDER BY _row, list_position([{order}], column_name), {', '.join(keys)}"
     ).to_arrow_table()
     return cells, counts
 

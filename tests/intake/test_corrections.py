@@ -513,3 +513,19 @@ def test_the_guide_sheet_documents_blank_cells_and_every_clearing_word(tmp_path,
     assert t("intake.template.rule_blank", lang) in guide
     for word in ("очистить", "очистити", "clear"):
         assert word in guide
+
+
+def test_a_period_wide_table_lists_its_changes_in_file_order_then_by_key(db, capsys):
+    """A row of a statistics office's table holds a value per quarter: its changed cells are
+    listed by file row, then by quarter, so two previews of one file list them alike (they
+    came in the database's order within a row, and a file and a server disagreed)."""
+    path = (
+        Path(__file__).resolve().parents[1] / "fixtures/good/region_quarter_stat_office_marks.csv"
+    )
+    code = main(["--lang", "en", "import", str(path), "--db", str(db), "--dry-run",
+                 "--format", "json"])  # fmt: skip
+    assert code == 0
+    cells = json.loads(capsys.readouterr().out)["changes"]["cells"]
+    assert len({c["row"] for c in cells}) < len(cells)  # rows hold several records
+    order = [(c["row"], c["column"], c["key"]["region_code"], c["key"]["quarter"]) for c in cells]
+    assert order == sorted(order)
