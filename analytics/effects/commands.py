@@ -244,7 +244,6 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
         "cs": ("treat_time",),
         "sa": ("treat_time",),
         "sc": ("treated_unit", "treatment_start"),
-        "dcdh": ("treated",),
     }.get(args.method, ())
     for name in needs:
         if not options[name]:
@@ -396,7 +395,11 @@ def _sdid(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
 
 def _dcdh(data: pd.DataFrame, o: dict[str, Any]) -> Estimate:
     from analytics.effects.dcdh import dcdh, json_event_study
+    from analytics.effects.design import options_for
 
+    # a 0/1 status (--treated) that may switch off, or one that switches on once and stays:
+    # --treat-time, or a named unit and its start
+    data, o = options_for("dcdh", data, o)
     result = dcdh(
         data,
         unit=o["unit"],

@@ -59,9 +59,10 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
 
 
 def start_server(
-    db_path: Path, log_path: Path, script: Path = ROOT / "dashboard.py"
+    db_path: Path, log_path: Path, script: Path = ROOT / "dashboard.py", cwd: Path = ROOT
 ) -> tuple[str, subprocess.Popen]:
-    """Serve ``script`` (the app by default) on a free loopback port; returns URL and process."""
+    """Serve ``script`` (the app by default) on a free loopback port, from ``cwd`` (another
+    checkout's app: bench/bench_app.py --before); returns URL and process."""
     port = _free_port()
     env = {**os.environ, "PARKS_DB": str(db_path)}
     log = log_path.open("w")
@@ -83,7 +84,7 @@ def start_server(
             "--server.fileWatcherType",
             "none",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

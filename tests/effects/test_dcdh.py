@@ -289,3 +289,21 @@ def test_cli_json(tmp_path, panel):
 def test_cli_needs_the_status_column(tmp_path, panel):
     run = _cli(tmp_path, panel, "--method", "dcdh")
     assert run.returncode != 0 and "--treated" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_cli_reads_a_first_treated_period_as_a_status_that_stays_on(tmp_path):
+    """--treat-time alone (as `--method all` takes it): DID_l of the status "treated from
+    that period on", the status written out here by hand."""
+    from tests.effects.conftest import simulated_staggered
+
+    data = simulated_staggered(n_units=80)
+    status = ((data["g"] > 0) & (data["year"] >= data["g"])).astype(int)
+    run = _cli(tmp_path, data, "--method", "dcdh", "--treat-time", "g", "--effects", "2",
+               "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    expected = dcdh(data.assign(d=status), unit="unit", time="year", outcome="y",
+                    treatment="d", effects=2)  # fmt: skip
+    payload = json.loads(run.stdout)
+    assert payload["estimate"] == pytest.approx(expected.estimate, abs=1e-12)
+    assert payload["se"] == pytest.approx(expected.se, abs=1e-12)
+    assert payload["n_switchers_out"] == 0
