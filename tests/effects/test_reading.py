@@ -87,7 +87,7 @@ def test_hedges_when_pretrends_reject():
 def test_hedges_when_breakdown_is_small_and_few_treated():
     text = read_result(result(pre=(40.0, -40.0), pre_se=40.0, n_treated=3), "en")
     assert "fragile" in text
-    assert "Only 3 units have a park" in text
+    assert "Units with a park: 3, too few" in text
 
 
 def test_lowered_and_deterministic():

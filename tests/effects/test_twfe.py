@@ -64,7 +64,7 @@ def test_organ_donations_quarters_match_pyfixest(organ_donations):
     model = pyfixest_fit("Rate ~ treated | State + Quarter_Num", organ_donations, "State")
     assert_matches(result, model)
     # One treated state: the result says cluster-robust inference is unreliable.
-    assert any("Only 1 units are treated" in w for w in result.warnings)
+    assert any("Treated units: 1, too few" in w for w in result.warnings)
 
 
 def test_unbalanced_panel_matches_pyfixest():
