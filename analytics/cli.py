@@ -9,38 +9,55 @@ user's language, with a non-zero exit code and no traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from analytics import geo_commands
-from analytics.demo import commands as demo_commands
-from analytics.effects import batch_commands
-from analytics.effects import commands as effects_commands
 from analytics.errors import UserError
 from analytics.i18n import LANGUAGES, language_from_env, t
-from analytics.intake import commands as intake_commands
-from analytics.kpi import commands as kpi_commands
-from analytics.policy import commands as policy_commands
-from analytics.registries import commands as registries_commands
-from analytics.reports import commands as reports_commands
-from analytics.warehouse import commands as warehouse_commands
 from analytics.warehouse import sharing
 
-# Modules that contribute commands, in the order they appear in --help.
-COMMAND_MODULES = (
-    warehouse_commands,
-    registries_commands,
-    demo_commands,
-    effects_commands,
-    batch_commands,
-    intake_commands,
-    geo_commands,
-    kpi_commands,
-    policy_commands,
-    reports_commands,
-)
+# The modules that contribute commands, in the order they appear in --help, with the commands
+# each registers. A run imports only its command's module: importing all of them costs about
+# a second (SciPy, shapely, ReportLab, ...) that every command would pay. A test checks this
+# table against what the modules register.
+COMMAND_MODULES = {
+    "analytics.warehouse.commands": ("check", "info", "copy"),
+    "analytics.registries.commands": ("init",),
+    "analytics.demo.commands": ("demo",),
+    "analytics.effects.commands": ("effects", "park-effect"),
+    "analytics.effects.batch_commands": ("effects-batch",),
+    "analytics.intake.commands": ("import", "history", "template", "user"),
+    "analytics.geo_commands": ("shapes",),
+    "analytics.kpi.commands": ("review",),
+    "analytics.policy.commands": ("compliance",),
+    "analytics.reports.commands": ("report",),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: list[str]) -> str | None:
+    """The command ``argv`` names (its first word after the global options), or None when
+    it asks for the overall help or names none."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help"):
+            return None
+        if word == "--lang":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def modules_for(command: str | None) -> list[str]:
+    """The modules to import for ``command``: its own, or all of them (help, a typo)."""
+    for module, commands in COMMAND_MODULES.items():
+        if command in commands:
+            return [module]
+    return list(COMMAND_MODULES)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with ``command``'s module registered, or every module (None, unknown)."""
     parser = argparse.ArgumentParser(
         prog="python -m analytics",
         description="Impact analytics for industrial parks: warehouse, demo data, checks, effects.",
@@ -52,13 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of messages (default: PARKS_LANG or LANG, else en)",
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in modules_for(command):
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     lang = args.lang or language_from_env()
     sharing.set_notice_language(lang)  # "waiting for the warehouse…" lines on stderr

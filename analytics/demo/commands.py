@@ -13,8 +13,7 @@ from analytics.demo.load import write_demo
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, t
 from analytics.warehouse.connection import connect, default_db_path
-from analytics.warehouse.copy import shown
-from analytics.warehouse.postgres import connect_server, is_server_url
+from analytics.warehouse.server_url import is_server_url, shown
 from analytics.warehouse.sharing import open_duckdb
 
 
@@ -59,6 +58,8 @@ def real_sources(path: Path | str) -> int:
     may hold anything.
     """
     if is_server_url(path):
+        from analytics.warehouse.postgres import connect_server
+
         return _count_real(connect_server(path, read_only=True))
     path = Path(path)
     if not path.exists():

@@ -21,7 +21,7 @@ from analytics.geo import store_region_shapes
 from analytics.warehouse.build import append_raw, build, frame_checksum, register_source
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect
-from analytics.warehouse.postgres import is_server_url
+from analytics.warehouse.server_url import is_server_url
 
 PRODUCER = "Demo generator (simulated data)"
 LICENCE = "CC0 (simulated data)"

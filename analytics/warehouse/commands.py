@@ -11,7 +11,6 @@ from analytics.i18n import fmt_number, fmt_period, t
 from analytics.registries.getting_started import loading_state
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect, default_db_path
-from analytics.warehouse.copy import copy_warehouse
 from analytics.warehouse.info import warehouse_info
 
 
@@ -100,6 +99,8 @@ def run_info(args: argparse.Namespace, lang: str) -> int:
 
 def run_copy(args: argparse.Namespace, lang: str) -> int:
     started = time.perf_counter()
+    from analytics.warehouse.copy import copy_warehouse  # the server driver: on use
+
     result = copy_warehouse(args.source, args.target, replace=args.replace)
     width = max(len(t.name) for t in (*result.tables, *result.marts))
     print(t("warehouse.copy.tables", lang))

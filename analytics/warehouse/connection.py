@@ -30,12 +30,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from analytics.errors import UserError
 from analytics.warehouse.build import build, built_current
-from analytics.warehouse.postgres import PgConnection, connect_server, is_server_url
+from analytics.warehouse.server_url import is_server_url
+
+if TYPE_CHECKING:  # the server's driver is loaded when a server is opened, not before
+    from analytics.warehouse.postgres import PgConnection
 from analytics.warehouse.sharing import (
     Holder,
     Wait,
@@ -184,6 +188,8 @@ _UPGRADE_LOCK = 0x7061726B  # "park"
 
 
 def _connect_server(url: str, read_only: bool) -> PgConnection:
+    from analytics.warehouse.postgres import connect_server  # the driver: on first use
+
     con = connect_server(url, read_only=read_only)
     try:
         if not _outdated(con):
@@ -283,6 +289,8 @@ def data_signature(path: Path | str | None = None) -> tuple:
 def _server_signature(url: str) -> tuple:
     """The server's next transaction id: it moves on whenever a transaction wrote anything
     (reads take none), so an unchanged stamp means unchanged data. One short query."""
+    from analytics.warehouse.postgres import connect_server
+
     with connect_server(url, read_only=True) as con:
         row = con.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").fetchone()
     return ("server", url, row[0])

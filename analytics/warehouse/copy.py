@@ -27,7 +27,8 @@ from analytics.errors import Count, UserError
 from analytics.warehouse.build import SQL_DIR, build
 from analytics.warehouse.connection import connect
 from analytics.warehouse.info import content_checksum
-from analytics.warehouse.postgres import PgConnection, is_server_url, redacted
+from analytics.warehouse.postgres import PgConnection
+from analytics.warehouse.server_url import is_server_url, shown
 
 BATCH_ROWS = 50_000
 # Filled by every open of a warehouse, whatever it holds: not a sign that the target has data.
@@ -64,10 +65,6 @@ class CopyResult:
     @property
     def rows(self) -> int:
         return sum(t.rows for t in self.tables)
-
-
-def shown(target: Path | str) -> str:
-    return redacted(target) if is_server_url(target) else str(target)
 
 
 def mart_names() -> frozenset[str]:

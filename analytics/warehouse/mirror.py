@@ -15,12 +15,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
-from psycopg import pq
 
 from analytics.warehouse.build import build
 from analytics.warehouse.connection import migrate
-from analytics.warehouse.copy import base_tables, begin_snapshot, copy_rows, mart_names, write_order
-from analytics.warehouse.postgres import PgConnection
 
 # What no check of a file reads: the demo's planted truth, map outlines, the login log.
 NOT_MIRRORED = frozenset(
@@ -34,9 +31,20 @@ _WRITER_LOCK = 0x7061726C  # "parl"
 def local_copy(con: Any) -> Iterator[Any]:
     """``con`` itself for a DuckDB warehouse; for a server, an in-memory DuckDB copy of it
     (closed when the block ends)."""
-    if not isinstance(con, PgConnection):
+    if isinstance(con, duckdb.DuckDBPyConnection):
         yield con
         return
+    # a server's: its driver and the copy are loaded only now
+    from psycopg import pq
+
+    from analytics.warehouse.copy import (
+        base_tables,
+        begin_snapshot,
+        copy_rows,
+        mart_names,
+        write_order,
+    )
+
     local = duckdb.connect()
     # Inside the caller's transaction (a commit holding the writer lock re-checks its plan)
     # the copy reads what that transaction sees; else it takes a snapshot of its own.
@@ -65,5 +73,5 @@ def writer_lock(con: Any) -> None:
     in one (released at COMMIT or ROLLBACK), so two imports never interleave and the second
     sees the first's batch when it checks whether its plan is still current. A DuckDB file
     has one writer at a time already."""
-    if isinstance(con, PgConnection):
+    if not isinstance(con, duckdb.DuckDBPyConnection):
         con.execute(f"SELECT pg_advisory_xact_lock({_WRITER_LOCK})")

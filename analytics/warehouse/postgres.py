@@ -26,7 +26,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import psycopg
@@ -39,27 +38,10 @@ from psycopg.conninfo import conninfo_to_dict
 from sqlglot import exp
 
 from analytics.errors import UserError
+from analytics.warehouse.server_url import redacted
 
-SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_SECONDS = 10  # unless the URL sets connect_timeout
 _PARAM = "__parks_param__"  # stands for a ``?`` while the translated text is escaped for psycopg
-
-
-def is_server_url(target: object) -> bool:
-    """Whether ``target`` names a PostgreSQL server rather than a DuckDB file."""
-    return isinstance(target, str) and target.lower().startswith(SCHEMES)
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username}:***@{host}" if parts.username else host
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 # ---------------------------------------------------------------------------- translation

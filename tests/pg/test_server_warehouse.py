@@ -19,7 +19,7 @@ from analytics.warehouse.build import SQL_DIR, build_digest
 from analytics.warehouse.checks import run_data_tests
 from analytics.warehouse.connection import connect, latest_version, schema_version
 from analytics.warehouse.info import MARTS
-from analytics.warehouse.postgres import PgConnection
+from analytics.warehouse.postgres import PgConnection, connect_server
 from tests.pg.cluster import free_port
 from tests.warehouse.test_checks import _tiny_warehouse
 
@@ -69,7 +69,7 @@ def test_an_older_schema_is_upgraded_and_keeps_its_data(pg_url):
             "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
             " description VARCHAR NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)"
         )
-    with connection.connect_server(pg_url) as con:
+    with connect_server(pg_url) as con:
         for m in old:
             con.execute(m.path.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)",

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.warehouse.postgres import is_server_url, redacted, to_postgres
+from analytics.warehouse.postgres import to_postgres
+from analytics.warehouse.server_url import is_server_url, redacted
 
 WAREHOUSE = Path(__file__).resolve().parents[2] / "analytics" / "warehouse"
 SQL_FILES = sorted(
