@@ -26,9 +26,27 @@ when one exceeds 1e-6.
    csdid and >= 5x differences; first call >= 5x csdid. A missed target is printed, not
    failed: the machine is shared.
 
-Latest run (2 cores shared with a full test suite, under ``nice -n 19``; medians of 3,
-ratios are the figures to quote, seconds move with the load):
-RESULTS_PLACEHOLDER
+Latest runs, 2026-12-03, under ``nice -n 19`` on 2 shared cores (load average 0.2-1.1); the
+machine is noisy: a process now and then spends 1-2 s more in the kernel faulting memory in,
+so seconds move between runs; quote the ratios. Ours faster by (peer / ours, wall medians):
+
+                                  run 1 (of 3)  run 2 (of 3)  run 3 (of 5)  issue 16 target
+    whole process vs csdid            2.3x          2.0x          2.2x        >= 1.5x
+                  vs differences     15.2x         11.1x         11.5x        >= 5x
+                  vs moderndid        8.5x          6.3x          6.5x
+                  vs diff-diff        1.3x          1.0x          0.7x
+    first call    vs csdid            5.1x          4.8x          5.4x        >= 5x
+                  vs differences     43.8x         36.2x         36.3x
+                  vs moderndid       23.5x         19.3x         19.5x
+                  vs diff-diff        2.3x          1.9x          0.9x
+    warm, 2,500 units: csdid 6.1-6.4x, differences 33-35x, moderndid 13-15x, diff-diff 0.9-1.0x
+
+Our CLI took 2.4-3.4 s with a peak of 539 MB (csdid 5.6-7.2 s, 986 MB; differences 36-38 s;
+moderndid 20-21 s; diff-diff, whose cells run in Rust, 2.1-3.2 s, 750 MB); every ATT(g,t)
+agreed with ours to 1.2e-14. Where the CLI's 2.4 s go: 0.3 s Python and pandas, 0.55 s
+importing scipy.stats (analytics.effects.cs imports it for the normal quantile), 0.1 s
+reading the CSV, 0.8 s the first att_gt call (0.25 s preparing the panel, the rest the cells
+and the bootstrap), 0.3 s the simple and dynamic aggregations and the JSON.
 
     .venv/bin/python bench/bench_cs.py [--small] [--units 2500] [--whole-units 20000]
         [--periods 80] [--draws 999] [--repeats 3] [--peer-budget 900] [--skip-whole NAMES]
