@@ -82,7 +82,7 @@ FIRST_CALL_TARGETS = {"csdid": 5.0}
 PEAK_TARGET_MB = 4096
 ISSUE_SIZE = (20000, 80, 999)  # units, quarters, bootstrap draws of the whole-process targets
 FULL_SIZE = {"units": 2500, "whole_units": 20000, "periods": 80, "draws": 999, "repeats": 3}
-SMALL_SIZE = {"units": 400, "whole_units": 2000, "periods": 20, "draws": 99, "repeats": 1}
+SMALL_SIZE = {"units": 400, "whole_units": 2000, "periods": 20, "draws": 99, "repeats": 3}
 
 
 @dataclass(frozen=True)
