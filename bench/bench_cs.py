@@ -66,6 +66,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,11 +142,18 @@ def run_ours(df: pd.DataFrame, draws: int) -> Fit:
     return Fit(result.estimate, _cells(cells["group"], cells["time"], cells["estimate"]))
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """A peer's warnings and progress prints off the bench's output."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
 def run_csdid(df: pd.DataFrame, draws: int) -> Fit:
     from csdid.att_gt import ATTgt
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
+    with _quiet():
         model = ATTgt(
             yname="y",
             tname="time",
@@ -165,8 +173,7 @@ def run_differences(df: pd.DataFrame, draws: int) -> Fit:
     from differences import ATTgt
 
     data = df.assign(cohort=df["cohort"].where(df["cohort"] > 0)).set_index(["unit", "time"])
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
+    with _quiet():
         model = ATTgt(data=data, cohort_column="cohort")
         model.fit(
             "y",
@@ -188,8 +195,7 @@ def run_differences(df: pd.DataFrame, draws: int) -> Fit:
 def run_moderndid(df: pd.DataFrame, draws: int) -> Fit:
     import moderndid
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
+    with _quiet():
         model = moderndid.att_gt(
             df,
             yname="y",
@@ -210,8 +216,7 @@ def run_moderndid(df: pd.DataFrame, draws: int) -> Fit:
 def run_diff_diff(df: pd.DataFrame, draws: int) -> Fit:
     from diff_diff import CallawaySantAnna
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
+    with _quiet():
         model = CallawaySantAnna(
             control_group="never_treated",
             estimation_method="dr",
