@@ -31,12 +31,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from analytics.effects.cs_core import SingularDesignError, estimate_cells, plan_cells
 from analytics.effects.cs_inference import WEIGHT_KINDS, Clusters, infer
 from analytics.effects.cs_rc import estimate_cells_unbalanced
 from analytics.effects.diagnostics import event_study_diagnostics
+from analytics.effects.distributions import norm_ppf
 from analytics.effects.panel import (
     FIRST_TREATED,
     UNBALANCED,
@@ -610,7 +610,7 @@ def _fit(
     )
     se = np.where(np.isfinite(core.att), inference.se[:-1], np.nan)
     simple_se = float(inference.se[-1])
-    z = float(norm.ppf(1 - alpha / 2))
+    z = float(norm_ppf(1 - alpha / 2))
     if inference.uniform and inference.crit_val >= LARGE_CRIT_VAL:
         codes.append(("effects_cs.warn_large_crit", {"crit": round(inference.crit_val, 2)}))
     table = pd.DataFrame(
@@ -802,7 +802,7 @@ def _aggregate(
         band_columns=n_items,
         vcov_columns=n_items if kind == "dynamic" else 0,
     )
-    z = float(norm.ppf(1 - alpha / 2))
+    z = float(norm_ppf(1 - alpha / 2))
     crit = inference.crit_val if n_items else z
     uniform = inference.uniform and n_items > 0
     if uniform and crit >= LARGE_CRIT_VAL:

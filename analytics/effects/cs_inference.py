@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+
+from analytics.effects.distributions import norm_ppf
 
 WEIGHT_KINDS = ("rademacher", "mammen")
 # R did treats a standard error this small as zero (a normalised cell, e.g. the universal base).
@@ -103,7 +104,7 @@ def summarise_draws(draws: np.ndarray, alpha: float) -> BootstrapSummary:
     kept = draws[:, usable]
     q75 = np.quantile(kept, 0.75, axis=0, method="inverted_cdf")
     q25 = np.quantile(kept, 0.25, axis=0, method="inverted_cdf")
-    sigma = (q75 - q25) / (norm.ppf(0.75) - norm.ppf(0.25))
+    sigma = (q75 - q25) / (norm_ppf(0.75) - norm_ppf(0.25))
     sigma[~np.isfinite(sigma) | (sigma <= SE_ZERO)] = np.nan
     se[usable] = sigma
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,7 +150,7 @@ def infer(
     n = influence.shape[0]
     sums = clusters.sums(influence)
     vcov = analytic_vcov(sums[:, :vcov_columns], n)
-    z = float(norm.ppf(1 - alpha / 2))
+    z = float(norm_ppf(1 - alpha / 2))
     if bootstrap <= 0:
         se = analytic_se(sums, n)
         return Inference(se, _zero_degenerate(vcov, se[:vcov_columns]), z, False)

@@ -38,9 +38,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analytics.effects.diagnostics import PretrendTest
+from analytics.effects.distributions import chi2_sf, norm_ppf
 from analytics.effects.results import (
     TIDY_COLUMNS,
     Diagnostics,
@@ -154,7 +154,7 @@ def placebo_test(result: DCDHResult) -> PretrendTest:
     statistic = float(b @ np.linalg.pinv(v) @ b)
     df = int(np.linalg.matrix_rank(v))
     return PretrendTest(
-        statistic, df, float(stats.chi2.sf(statistic, df)), tuple(events["rel_time"].iloc[rows])
+        statistic, df, float(chi2_sf(statistic, df)), tuple(events["rel_time"].iloc[rows])
     )
 
 
@@ -476,7 +476,7 @@ def dcdh(
         raise ValueError("effects must be at least 1 and placebo at least 0")
     design = _design(data, unit, time, outcome, treatment, cluster)
     clustered = cluster is not None
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = norm_ppf(1 - alpha / 2)
     rows, influence, codes = [], [], []
     per_direction: dict[int, list[tuple[_Horizon, int]]] = {1: [], 0: []}
     for kind, horizons in (("effect", range(1, effects + 1)), ("placebo", range(1, placebo + 1))):

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analytics.effects.distributions import chi2_sf
 from analytics.effects.honest import breakdown_value, event_study_input, honest_sensitivity
 from analytics.effects.results import Diagnostics
 
@@ -88,7 +88,7 @@ def pretrend_test(result: Any) -> PretrendTest:
     return PretrendTest(
         statistic=statistic,
         df=df,
-        p_value=float(stats.chi2.sf(statistic, df)),
+        p_value=float(chi2_sf(statistic, df)),
         rel_times=tuple(int(e) for e in rows.loc[pre, "rel_time"]),
     )
 
@@ -117,12 +117,23 @@ def relative_magnitude_bounds(
     return out
 
 
-def breakdown_mbar(result: Any, *, alpha: float | None = None) -> float:
+# Every result with an event study carries its breakdown value. Up to this many post-periods
+# the exact sets take a few seconds at most; longer event studies get it when asked for
+# (honest_sensitivity), where each set costs linear programmes.
+DIAGNOSTIC_MAX_POST = 11
+
+
+def breakdown_mbar(
+    result: Any, *, alpha: float | None = None, max_post: int | None = None
+) -> float:
     """The smallest Mbar at which HonestDiD's robust set for the average post-period effect
     includes zero (to 0.005): 0 when even exact parallel trends do not reject zero, infinity
-    when nothing up to Mbar = 64 does; raises ValueError when the event study does not fit."""
+    when nothing up to Mbar = 64 does; raises ValueError when the event study does not fit
+    (or has more than ``max_post`` post-periods)."""
     alpha = float(getattr(result, "alpha", 0.05) if alpha is None else alpha)
     study, _, _ = event_study_input(result, "average")
+    if max_post is not None and study.n_post > max_post:
+        raise ValueError(f"{study.n_post} post-periods (the diagnostic takes {max_post})")
     return breakdown_value(study, "rm", alpha=alpha, method="C-LF")
 
 
@@ -147,7 +158,7 @@ def event_study_diagnostics(result: Any) -> Diagnostics:
     except ValueError:
         return Diagnostics()
     try:
-        breakdown = breakdown_mbar(result)
-    except ValueError:  # includes an event study too long to enumerate (TooManyPostPeriods)
+        breakdown = breakdown_mbar(result, max_post=DIAGNOSTIC_MAX_POST)
+    except ValueError:
         breakdown = math.nan
     return Diagnostics(pretrend=test, breakdown_mbar=breakdown)

@@ -35,9 +35,8 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from analytics.effects.honest_arp import TooManyPostPeriods
+from analytics.effects.distributions import norm_ppf
 from analytics.effects.honest_flci import sd_flci
 from analytics.effects.honest_rm import EventStudy, rm_confidence_set, rm_identified_set
 from analytics.effects.reading import read_result
@@ -318,21 +317,15 @@ def honest_sensitivity(
         raise ValueError(f"alpha must lie strictly between 0 and 1; got {alpha!r}")
     study, rel_times, codes = event_study_input(result, target)
     values = _grid(study, restriction, grid)
-    try:
-        rows = []
-        for value in values:
-            lb, ub = robust_set(study, restriction, value, alpha=alpha, method=method)
-            row = {"restriction": restriction, "mbar": float(value), "lb": lb, "ub": ub}
-            if restriction == "rm":
-                row["id_lb"], row["id_ub"] = rm_identified_set(study, value)
-            rows.append(row)
-        breakdown = _breakdown(result, study, restriction, alpha, method, target)
-    except TooManyPostPeriods:
-        raise ValueError(
-            f"the relative-magnitudes sets are computed for at most 11 post-periods; this event "
-            f"study has {study.n_post} (choose target=e for one of them, or a shorter window)"
-        ) from None
-    z = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for value in values:
+        lb, ub = robust_set(study, restriction, value, alpha=alpha, method=method)
+        row = {"restriction": restriction, "mbar": float(value), "lb": lb, "ub": ub}
+        if restriction == "rm":
+            row["id_lb"], row["id_ub"] = rm_identified_set(study, value)
+        rows.append(row)
+    breakdown = _breakdown(result, study, restriction, alpha, method, target)
+    z = norm_ppf(1 - alpha / 2)
     theta, se = study.theta, study.sd_theta
     call = {"restriction": restriction, "grid": list(values), "target": str(target)}
     call.update({"alpha": alpha, "method": method, "base": dict(getattr(result, "call", {}))})
@@ -398,7 +391,7 @@ def _m_upper_bound(study: EventStudy, alpha: float = 0.05) -> float:
     beta, sigma = study.betahat[:k], study.sigma[:k, :k]
     diffs = second @ beta
     se = np.sqrt(np.diag(second @ sigma @ second.T))
-    return float(np.max(diffs + stats.norm.ppf(1 - alpha) * se))
+    return float(np.max(diffs + norm_ppf(1 - alpha) * se))
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 from scipy.sparse.linalg import spsolve
 
 from analytics.effects.diagnostics import PretrendTest, event_study_diagnostics
+from analytics.effects.distributions import chi2_sf, norm_ppf
 from analytics.effects.panel import FIRST_TREATED, TREATED, Panel, prepare_panel
 from analytics.effects.results import (
     Diagnostics,
@@ -228,7 +228,7 @@ def _fit(
         shape=(len(y), len(horizons)),
     )
     static_design = sp.csr_matrix(treated.astype(float)[:, None])
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    z = float(norm_ppf(1 - alpha / 2))
     att, att_vcov = _second_stage(stage_one, static_design, residual, ~treated, cluster_codes)
     post, post_vcov = _second_stage(stage_one, event_design, residual, ~treated, cluster_codes)
     se = math.sqrt(att_vcov[0, 0])
@@ -396,7 +396,7 @@ def _pretrend(
     coef, vcov = fit.coef[:k], fit.vcov[:k, :k]
     statistic = float(coef @ np.linalg.pinv(vcov) @ coef)
     df = int(np.linalg.matrix_rank(vcov))
-    test = PretrendTest(statistic, df, float(stats.chi2.sf(statistic, df)), tuple(map(int, usable)))
+    test = PretrendTest(statistic, df, float(chi2_sf(statistic, df)), tuple(map(int, usable)))
     counts = lead.sum(axis=0).astype(int)
     table = pd.DataFrame(
         {"rel_time": usable, "estimate": coef, "se": np.sqrt(np.diag(vcov)), "n_obs": counts}

@@ -18,23 +18,23 @@ import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analytics.effects.ascm import ASCMResult
-from analytics.effects.dcdh import DCDHResult, json_event_study
-from analytics.effects.diagnostics import pretrend_test
-from analytics.effects.imputation import ImputationResult
 from analytics.effects.park_levels import ParkLevels
 from analytics.effects.park_spec import ParkEffectSpec
 from analytics.effects.park_switching import Switching
 from analytics.effects.reading import THIN_COHORT_UNITS, read_result
 from analytics.effects.results import Diagnostics, EffectResult, Fact, json_safe, method_label
 from analytics.effects.sample import no_conclusion_reason
-from analytics.effects.sdid import SDIDResult, json_weights
-from analytics.effects.synth import SynthResult
 from analytics.i18n import LANGUAGES, fmt_number, t
+
+if TYPE_CHECKING:
+    # The estimators are imported where a result is looked into, not here: a brief without
+    # park effects (the common case) then never loads them and scipy.optimize.
+    from analytics.effects.ascm import ASCMResult
+    from analytics.effects.synth import SynthResult
 
 LOG_POINTS = "log_points"
 
@@ -161,11 +161,15 @@ class ParkEffect:
     @property
     def synthetic(self) -> SynthResult | None:
         """The synthetic-control result (gaps, placebos, donor weights), else None."""
+        from analytics.effects.synth import SynthResult
+
         return self.result if isinstance(self.result, SynthResult) else None
 
     @property
     def augmented(self) -> ASCMResult | None:
         """The augmented synthetic-control result (gaps, ridge and SCM weights), else None."""
+        from analytics.effects.ascm import ASCMResult
+
         return self.result if isinstance(self.result, ASCMResult) else None
 
     @property
@@ -368,6 +372,11 @@ def method_keys(result: EffectResult) -> dict[str, Any]:
     for the result's method: synthetic DiD's ``weights``/``time_weights``, dCDH's ``effects``,
     ``placebos``, ``avg_total_effect`` and switcher counts, imputation's ``n_treated_obs``,
     and the ``pretrend_test`` of the methods with an event study."""
+    from analytics.effects.dcdh import DCDHResult, json_event_study
+    from analytics.effects.diagnostics import pretrend_test
+    from analytics.effects.imputation import ImputationResult
+    from analytics.effects.sdid import SDIDResult, json_weights
+
     out: dict[str, Any] = {}
     if isinstance(result, SDIDResult):
         out.update(json_weights(result))

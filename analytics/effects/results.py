@@ -121,14 +121,14 @@ def two_sided_p_value(estimate: Any, se: Any, df: float | None = None) -> Any:
     """Two-sided p-value of ``estimate / se``: Student t with ``df`` degrees of freedom, or
     the normal without. NaN where ``se`` is zero or missing (nothing can be tested); a float
     for scalars, an array for arrays."""
-    from scipy import stats
+    from analytics.effects.distributions import norm_sf, t_sf  # scipy only when testing
 
     estimate = np.asarray(estimate, dtype=float)
     se = np.asarray(se, dtype=float)
     testable = np.isfinite(se) & (se != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.abs(estimate / se)
-    tail = stats.norm.sf(stat) if df is None else stats.t.sf(stat, df)
+    tail = norm_sf(stat) if df is None else t_sf(stat, df)
     p = np.where(testable, 2 * tail, np.nan)
     return float(p) if p.ndim == 0 else p
 

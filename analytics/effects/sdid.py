@@ -32,8 +32,8 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analytics.effects.distributions import norm_ppf
 from analytics.effects.panel import prepare_panel
 from analytics.effects.results import Diagnostics, EffectResult, coded_warnings, json_safe
 from analytics.effects.sample import sample_report
@@ -179,7 +179,7 @@ def synthetic_did(
         se = jackknife_se(y, n0, t0, fit)
         if not math.isfinite(se):
             codes.append(("effects_modern.warn_jackknife_one_control", {}))
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    z = float(norm_ppf(1 - alpha / 2))
     periods = [panel.period_label(p) for p in wide.columns]
     trajectory = pd.DataFrame(
         {

@@ -29,9 +29,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 
 from analytics.effects.diagnostics import event_study_diagnostics
+from analytics.effects.distributions import t_ppf
 from analytics.effects.panel import FIRST_TREATED, Panel, prepare_panel
 from analytics.effects.results import (
     Diagnostics,
@@ -183,7 +183,7 @@ def sun_abraham_panel(
 
     events, event_vcov, weights = _aggregate_by_rel_time(cells, delta_vcov)
     cells["weight"] = weights
-    crit = stats.t.ppf(1 - alpha / 2, n_clusters - 1)
+    crit = t_ppf(1 - alpha / 2, n_clusters - 1)
     events["ci_low"] = events["estimate"] - crit * events["se"]
     events["ci_high"] = events["estimate"] + crit * events["se"]
 

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analytics.effects.bacon import bacon_decomposition, dcdh_weights
+from analytics.effects.distributions import t_ppf
 from analytics.effects.panel import TREATED, Panel, prepare_panel
 from analytics.effects.results import (
     TIDY_COLUMNS,
@@ -304,7 +304,7 @@ def coefficient_table(fit: OLSFit, alpha: float) -> pd.DataFrame:
     se = np.sqrt(np.diag(fit.vcov))
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stat = fit.coef / se
-    crit = stats.t.ppf(1 - alpha / 2, fit.df_t)
+    crit = t_ppf(1 - alpha / 2, fit.df_t)
     table = pd.DataFrame(
         {
             "term": list(fit.names),

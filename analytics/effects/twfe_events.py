@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analytics.effects.distributions import t_ppf
 from analytics.effects.panel import prepare_panel
 from analytics.effects.results import coded_warnings
 from analytics.effects.sunab import EVENT_COLUMNS, REFERENCE_PERIOD, EventStudyResult
@@ -53,7 +53,7 @@ def twfe_event_study(
     fit, _ = fit_two_way(panel, regressors)
     coef = fit.coef[: len(periods)]
     vcov = fit.vcov[: len(periods), : len(periods)]
-    crit = stats.t.ppf(1 - alpha / 2, fit.df_t)
+    crit = t_ppf(1 - alpha / 2, fit.df_t)
     # the reference period as a row with estimate 0 and no standard error
     order = np.searchsorted(periods, REFERENCE_PERIOD)
     rel_times = np.insert(np.array(periods), order, REFERENCE_PERIOD)
