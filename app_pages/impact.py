@@ -20,8 +20,8 @@ from analytics.effects.results import ci_method_key
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, t
 from analytics.i18n.cells import format_cell
-from analytics.intake.export import write_csv, write_xlsx
 from analytics.quarter import Quarter
+from analytics.spreadsheet import write_csv, write_xlsx
 from app_pages.common import data, impact_data, state
 from app_pages.common.format import locale_chart, locale_table
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 
 from analytics.i18n import fmt_date, fmt_number, fmt_percent
-from analytics.intake.export import neutralise
+from analytics.spreadsheet import neutralise
 
 CellKind = Literal[
     "text", "code", "int", "num1", "num2", "pct", "date", "signed", "pct_change", "year"

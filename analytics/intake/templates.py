@@ -23,8 +23,8 @@ from analytics.intake.columns import (
     kind_spec,
     label_entity,
 )
-from analytics.intake.export import neutralise, neutralise_frame
 from analytics.intake.validate import current_rows_sql
+from analytics.spreadsheet import neutralise, neutralise_frame
 
 
 def _entity(kind: str) -> str:

@@ -40,12 +40,12 @@ from analytics.intake.columns import (
     parse_bool,
     suggest_header,
 )
-from analytics.intake.export import looks_like_formula
 from analytics.intake.periods import current_quarter, parse_date, parse_period, parse_quarter
 from analytics.intake.plausibility import Day, PlausibilityChecks
 from analytics.intake.readers import ReadResult
 from analytics.quarter import Quarter
 from analytics.registries.intake import finish_typing, region_lookup
+from analytics.spreadsheet import looks_like_formula
 
 Severity = str  # "error" | "warning" | "info" (a notice: nothing to fix, nothing refused)
 # Excel on a ru/uk machine turns "12,3" typed into a '.'-decimal file into a date ("12.мар").
@@ -58,7 +58,7 @@ CUT_OFF_KEYS = ("intake.error.cut_off", "intake.error.cut_off_quote")
 
 
 def _formula_sql(column: str) -> str:
-    """SQL for :func:`analytics.intake.export.looks_like_formula` (cells are trimmed here):
+    """SQL for :func:`analytics.spreadsheet.looks_like_formula` (cells are trimmed here):
     a leading =, +, -, @ unless the text is wholly a signed number."""
     return (
         f"(regexp_matches({column}, '^[=+@-]') "

@@ -19,8 +19,8 @@ import pandas as pd
 
 from analytics.i18n import fmt_date, t
 from analytics.i18n.cells import is_missing
-from analytics.intake.export import neutralise
 from analytics.reports.content import Chart, ReportContent, Table
+from analytics.spreadsheet import neutralise
 
 NUMBER_FORMATS = {
     "int": "#,##0",

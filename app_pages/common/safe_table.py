@@ -9,7 +9,7 @@ and numbers written as text ("-15", "+3,2 %") are left as they are.
 import pandas as pd
 import streamlit as st
 
-from analytics.intake.export import neutralise_frame
+from analytics.spreadsheet import neutralise_frame
 
 
 def safe_dataframe(frame: pd.DataFrame, **kwargs):

@@ -23,7 +23,7 @@ import pytest
 
 from analytics.i18n import t
 from analytics.intake import commit_import, plan_import, read_file, validate
-from analytics.intake.export import looks_like_formula, neutralise, write_csv, write_xlsx
+from analytics.spreadsheet import looks_like_formula, neutralise, write_csv, write_xlsx
 from analytics.warehouse.build import build
 from tests.app.conftest import new_app
 from tests.fixtures.make_fixtures import GOOD_PARKS

@@ -14,10 +14,10 @@ import pytest
 
 from analytics.errors import UserError
 from analytics.intake import commit_import, plan_import, read_file, users, validate
-from analytics.intake.export import neutralise, write_csv
 from analytics.intake.history import revisions
 from analytics.intake.periods import parse_period, parse_quarter
 from analytics.intake.templates import export_frame, write_template
+from analytics.spreadsheet import neutralise, write_csv
 from analytics.warehouse.build import build
 from tests.intake.conftest import table_checksums
 

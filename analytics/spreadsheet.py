@@ -1,4 +1,5 @@
-"""CSV and XLSX writers that neutralise formula injection (used by intake, the app, reports).
+"""Spreadsheet-safe CSV and XLSX writers: cells that would run as formulas are neutralised (used by
+intake, the app and the reports).
 
 A cell whose text a spreadsheet would run as a formula — it starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return (which some spreadsheets strip before evaluating) — is
