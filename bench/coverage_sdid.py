@@ -17,9 +17,9 @@ added, not from an estimate). SDID weighs treated units by ``1/N1`` and post-per
 
 Two intervals are checked, both normal: the placebo variance (Algorithm 4, 200 placebo
 draws; valid when the controls' noise is exchangeable with the treated units', as here) and
-the fixed-weight jackknife (Algorithm 3; with 8 treated units it is defined, and the paper
-notes it can be conservative because leaving out a treated unit also moves the effect
-average when effects are heterogeneous).
+the fixed-weight jackknife (Algorithm 3; defined with two or more treated units; leaving out
+a treated unit also moves the effect average, so with effects that differ by unit it counts
+their spread too and may cover this in-sample ATT more often than 95%).
 
     .venv/bin/python bench/coverage_sdid.py [--reps 500] [--seed 2021] [--treated 8] [--draws 200]
 
