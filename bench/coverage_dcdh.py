@@ -29,6 +29,12 @@ computed here from the DGP's effect function and treatment paths (``truths``), n
 estimate; with effects that depend only on the path and the cohort they do not depend on the
 noise, so the intervals are judged against a fixed target given the design.
 
+Measured (seed 2024, 500 replications, 36 s on one core): average total effect 0.950 (MC se
+0.010, median width 0.446, bias -0.000), DID_1 0.950 (0.010, 0.321, -0.002), DID_2 0.944
+(0.010, 0.432, -0.001), DID_3 0.972 (0.007, 0.501, +0.003). The later horizons' effects vary
+within the cohorts the variance demeans by (units flip at different dates after switching),
+which the package's "conservative" variance counts as noise; DID_1's do not.
+
     .venv/bin/python bench/coverage_dcdh.py [--reps 500] [--seed 2024] [--effects 3]
 
 prints coverage (target 93-97%), its Monte Carlo standard error, the median interval width and

@@ -20,6 +20,9 @@ heterogeneous, and average the effects within groups of cells before taking resi
 tighten it; did2s does not. ``--homogeneous`` runs the same DGP with one
 constant effect (the heterogeneous design's ATT) so the two coverages can be compared.
 
+Measured (seed 2024, 500 replications, 10 s on one core): coverage 0.954 (MC se 0.009),
+median width 0.548, mean bias -0.011 (MC se 0.006); truth 1.84375.
+
     .venv/bin/python bench/coverage_imputation.py [--reps 500] [--seed 2024] [--homogeneous]
 
 prints coverage (target 93-97%), its Monte Carlo standard error, the median interval width
