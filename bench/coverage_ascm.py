@@ -21,9 +21,17 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.coverage_stats import TARGET  # noqa: E402
 
 TRUE_EFFECT = 2.0
 N_PRE, N_POST = 30, 10
@@ -88,7 +96,9 @@ def main() -> None:
         f"(MC se {out['mc_se']:.3f}); unbounded {out['unbounded']}, empty {out['empty']}, "
         f"median width {out['median_width']:.3f}"
     )
-    print("target: 0.93-0.97", "OK" if 0.93 <= out["coverage"] <= 0.97 else "OUTSIDE")
+    on_target = TARGET[0] <= out["coverage"] <= TARGET[1]
+    print(f"target: {TARGET[0]:.2f}-{TARGET[1]:.2f}", "OK" if on_target else "OUTSIDE")
+    sys.exit(0 if on_target else 1)
 
 
 if __name__ == "__main__":

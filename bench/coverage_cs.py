@@ -8,7 +8,8 @@ aggregation of R ``did``: post-treatment ATT(g, t) weighted by the population co
 
     .venv/bin/python bench/coverage_cs.py [--reps 1000] [--bootstrap 0]
 
-prints the share of replications whose interval covers the truth (target 93-97%).
+prints the share of replications whose interval covers the truth (target 93-97%) and exits
+with status 1 when a share is outside it.
 ``tests/effects/test_cs_coverage.py`` runs the same study with 500 replications.
 """
 
@@ -27,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analytics.effects.cs import att_gt  # noqa: E402
+from bench.coverage_stats import TARGET  # noqa: E402
 
 N_PERIODS = 8
 COHORTS = np.array([0, 4, 6])
@@ -115,6 +117,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=0)
     args = parser.parse_args()
     truth = true_simple_att()
+    on_target = True
     for control, est_method in (("never", "dr"), ("notyet", "reg")):
         start = time.perf_counter()
         share, mean = coverage(
@@ -130,6 +133,8 @@ def main() -> None:
             f"coverage {share:.1%} (target 93-97%), mean estimate {mean:.4f} vs truth "
             f"{truth:.4f}, {time.perf_counter() - start:.1f} s"
         )
+        on_target &= TARGET[0] <= share <= TARGET[1]
+    sys.exit(0 if on_target else 1)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from bench.coverage_stats import summarise  # noqa: E402
 N_CONTROLS = 40
 N_PRE, N_POST = 20, 10
 FACTOR_AR, ERROR_AR = 0.8, 0.5
+LOADING_SHIFT = 0.5  # mean shift of the treated units' factor loadings (--loading-shift)
 SE_METHODS = ("placebo", "jackknife")
 Z = float(stats.norm.ppf(0.975))  # synthetic_did's normal intervals at alpha 0.05
 
@@ -70,12 +71,14 @@ def ar1(rng: np.random.Generator, coef: float, shape: tuple[int, int]) -> np.nda
     return out
 
 
-def simulate(rng: np.random.Generator, n_treated: int) -> tuple[pd.DataFrame, float]:
+def simulate(
+    rng: np.random.Generator, n_treated: int, loading_shift: float = LOADING_SHIFT
+) -> tuple[pd.DataFrame, float]:
     """One block-design panel and its true ATT (mean effect over treated post cells)."""
     n_units, periods = N_CONTROLS + n_treated, N_PRE + N_POST
     treated = np.arange(n_units) >= N_CONTROLS
     levels = rng.normal(0, 1, n_units) + 1.0 * treated
-    loadings = rng.normal(0, 1, (n_units, 2)) + 0.5 * treated[:, None]
+    loadings = rng.normal(0, 1, (n_units, 2)) + loading_shift * treated[:, None]
     period_effect = 0.1 * np.arange(periods) + rng.normal(0, 0.3, periods)
     factors = ar1(rng, FACTOR_AR, (periods, 2))
     errors = ar1(rng, ERROR_AR, (periods, n_units)).T
@@ -115,12 +118,14 @@ def jackknife(frame: pd.DataFrame, result) -> float:
     return jackknife_se(y, len(controls), N_PRE, fit)
 
 
-def run(reps: int, seed: int, n_treated: int, draws: int) -> dict[str, np.ndarray]:
+def run(
+    reps: int, seed: int, n_treated: int, draws: int, loading_shift: float = LOADING_SHIFT
+) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     out = {k: np.full(reps, np.nan) for k in ("truth", "estimate", "placebo_se", "jackknife_se")}
     start = time.perf_counter()
     for rep in range(reps):
-        frame, out["truth"][rep] = simulate(rng, n_treated)
+        frame, out["truth"][rep] = simulate(rng, n_treated, loading_shift)
         result = synthetic_did(
             frame,
             unit="unit",
@@ -157,9 +162,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--treated", type=int, default=8)
     parser.add_argument("--draws", type=int, default=200, help="placebo draws per replication")
+    parser.add_argument("--loading-shift", type=float, default=LOADING_SHIFT)
     args = parser.parse_args()
     start = time.perf_counter()
-    draws = run(args.reps, args.seed, args.treated, args.draws)
+    draws = run(args.reps, args.seed, args.treated, args.draws, args.loading_shift)
     on_target = True
     for method in SE_METHODS:
         half = Z * draws[f"{method}_se"]
