@@ -221,7 +221,11 @@ def prepare_panel(
         data = data.loc[data[unit].notna()]
     periods, frequency = _read_time(data[time], time)
     data[time] = periods
-    _check_duplicates(data, unit, time)
+    # Most panels arrive sorted by unit and time: then they hold no duplicate and need no sort
+    # (0.17 s of a first call on 1.6 M rows).
+    in_order = _strictly_sorted(data[unit], periods)
+    if not in_order:
+        _check_duplicates(data, unit, time)
     times = _sorted_unique(periods)
     step = _check_regular(times, time, frequency)
     data[outcome] = _numeric(data[outcome], outcome, "effects.outcome_not_numeric")
@@ -258,7 +262,9 @@ def prepare_panel(
     data[TREATED] = ((data[FIRST_TREATED] > 0) & (data[time] >= data[FIRST_TREATED])).astype(
         np.int64
     )
-    data = data.sort_values([unit, time], kind="stable").reset_index(drop=True)
+    if not in_order:  # dropping rows above kept any order they had
+        data = data.sort_values([unit, time], kind="stable")
+    data = data.reset_index(drop=True)
     order = [unit, time, outcome, FIRST_TREATED, TREATED, *covariates]
     if cluster is not None and cluster not in order:
         order.append(cluster)
@@ -334,6 +340,18 @@ def _read_time(values: pd.Series, column: str) -> tuple[np.ndarray, str]:
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     # pandas' hash table is several times faster than np.unique on large integer arrays.
     return np.sort(pd.unique(values))
+
+
+def _strictly_sorted(units: pd.Series, periods: Any) -> bool:
+    """Whether the rows run by unit and, within a unit, strictly forward in time."""
+    try:
+        if not units.is_monotonic_increasing:
+            return False
+    except TypeError:  # units of mixed types do not order
+        return False
+    values, times = units.to_numpy(), np.asarray(periods)
+    same_unit = values[1:] == values[:-1]
+    return bool(np.all(times[1:][same_unit] > times[:-1][same_unit]))
 
 
 def _check_duplicates(data: pd.DataFrame, unit: str, time: str) -> None:

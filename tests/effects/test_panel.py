@@ -144,6 +144,20 @@ def test_duplicated_unit_period_names_which():
     assert info.value.params["time"] == 2001
 
 
+def test_a_duplicate_in_a_sorted_panel_is_found_too():
+    # Sorted input skips the sort and the duplicate count: a repeated period breaks the order.
+    df = small_panel()
+    df = pd.concat([df.iloc[:6], df.iloc[[5]], df.iloc[6:]], ignore_index=True)
+    assert error_key(df) == "effects.duplicate_rows"
+
+
+def test_row_order_of_the_input_does_not_matter():
+    ordered = prepare(small_panel())
+    shuffled = prepare(small_panel().sample(frac=1, random_state=3))
+    pd.testing.assert_frame_equal(shuffled.data, ordered.data)
+    assert ordered.data.index.equals(pd.RangeIndex(len(ordered.data)))
+
+
 def test_irregular_time_is_refused():
     df = small_panel(years=(2000, 2001, 2003, 2004))
     assert error_key(df) == "effects.time_irregular"
