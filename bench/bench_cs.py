@@ -43,10 +43,18 @@ so seconds move between runs; quote the ratios. Ours faster by (peer / ours, wal
 
 Our CLI took 2.4-3.4 s with a peak of 539 MB (csdid 5.6-7.2 s, 986 MB; differences 36-38 s;
 moderndid 20-21 s; diff-diff, whose cells run in Rust, 2.1-3.2 s, 750 MB); every ATT(g,t)
-agreed with ours to 1.2e-14. Where the CLI's 2.4 s go: 0.3 s Python and pandas, 0.55 s
-importing scipy.stats (analytics.effects.cs imports it for the normal quantile), 0.1 s
-reading the CSV, 0.8 s the first att_gt call (0.25 s preparing the panel, the rest the cells
-and the bootstrap), 0.3 s the simple and dynamic aggregations and the JSON.
+agreed with ours to 1.2e-14. Where the CLI's 2.4 s went: 0.3 s Python and pandas, 0.55 s
+importing scipy.stats (for the normal quantile), 0.1 s reading the CSV, 0.8 s the first
+att_gt call, 0.3 s the simple and dynamic aggregations and the JSON.
+
+2026-12-04, after the estimators stopped importing scipy.stats (analytics/effects/
+distributions.py) and panel preparation stopped writing the first-treated column as text,
+one run of 3 at load 1.2 (a niced coverage study on the other core): our CLI 2.25 s wall,
+peak 472 MB; as a library import 0.33 s, read 0.11 s, first call 0.78 s. Ratios: whole
+process csdid 2.4x, differences 17.1x, moderndid 10.2x, diff-diff 1.2x; first call csdid
+4.4x (csdid's first call 3.41 s, 1.06 s of it in the kernel), differences 46.7x, moderndid
+26.1x, diff-diff 1.5x; warm csdid 7.6x. The first call's 0.6-0.8 s are the cells (0.34 s)
+and the 999 x 20,000 multiplier draws (0.28 s); preparing the panel takes 0.11 s.
 
     .venv/bin/python bench/bench_cs.py [--small] [--units 2500] [--whole-units 20000]
         [--periods 80] [--draws 999] [--repeats 3] [--peer-budget 900] [--skip-whole NAMES]
