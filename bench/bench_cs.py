@@ -48,13 +48,16 @@ importing scipy.stats (for the normal quantile), 0.1 s reading the CSV, 0.8 s th
 att_gt call, 0.3 s the simple and dynamic aggregations and the JSON.
 
 2026-12-04, after the estimators stopped importing scipy.stats (analytics/effects/
-distributions.py) and panel preparation stopped writing the first-treated column as text,
-one run of 3 at load 1.2 (a niced coverage study on the other core): our CLI 2.25 s wall,
-peak 472 MB; as a library import 0.33 s, read 0.11 s, first call 0.78 s. Ratios: whole
-process csdid 2.4x, differences 17.1x, moderndid 10.2x, diff-diff 1.2x; first call csdid
-4.4x (csdid's first call 3.41 s, 1.06 s of it in the kernel), differences 46.7x, moderndid
-26.1x, diff-diff 1.5x; warm csdid 7.6x. The first call's 0.6-0.8 s are the cells (0.34 s)
-and the 999 x 20,000 multiplier draws (0.28 s); preparing the panel takes 0.11 s.
+distributions.py) and panel preparation stopped writing the first-treated column as text.
+Quiet run (load 0.1, nothing else running), median of 3: our CLI 1.95 s wall, peak 471 MB;
+as a library import 0.28 s, read 0.09 s, first call 0.51 s. Ours faster by: whole process
+csdid 2.3x, differences 17.0x, moderndid 9.7x, diff-diff 1.2x; first call csdid 5.6x (its
+first call 2.84 s), differences 61.9x, moderndid 33.4x, diff-diff 1.9x; warm csdid 8.4x,
+differences 40x, moderndid 18x, diff-diff 1.3x. Every target met. The same bench beside a
+niced coverage study (load 1.2): first call vs csdid 4.4x, whole process 2.4x -- the first
+call is the ratio the machine's noise moves most. The first call's 0.5 s are the cells
+(about 0.3 s) and the 999 x 20,000 multiplier draws (about 0.2 s); preparing the panel takes
+0.11 s.
 
     .venv/bin/python bench/bench_cs.py [--small] [--units 2500] [--whole-units 20000]
         [--periods 80] [--draws 999] [--repeats 3] [--peer-budget 900] [--skip-whole NAMES]
