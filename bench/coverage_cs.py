@@ -6,7 +6,13 @@ by cohort (parallel trends hold, levels do not), common period effects, AR(1) er
 treatment effect that differs by cohort and grows with exposure. The estimand is the simple
 aggregation of R ``did``: post-treatment ATT(g, t) weighted by the population cohort shares.
 
-    .venv/bin/python bench/coverage_cs.py [--reps 1000] [--bootstrap 0]
+``--missing 0.1`` drops a tenth of the rows at random and estimates with the unbalanced-panel
+estimator (``unbalanced="keep"``, R did's ``allow_unbalanced_panel``); missing at random
+leaves the estimand as it is. Measured 2026-12-04, 1,000 replications, analytic SEs:
+never/dr 95.4 %, notyet/reg 95.0 % (mean estimates 1.7804 and 1.7809, truth 1.7813); 500
+replications with 999 bootstrap draws: 95.4 % and 95.0 %.
+
+    .venv/bin/python bench/coverage_cs.py [--reps 1000] [--bootstrap 0] [--missing 0]
 
 prints the share of replications whose interval covers the truth (target 93-97%) and exits
 with status 1 when a share is outside it.
@@ -87,6 +93,7 @@ def coverage(
     est_method: str = "dr",
     control: str = "never",
     seed: int = 2024,
+    missing: float = 0.0,
 ) -> tuple[float, float]:
     """Share of replications whose 95% interval covers the truth, and the mean estimate."""
     truth = true_simple_att()
@@ -94,6 +101,8 @@ def coverage(
     estimates = []
     for rep in range(reps):
         panel = simulate_panel(n_units, seed + rep)
+        if missing:  # rows missing at random: the unbalanced-panel estimator keeps the rest
+            panel = panel.sample(frac=1 - missing, random_state=seed + rep).sort_index()
         result = att_gt(
             panel,
             unit="unit",
@@ -104,6 +113,7 @@ def coverage(
             control=control,
             bootstrap=bootstrap,
             seed=rep,
+            unbalanced="keep" if missing else "balance",
         )
         hits += result.ci_low <= truth <= result.ci_high
         estimates.append(result.estimate)
@@ -115,9 +125,13 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1000)
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--bootstrap", type=int, default=0)
+    parser.add_argument(
+        "--missing", type=float, default=0.0, help="share of rows missing at random (unbalanced)"
+    )
     args = parser.parse_args()
     truth = true_simple_att()
     on_target = True
+    missing = f", {args.missing:.0%} of rows missing, unbalanced=keep" if args.missing else ""
     for control, est_method in (("never", "dr"), ("notyet", "reg")):
         start = time.perf_counter()
         share, mean = coverage(
@@ -126,10 +140,11 @@ def main() -> None:
             bootstrap=args.bootstrap,
             est_method=est_method,
             control=control,
+            missing=args.missing,
         )
         print(
             f"CS simple ATT, {control}/{est_method}, {args.reps} replications x {args.units} "
-            f"units, {'bootstrap ' + str(args.bootstrap) if args.bootstrap else 'analytic'} SEs: "
+            f"units{missing}, {'bootstrap ' + str(args.bootstrap) if args.bootstrap else 'analytic'} SEs: "
             f"coverage {share:.1%} (target 93-97%), mean estimate {mean:.4f} vs truth "
             f"{truth:.4f}, {time.perf_counter() - start:.1f} s"
         )
