@@ -30,6 +30,7 @@ Without nuisance parameters (one post-period, :class:`NoNuisanceTest`) the condi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import combinations
@@ -146,16 +147,20 @@ class RayPool:
         self.feasible: bool | None = None  # whether the cone has a ray at all, once known
         self._index: dict[float, int] = {}
         self._projection = np.random.default_rng(0).uniform(1, 2, m)
+        self._lock = threading.Lock()
 
     def add(self, ray: np.ndarray, basis: tuple[int, ...] | None) -> int:
         key = float(np.round(np.round(ray, 13) @ self._projection, 10))
-        j = self._index.get(key)
-        if j is None:
-            j = self._index[key] = len(self.rays)
-            self.rays = np.vstack([self.rays, ray])
-            self.bases.append(set())
-        if basis is not None:
-            self.bases[j].add(basis)
+        # The app's sessions are threads sharing the pool: a ray's bases are in place before
+        # the ray shows in ``rays``, so a reader never finds a ray without its entry.
+        with self._lock:
+            j = self._index.get(key)
+            if j is None:
+                j = self._index[key] = len(self.rays)
+                self.bases.append(set())
+                self.rays = np.vstack([self.rays, ray])
+            if basis is not None:
+                self.bases[j] = self.bases[j] | {basis}  # a new set: a reader may iterate the old
         return j
 
 

@@ -150,3 +150,17 @@ def test_sensitivity_of_a_long_event_study():
     assert 0 < result.breakdown < 64
     assert rm_confidence_set(study, result.breakdown).lb <= 0
     assert rm_confidence_set(study, result.breakdown - 0.005).lb > 0
+
+
+def test_sessions_in_threads_share_the_vertices_safely():
+    # The app's sessions are threads; they share one pool of vertices per event study.
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = [rm_confidence_set(long_study(12, seed=s), 1.0) for s in (11, 12)]
+    honest_arp._ray_pool.cache_clear()
+    studies = [long_study(12, seed=s) for s in (11, 12)] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lambda study: rm_confidence_set(study, 1.0), studies))
+    for i, result in enumerate(found):
+        np.testing.assert_array_equal(result.accept, expected[i % 2].accept)
+        assert (result.lb, result.ub) == (expected[i % 2].lb, expected[i % 2].ub)
