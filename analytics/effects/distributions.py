@@ -1,4 +1,4 @@
-"""The few distribution functions the estimators need: normal, Student t and chi-square tails
+"""The few distribution functions the estimators and the plan forecasts need: normal, Student t
 and quantiles.
 
 They are ``scipy.special``'s functions under the names of ``scipy.stats``. Importing
@@ -13,11 +13,6 @@ from typing import Any
 
 import numpy as np
 from scipy import special
-
-
-def norm_cdf(x: Any) -> Any:
-    """P(Z <= x) for a standard normal Z."""
-    return special.ndtr(x)
 
 
 def norm_sf(x: Any) -> Any:

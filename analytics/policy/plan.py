@@ -41,8 +41,8 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import special
 
+from analytics.effects.distributions import t_ppf, t_sf
 from analytics.errors import UserError
 from analytics.i18n import fmt_number, fmt_percent, t
 from analytics.i18n.message import Message, Name
@@ -161,11 +161,11 @@ def drift_forecast(
     se = float(np.sqrt(steps * scale + steps**2 * drift_se**2))
     if commitment is None:
         probability = np.nan
-    elif se > 0:  # P(T > x) of Student's t = its CDF at -x
-        probability = float(special.stdtr(df_resid, -(commitment - mean) / se))
+    elif se > 0:
+        probability = float(t_sf((commitment - mean) / se, df_resid))
     else:  # identical gains every quarter: nothing to be unsure about
         probability = float(mean >= commitment)
-    half = float(special.stdtrit(df_resid, 1 - alpha / 2)) * se
+    half = float(t_ppf(1 - alpha / 2, df_resid)) * se
     return mean, mean - half, mean + half, probability
 
 

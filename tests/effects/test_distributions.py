@@ -12,7 +12,6 @@ Q = np.array([1e-12, 0.001, 0.025, 0.25, 0.5, 0.75, 0.975, 0.999])
 
 
 def test_normal_matches_scipy_stats() -> None:
-    np.testing.assert_allclose(d.norm_cdf(X), stats.norm.cdf(X), rtol=1e-14, atol=0)
     np.testing.assert_allclose(d.norm_sf(X), stats.norm.sf(X), rtol=1e-14, atol=0)
     np.testing.assert_allclose(d.norm_ppf(Q), stats.norm.ppf(Q), rtol=1e-14)
     assert d.norm_ppf(0.975) == pytest.approx(1.959963984540054, abs=1e-15)
