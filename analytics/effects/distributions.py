@@ -1,5 +1,5 @@
 """The few distribution functions the estimators and the plan forecasts need: normal, Student t
-and quantiles.
+and chi-square tails and quantiles.
 
 They are ``scipy.special``'s functions under the names of ``scipy.stats``. Importing
 ``scipy.stats`` builds every distribution object it has (about half a second of every
