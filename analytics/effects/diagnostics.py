@@ -118,8 +118,8 @@ def relative_magnitude_bounds(
 
 
 # Every result with an event study carries its breakdown value. Up to this many post-periods
-# the exact sets take a few seconds at most; longer event studies get it when asked for
-# (honest_sensitivity), where each set costs linear programmes.
+# the breakdown search (a dozen sets or so) stays well under a few seconds; longer event
+# studies get it when asked for (honest_sensitivity), where each set costs more programmes.
 DIAGNOSTIC_MAX_POST = 11
 
 

@@ -222,7 +222,7 @@ def prepare_panel(
     periods, frequency = _read_time(data[time], time)
     data[time] = periods
     # Most panels arrive sorted by unit and time: then they hold no duplicate and need no sort
-    # (0.17 s of a first call on 1.6 M rows).
+    # (prepare_panel on 1.6 M sorted rows: 0.115 s -> 0.107 s).
     in_order = _strictly_sorted(data[unit], periods)
     if not in_order:
         _check_duplicates(data, unit, time)
@@ -452,7 +452,7 @@ def _never_treated(raw: pd.Series) -> pd.Series:
     """Rows whose first treated period says "never": empty, missing or zero."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         # As the text test below reads numbers, without writing 1.6 M of them as text first
-        # (half a second of a command-line run on a large panel).
+        # (0.28 s of a first call on 1.6 M rows; 0.008 s this way).
         return raw.isna() | raw.eq(0)
     text = raw.astype(str).str.strip()
     return raw.isna() | text.isin(("", "0", "0.0", "nan", "NaN", "None", "<NA>"))
